@@ -1,0 +1,189 @@
+/**
+ * A small, bounded DER TLV reader (ITU-T X.690 §8.1, §10.1).
+ *
+ * Hand-written on purpose: loading @peculiar/x509 costs ~110 ms and the CLI start-up is benchmarked.
+ * Every length is checked against the enclosing element, nesting depth is limited, and the only exception
+ * ever thrown is `DerError`. It accepts what OpenSSL's ASN.1 decoder accepts where that matters for
+ * certificates we are handed after OpenSSL parsed them (non-minimal long-form lengths), and rejects
+ * indefinite lengths (BER only, never valid in a certificate).
+ */
+
+export class DerError extends Error {
+  readonly code = 'DER_PARSE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'DerError';
+  }
+}
+
+/** Universal tags used by certificates. */
+export const TAG = {
+  BOOLEAN: 0x01,
+  INTEGER: 0x02,
+  BIT_STRING: 0x03,
+  OCTET_STRING: 0x04,
+  NULL: 0x05,
+  OID: 0x06,
+  UTF8_STRING: 0x0c,
+  SEQUENCE: 0x30,
+  SET: 0x31,
+  NUMERIC_STRING: 0x12,
+  PRINTABLE_STRING: 0x13,
+  T61_STRING: 0x14,
+  IA5_STRING: 0x16,
+  UTC_TIME: 0x17,
+  GENERALIZED_TIME: 0x18,
+  VISIBLE_STRING: 0x1a,
+  UNIVERSAL_STRING: 0x1c,
+  BMP_STRING: 0x1e,
+} as const;
+
+/** Nesting bound: certificates never go deeper than ~12; anything beyond 64 is hostile. */
+export const MAX_DEPTH = 64;
+
+export interface Tlv {
+  /** The identifier octet (class, constructed bit, tag number when < 31). */
+  tag: number;
+  /** 0 universal, 1 application, 2 context-specific, 3 private. */
+  cls: number;
+  constructed: boolean;
+  /** Tag number (high-tag-number form decoded). */
+  tagNumber: number;
+  /** Offset of the identifier octet. */
+  start: number;
+  /** Offset of the first content octet. */
+  contentStart: number;
+  /** Offset just past the last content octet. */
+  end: number;
+  /** Nesting depth (0 = top level). */
+  depth: number;
+}
+
+/** The buffer a set of TLVs were read from, kept alongside to slice content. */
+export class DerReader {
+  constructor(readonly buf: Uint8Array) {}
+
+  /** Reads one TLV at `offset`, which must end at or before `limit`. */
+  read(offset: number, limit: number = this.buf.length, depth = 0): Tlv {
+    const buf = this.buf;
+    if (depth > MAX_DEPTH) throw new DerError(`nesting deeper than ${MAX_DEPTH}`);
+    if (limit > buf.length) throw new DerError('limit beyond buffer');
+    let p = offset;
+    if (p >= limit) throw new DerError(`truncated: no identifier at offset ${offset}`);
+    const tag = buf[p++];
+    const cls = tag >> 6;
+    const constructed = (tag & 0x20) !== 0;
+    let tagNumber = tag & 0x1f;
+    if (tagNumber === 0x1f) {
+      // High-tag-number form (X.690 §8.1.2.4): base-128, bounded to 4 octets.
+      tagNumber = 0;
+      for (let i = 0; ; i++) {
+        if (p >= limit) throw new DerError('truncated tag');
+        if (i >= 4) throw new DerError('tag number too large');
+        const b = buf[p++];
+        tagNumber = tagNumber * 128 + (b & 0x7f);
+        if ((b & 0x80) === 0) break;
+      }
+    }
+    if (p >= limit) throw new DerError(`truncated: no length at offset ${offset}`);
+    const first = buf[p++];
+    let length: number;
+    if (first < 0x80) {
+      length = first;
+    } else if (first === 0x80) {
+      throw new DerError('indefinite length');
+    } else {
+      const n = first & 0x7f;
+      if (n > 4) throw new DerError('length field too long');
+      if (p + n > limit) throw new DerError('truncated length');
+      length = 0;
+      for (let i = 0; i < n; i++) length = length * 256 + buf[p++];
+    }
+    const end = p + length;
+    if (end > limit) throw new DerError(`length ${length} at offset ${offset} overruns its container`);
+    return { tag, cls, constructed, tagNumber, start: offset, contentStart: p, end, depth };
+  }
+
+  /** The children of a constructed TLV, in order; content must be exactly covered. */
+  children(parent: Tlv, max = 1_000_000): Tlv[] {
+    if (!parent.constructed) throw new DerError(`tag 0x${parent.tag.toString(16)} is not constructed`);
+    const out: Tlv[] = [];
+    let p = parent.contentStart;
+    while (p < parent.end) {
+      if (out.length >= max) throw new DerError(`more than ${max} elements`);
+      const child = this.read(p, parent.end, parent.depth + 1);
+      out.push(child);
+      p = child.end;
+    }
+    return out;
+  }
+
+  /** Reads the single top-level TLV covering the whole buffer. */
+  root(): Tlv {
+    const t = this.read(0, this.buf.length, 0);
+    if (t.end !== this.buf.length) throw new DerError('trailing data after the top-level element');
+    return t;
+  }
+
+  /** Reads a TLV that must be the only element inside [start, end). */
+  only(start: number, end: number, depth: number): Tlv {
+    const t = this.read(start, end, depth);
+    if (t.end !== end) throw new DerError('trailing data inside element');
+    return t;
+  }
+
+  content(t: Tlv): Uint8Array {
+    return this.buf.subarray(t.contentStart, t.end);
+  }
+
+  whole(t: Tlv): Uint8Array {
+    return this.buf.subarray(t.start, t.end);
+  }
+
+  expect(t: Tlv, tag: number, what: string): Tlv {
+    if (t.tag !== tag) throw new DerError(`${what}: expected tag 0x${tag.toString(16)}, got 0x${t.tag.toString(16)}`);
+    return t;
+  }
+}
+
+export function toHex(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
+  return s;
+}
+
+/** Dotted OID text from the content octets of an OBJECT IDENTIFIER (X.690 §8.19). */
+export function decodeOid(content: Uint8Array): string {
+  if (content.length === 0) throw new DerError('empty OID');
+  if (content.length > 128) throw new DerError('OID too long');
+  const arcs: string[] = [];
+  let value = 0n;
+  let started = false;
+  for (let i = 0; i < content.length; i++) {
+    const b = content[i];
+    if (!started && b === 0x80) throw new DerError('OID arc with leading 0x80');
+    started = true;
+    value = (value << 7n) | BigInt(b & 0x7f);
+    if ((b & 0x80) === 0) {
+      if (arcs.length === 0) {
+        const first = value < 40n ? 0n : value < 80n ? 1n : 2n;
+        arcs.push(first.toString(), (value - first * 40n).toString());
+      } else {
+        arcs.push(value.toString());
+      }
+      value = 0n;
+      started = false;
+    }
+  }
+  if (started) throw new DerError('truncated OID');
+  return arcs.join('.');
+}
+
+/** Signed value of a small INTEGER's content octets (versions, pathLen); undefined when it does not fit in 48 bits. */
+export function decodeSmallInteger(content: Uint8Array): number | undefined {
+  if (content.length === 0) throw new DerError('empty INTEGER');
+  if (content.length > 6) return undefined;
+  let u = 0;
+  for (const b of content) u = u * 256 + b;
+  return content[0] & 0x80 ? u - 256 ** content.length : u;
+}

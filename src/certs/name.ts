@@ -1,0 +1,243 @@
+/**
+ * X.501 Names: decoding, the one-line text form, and OpenSSL's canonical encoding.
+ *
+ * OpenSSL compares names (X509_NAME_cmp, used for issuer matching, self-issued detection and directoryName
+ * name constraints) on a canonical re-encoding built by x509_name_canon() in crypto/x509/x_name.c:
+ * string values of the types in ASN1_MASK_CANON are converted to UTF-8, stripped of leading and trailing
+ * ASCII whitespace, runs of internal whitespace collapsed to one space, ASCII upper case folded to lower
+ * case; every value is then re-encoded as a UTF8String, each RDN as a DER SET OF (so its members are sorted),
+ * and the RDN SETs are concatenated without the outer SEQUENCE header. Equal names have byte-equal canonical
+ * encodings; nc_dn() (v3_ncons.c) tests a directoryName constraint as a byte prefix of it.
+ */
+import { DerError, DerReader, TAG, decodeOid, type Tlv } from './der.js';
+import { ATTRIBUTE_NAMES } from './oids.js';
+
+export interface NameAttribute {
+  oid: string;
+  /** The value's universal tag (PrintableString 0x13, UTF8String 0x0c, ...). */
+  tag: number;
+  /** The value's content octets as encoded. */
+  value: Uint8Array;
+}
+
+export interface DecodedName {
+  /** RDNs in encoded order (most general first); each RDN holds one or more attributes. */
+  rdns: NameAttribute[][];
+  /** The whole Name TLV. */
+  der: Uint8Array;
+  /** OpenSSL's canonical encoding (see above). */
+  canon: Uint8Array;
+  /** False when OpenSSL could not canonicalise it (invalid UTF-8 or BMP/Universal lengths). */
+  canonOk: boolean;
+}
+
+/** Universal string types canonicalised by OpenSSL (ASN1_MASK_CANON, include/crypto/asn1.h). */
+const CANON_TYPES = new Set<number>([
+  TAG.UTF8_STRING,
+  TAG.BMP_STRING,
+  TAG.UNIVERSAL_STRING,
+  TAG.PRINTABLE_STRING,
+  TAG.T61_STRING,
+  TAG.IA5_STRING,
+  TAG.VISIBLE_STRING,
+]);
+
+export function decodeName(r: DerReader, t: Tlv): DecodedName {
+  r.expect(t, TAG.SEQUENCE, 'Name');
+  const rdns: NameAttribute[][] = [];
+  for (const set of r.children(t, 10_000)) {
+    r.expect(set, TAG.SET, 'RelativeDistinguishedName');
+    const rdn: NameAttribute[] = [];
+    for (const ava of r.children(set, 10_000)) {
+      r.expect(ava, TAG.SEQUENCE, 'AttributeTypeAndValue');
+      const parts = r.children(ava, 3);
+      if (parts.length !== 2) throw new DerError('AttributeTypeAndValue must have two elements');
+      const oid = decodeOid(r.content(r.expect(parts[0], TAG.OID, 'attribute type')));
+      rdn.push({ oid, tag: parts[1].tag, value: r.content(parts[1]) });
+    }
+    // OpenSSL's d2i of X509_NAME rejects an empty RDN SET (x509_name_ex_d2i).
+    if (rdn.length === 0) throw new DerError('empty RDN');
+    rdns.push(rdn);
+  }
+  const { canon, ok } = canonicalEncoding(rdns);
+  return { rdns, der: r.whole(t), canon, canonOk: ok };
+}
+
+/** Decodes a string value to text the way ASN1_STRING_to_UTF8 would; undefined when OpenSSL would fail. */
+export function stringValue(tag: number, v: Uint8Array): string | undefined {
+  switch (tag) {
+    case TAG.UTF8_STRING:
+      try {
+        return new TextDecoder('utf-8', { fatal: true }).decode(v);
+      } catch {
+        return undefined;
+      }
+    case TAG.BMP_STRING: {
+      if (v.length % 2 !== 0) return undefined;
+      let s = '';
+      for (let i = 0; i < v.length; i += 2) s += String.fromCharCode((v[i] << 8) | v[i + 1]);
+      return s;
+    }
+    case TAG.UNIVERSAL_STRING: {
+      if (v.length % 4 !== 0) return undefined;
+      let s = '';
+      for (let i = 0; i < v.length; i += 4) {
+        const cp = ((v[i] << 24) | (v[i + 1] << 16) | (v[i + 2] << 8) | v[i + 3]) >>> 0;
+        if (cp > 0x10ffff) return undefined;
+        s += String.fromCodePoint(cp);
+      }
+      return s;
+    }
+    default: {
+      // PrintableString, IA5String, T61String, VisibleString, NumericString...: one byte per character
+      // (OpenSSL treats T61String as Latin-1).
+      let s = '';
+      for (let i = 0; i < v.length; i++) s += String.fromCharCode(v[i]);
+      return s;
+    }
+  }
+}
+
+const utf8 = new TextEncoder();
+
+function isSpace(b: number): boolean {
+  // ossl_isspace: space, \t, \n, \v, \f, \r
+  return b === 0x20 || (b >= 0x09 && b <= 0x0d);
+}
+
+/** asn1_string_canon() on one value: UTF-8 bytes, trimmed, whitespace collapsed, ASCII lower-cased. */
+function canonValue(tag: number, v: Uint8Array): Uint8Array | undefined {
+  const text = stringValue(tag, v);
+  if (text === undefined) return undefined;
+  const bytes = tag === TAG.UTF8_STRING ? v : utf8.encode(text);
+  let from = 0;
+  let len = bytes.length;
+  while (len > 0 && isSpace(bytes[from])) {
+    from++;
+    len--;
+  }
+  while (len > 0 && isSpace(bytes[from + len - 1])) len--;
+  const out: number[] = [];
+  let i = 0;
+  while (i < len) {
+    const b = bytes[from + i];
+    if (b >= 0x80) {
+      out.push(b);
+      i++;
+    } else if (isSpace(b)) {
+      out.push(0x20);
+      do i++;
+      while (i < len && isSpace(bytes[from + i]));
+    } else {
+      out.push(b >= 0x41 && b <= 0x5a ? b + 0x20 : b);
+      i++;
+    }
+  }
+  return Uint8Array.from(out);
+}
+
+function encodeLength(n: number): number[] {
+  if (n < 0x80) return [n];
+  const bytes: number[] = [];
+  while (n > 0) {
+    bytes.unshift(n & 0xff);
+    n = Math.floor(n / 256);
+  }
+  return [0x80 | bytes.length, ...bytes];
+}
+
+function tlv(tag: number, content: ArrayLike<number>): number[] {
+  return [tag, ...encodeLength(content.length), ...Array.from(content)];
+}
+
+function oidContent(oid: string): number[] {
+  const arcs = oid.split('.').map((a) => BigInt(a));
+  const out: number[] = [];
+  const push = (v: bigint) => {
+    const tmp: number[] = [Number(v & 0x7fn)];
+    v >>= 7n;
+    while (v > 0n) {
+      tmp.unshift(Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    out.push(...tmp);
+  };
+  push(arcs[0] * 40n + arcs[1]);
+  for (let i = 2; i < arcs.length; i++) push(arcs[i]);
+  return out;
+}
+
+/** der_cmp from crypto/asn1/tasn_enc.c: SET OF members are sorted by their encodings. */
+function derCmp(a: number[], b: number[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+function canonicalEncoding(rdns: NameAttribute[][]): { canon: Uint8Array; ok: boolean } {
+  const out: number[] = [];
+  let ok = true;
+  for (const rdn of rdns) {
+    const members: number[][] = [];
+    for (const a of rdn) {
+      let value: number[];
+      if (CANON_TYPES.has(a.tag)) {
+        const c = canonValue(a.tag, a.value);
+        if (c === undefined) {
+          ok = false;
+          value = tlv(a.tag, a.value);
+        } else {
+          value = tlv(TAG.UTF8_STRING, c);
+        }
+      } else {
+        value = tlv(a.tag, a.value);
+      }
+      members.push(tlv(TAG.SEQUENCE, [...tlv(TAG.OID, oidContent(a.oid)), ...value]));
+    }
+    members.sort(derCmp);
+    out.push(...tlv(TAG.SET, members.flat()));
+  }
+  return { canon: Uint8Array.from(out), ok };
+}
+
+/** Escapes a value for the one-line form (RFC 4514 §2.4). */
+function escapeValue(s: string): string {
+  let out = s.replace(/[\\,+"<>;=]/g, (c) => `\\${c}`);
+  if (out.startsWith(' ') || out.startsWith('#')) out = `\\${out}`;
+  if (out.endsWith(' ') && out.length > 1) out = `${out.slice(0, -1)}\\ `;
+  // eslint-disable-next-line no-control-regex
+  return out.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** One-line text, most specific RDN first (`CN=leaf,O=Example`), like `-nameopt RFC2253`. */
+export function nameToString(name: DecodedName): string {
+  return name.rdns
+    .slice()
+    .reverse()
+    .map((rdn) =>
+      rdn
+        .map((a) => {
+          const key = ATTRIBUTE_NAMES[a.oid] ?? a.oid;
+          const text = stringValue(a.tag, a.value);
+          const value =
+            text === undefined || a.tag === TAG.OID || a.tag === 0x30
+              ? `#${Buffer.from(a.value).toString('hex')}`
+              : escapeValue(text);
+          return `${key}=${value}`;
+        })
+        .join('+'),
+    )
+    .join(',');
+}
+
+/** Equal as OpenSSL's X509_NAME_cmp() would say. */
+export function namesEqual(a: DecodedName, b: DecodedName): boolean {
+  if (!a.canonOk || !b.canonOk) return false;
+  return bytesEqual(a.canon, b.canon);
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,104 @@
+/**
+ * `tlsdoctor verify --chain FILE --ca FILE`: the probe's judgement on files, offline. Same findings, same
+ * nginx prediction, same JSON document, same exit codes as `probe`.
+ */
+import { resolve } from 'node:path';
+import type { Cert } from '../../certs/cert.js';
+import { diagnose } from '../../diagnosis/diagnose.js';
+import type { DiagnoseInput } from '../../diagnosis/types.js';
+import type { ProbeObservation } from '../../probe/types.js';
+import { buildFixPlan, settingsForPlan, trustedForPlan } from '../../remediation/plan.js';
+import type { ProbeReport } from '../../report/model.js';
+import { probeDocument } from '../../report/probe-json.js';
+import { probeText } from '../../report/probe-text.js';
+import { EXIT } from '../exit-codes.js';
+import type { CliIO } from '../io.js';
+import { settingsFromOptions, type NginxOptionValues } from '../nginx-options.js';
+import { readCertFile, readPool } from '../read-cert-files.js';
+import { UsageError } from '../usage-error.js';
+import { writeFixFiles } from '../write-files.js';
+import { loadTrust, parseAt } from './probe.js';
+
+export interface VerifyCommandOptions extends NginxOptionValues {
+  chain: string;
+  untrusted: string[];
+  ca: string[];
+  intermediates: string[];
+  at?: string;
+  json?: boolean;
+  out?: string;
+  installPath?: string;
+  force?: boolean;
+}
+
+/** An observation for files: the handshake "completed" and the server "sent" exactly these certificates. */
+export function offlineObservation(sent: Cert[], protocols: ProbeObservation['offeredProtocols']): ProbeObservation {
+  return {
+    host: '',
+    port: 0,
+    sni: null,
+    offeredProtocols: protocols,
+    outcome: 'handshake',
+    sentChain: sent.map((c) => c.der),
+    clientCertRequested: false,
+    acceptableCaNames: [],
+    clientCertSent: false,
+    timings: { totalMs: 0 },
+  };
+}
+
+export async function verifyCommand(o: VerifyCommandOptions, io: CliIO): Promise<number> {
+  const chain = await readCertFile(o.chain, '--chain');
+  if (chain.certs.length === 0) throw new UsageError('INPUT_NOT_CERTIFICATE', `--chain ${o.chain}: holds no certificate`);
+  const sent = [...chain.certs];
+  const notes = [...chain.notes];
+  for (const f of o.untrusted) {
+    const r = await readCertFile(f, '--untrusted');
+    sent.push(...r.certs);
+    notes.push(...r.notes);
+  }
+  const leaf = sent[0];
+  const fallbackName = leaf.subjectAltNames?.dns[0] ?? leaf.commonNames[0];
+  const settings = settingsFromOptions(o, o.proxySslName ? undefined : fallbackName);
+  if (!o.proxySslName) notes.push(`no --proxy-ssl-name given: checked the name "${settings.proxySslName}" taken from the certificate itself`);
+  const at = parseAt(o.at, io);
+  const trust = await loadTrust(o.ca, io);
+  notes.push(...trust.notes);
+  const pool = o.intermediates.length > 0 ? await readPool(o.intermediates, '--intermediates') : { certs: [], notes: [] };
+  notes.push(...pool.notes);
+
+  const input: DiagnoseInput = {
+    observation: offlineObservation(sent, settings.proxySslProtocols),
+    sent,
+    trusted: trust.certs,
+    trustSource: trust.trust.source,
+    candidates: pool.certs.map((p) => ({ cert: p.cert, source: 'pool', origin: p.origin })),
+    settings,
+    at,
+  };
+  const diagnosis = diagnose(input);
+  const installPath = o.installPath ?? resolve(io.cwd, o.out ?? '.', 'trusted-ca.pem');
+  const plan = buildFixPlan(input, diagnosis, { installPath });
+  if (!diagnosis.nginx.ok && plan.nginxFixable) {
+    const check = diagnose({ ...input, trusted: trustedForPlan(plan, input), settings: settingsForPlan(plan, settings), trustSource: 'bundle', candidates: [] });
+    plan.verified = check.nginx.ok;
+    plan.verifyError = check.nginx.ok ? null : check.nginx.error;
+  }
+  const report: ProbeReport = {
+    command: 'verify',
+    at,
+    settings,
+    trust: trust.trust,
+    sent,
+    diagnosis,
+    fetches: [],
+    notes,
+    fix: plan,
+  };
+  if (o.out) {
+    const written = writeFixFiles(resolve(io.cwd, o.out), plan.files, !!o.force);
+    report.notes.push(`wrote ${written.join(', ')}`);
+  }
+  io.stdout(o.json ? JSON.stringify(probeDocument(report), null, 2) + '\n' : probeText(report));
+  return diagnosis.nginx.ok ? EXIT.OK : EXIT.NGINX_WOULD_FAIL;
+}

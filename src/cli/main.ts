@@ -1,0 +1,103 @@
+/**
+ * The CLI: commander wiring only. Each command's module is imported when that command runs, so start-up
+ * loads what the command needs and nothing else (probe start-up time is benchmarked).
+ */
+import { Command, CommanderError } from 'commander';
+import { EXIT } from './exit-codes.js';
+import type { CliIO } from './io.js';
+import { addNginxOptions } from './nginx-options.js';
+import { TOOL_VERSION } from '../report/version.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** Errors the user can fix: one line, exit 2, no stack trace. */
+function isUserError(e: unknown): e is Error & { code?: string } {
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  return e.name === 'UsageError' || e.name === 'InputError' || code === 'BAD_TARGET' || code === 'NGINX_PARSE';
+}
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  let exitCode: number = EXIT.OK;
+  const program = new Command();
+  program
+    .name('tlsdoctor')
+    .description('Predicts what nginx does with a TLS upstream, says why, and hands over a verified fix.')
+    .version(TOOL_VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .showHelpAfterError('(run tlsdoctor --help for usage)');
+
+  const probe = program
+    .command('probe')
+    .description('handshake with an upstream as nginx would, and diagnose it')
+    .argument('<target>', 'host:port, [IPv6]:port or host (port 443)')
+    .option('--ca <file>', 'the proxy_ssl_trusted_certificate bundle (PEM, DER or PKCS#7; repeatable)', collect, [])
+    .option('--intermediates <file|dir>', 'candidate CA certificates not trusted yet (repeatable)', collect, [])
+    .option('--timeout <duration>', 'bound for connect + handshake + first read (5s, 500ms; bare number = seconds)', '5s')
+    .option('--at <time>', 'judge validity at this ISO-8601 time instead of now')
+    .option('--json', 'print the versioned JSON document')
+    .option('--out <dir>', 'write presented-chain.pem, trusted-ca.pem and upstream-ssl.conf into DIR')
+    .option('--install-path <path>', 'where trusted-ca.pem will live on the nginx host (default: DIR/trusted-ca.pem)')
+    .option('--force', 'overwrite files in --out')
+    .option('--no-fetch', 'never fetch missing intermediates from AIA URLs');
+  addNginxOptions(probe).action(async (target: string, opts) => {
+    const { probeCommand } = await import('./commands/probe.js');
+    exitCode = await probeCommand(target, opts, io);
+  });
+
+  const verify = program
+    .command('verify')
+    .description('judge a certificate chain from files, offline, as nginx would')
+    .requiredOption('--chain <file>', 'the certificates as the server sends them, leaf first')
+    .option('--untrusted <file>', 'more intermediates the server sends (repeatable)', collect, [])
+    .option('--ca <file>', 'the proxy_ssl_trusted_certificate bundle (repeatable)', collect, [])
+    .option('--intermediates <file|dir>', 'candidate CA certificates not trusted yet (repeatable)', collect, [])
+    .option('--at <time>', 'judge validity at this ISO-8601 time (default: now)')
+    .option('--json', 'print the versioned JSON document')
+    .option('--out <dir>', 'write presented-chain.pem, trusted-ca.pem and upstream-ssl.conf into DIR')
+    .option('--install-path <path>', 'where trusted-ca.pem will live on the nginx host')
+    .option('--force', 'overwrite files in --out');
+  addNginxOptions(verify, false).action(async (opts) => {
+    const { verifyCommand } = await import('./commands/verify.js');
+    exitCode = await verifyCommand(opts, io);
+  });
+
+  program
+    .command('inspect')
+    .description('show what is in certificate files (PEM, DER, PKCS#7); private keys are named, never printed')
+    .argument('<files...>', 'files to inspect')
+    .option('--at <time>', 'compute days left at this ISO-8601 time (default: now)')
+    .option('--json', 'print JSON')
+    .action(async (files: string[], opts) => {
+      const { inspectCommand } = await import('./commands/inspect.js');
+      exitCode = await inspectCommand(files, opts, io);
+    });
+
+  program
+    .command('demo')
+    .description('start broken upstreams on 127.0.0.1 from the built-in fixtures, diagnose each, stop them')
+    .option('--json', 'print one JSON document per scenario (JSON lines)')
+    .option('--only <ids>', 'comma-separated scenario ids')
+    .action(async (opts) => {
+      const { demoCommand } = await import('./commands/demo.js');
+      exitCode = await demoCommand(opts, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
+      return EXIT.USAGE;
+    }
+    if (isUserError(e)) {
+      io.stderr(`tlsdoctor: ${e.message}\n`);
+      return EXIT.USAGE;
+    }
+    io.stderr(`tlsdoctor: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (io.env.TLSDOCTOR_DEBUG && e instanceof Error && e.stack) io.stderr(e.stack + '\n');
+    return EXIT.INTERNAL;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The nginx-modelling options shared by probe, verify and check, and their translation into NginxSettings.
+ * Defaults are nginx's own (NGINX.md "Defaults").
+ */
+import type { Command } from 'commander';
+import { ALL_PROTOCOLS, DEFAULT_NGINX_VERSION, DEFAULT_OPENSSL_SECLEVEL, defaultProtocols, parseVersion, proxyHostOf, type NginxSettings } from '../nginx/defaults.js';
+import type { TlsProtocol } from '../probe/types.js';
+import { UsageError } from './usage-error.js';
+
+export interface NginxOptionValues {
+  proxySslName?: string;
+  proxySslServerName?: string;
+  proxySslVerifyDepth?: string;
+  proxySslProtocols?: string;
+  proxySslCertificate?: string;
+  proxySslCertificateKey?: string;
+  nginxVersion?: string;
+  opensslSeclevel?: string;
+}
+
+export function addNginxOptions(cmd: Command, withClientCert = true): Command {
+  cmd
+    .option('--proxy-ssl-name <name>', 'name checked against the certificate, as proxy_ssl_name (default: the target host, as $proxy_host)')
+    .option('--proxy-ssl-server-name <on|off>', 'send SNI (= proxy_ssl_name), as proxy_ssl_server_name', 'off')
+    .option('--proxy-ssl-verify-depth <n>', 'intermediates allowed, as proxy_ssl_verify_depth', '1')
+    .option('--proxy-ssl-protocols <list>', 'protocols offered, as proxy_ssl_protocols (default: nginx\'s for --nginx-version)')
+    .option('--nginx-version <x.y.z>', 'nginx version to model (protocol defaults)', DEFAULT_NGINX_VERSION)
+    .option('--openssl-seclevel <n>', 'OpenSSL security level of nginx\'s build (Debian/Ubuntu: 2)', String(DEFAULT_OPENSSL_SECLEVEL));
+  if (withClientCert) {
+    cmd
+      .option('--proxy-ssl-certificate <file>', 'client certificate nginx presents, as proxy_ssl_certificate')
+      .option('--proxy-ssl-certificate-key <file>', 'its key, as proxy_ssl_certificate_key (read, never printed)');
+  }
+  return cmd;
+}
+
+function parseProtocols(text: string): TlsProtocol[] {
+  const out: TlsProtocol[] = [];
+  for (const word of text.split(/[\s,]+/).filter(Boolean)) {
+    const p = ALL_PROTOCOLS.find((x) => x.toLowerCase() === word.toLowerCase());
+    if (!p) throw new UsageError('BAD_PROTOCOL', `--proxy-ssl-protocols: unknown protocol "${word}" (use TLSv1 TLSv1.1 TLSv1.2 TLSv1.3)`);
+    if (!out.includes(p)) out.push(p);
+  }
+  if (out.length === 0) throw new UsageError('BAD_PROTOCOL', '--proxy-ssl-protocols: empty list');
+  return out;
+}
+
+function parseOnOff(text: string, option: string): boolean {
+  const t = text.toLowerCase();
+  if (t === 'on') return true;
+  if (t === 'off') return false;
+  throw new UsageError('BAD_ON_OFF', `${option}: expected on or off, got "${text}"`);
+}
+
+function parseInteger(text: string, option: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text.trim())) throw new UsageError('BAD_NUMBER', `${option}: "${text}" is not a whole number`);
+  const n = Number(text);
+  if (n < min || n > max) throw new UsageError('BAD_NUMBER', `${option}: ${n} is out of range ${min}..${max}`);
+  return n;
+}
+
+export function settingsFromOptions(v: NginxOptionValues, targetHost: string | undefined): NginxSettings {
+  const nginxVersion = v.nginxVersion ?? DEFAULT_NGINX_VERSION;
+  if (!parseVersion(nginxVersion)) throw new UsageError('BAD_VERSION', `--nginx-version: "${nginxVersion}" is not a version like 1.26.2`);
+  const name = v.proxySslName ?? (targetHost !== undefined ? proxyHostOf(targetHost) : undefined);
+  if (name === undefined || name === '') throw new UsageError('MISSING_NAME', '--proxy-ssl-name: required when there is no target host');
+  if (v.proxySslCertificate && !v.proxySslCertificateKey) {
+    throw new UsageError('MISSING_KEY', '--proxy-ssl-certificate needs --proxy-ssl-certificate-key');
+  }
+  if (v.proxySslCertificateKey && !v.proxySslCertificate) {
+    throw new UsageError('MISSING_CERT', '--proxy-ssl-certificate-key needs --proxy-ssl-certificate');
+  }
+  return {
+    proxySslName: name,
+    proxySslServerName: parseOnOff(v.proxySslServerName ?? 'off', '--proxy-ssl-server-name'),
+    proxySslVerifyDepth: parseInteger(v.proxySslVerifyDepth ?? '1', '--proxy-ssl-verify-depth', 0, 100),
+    proxySslProtocols: v.proxySslProtocols ? parseProtocols(v.proxySslProtocols) : defaultProtocols(nginxVersion),
+    ...(v.proxySslCertificate ? { proxySslCertificate: v.proxySslCertificate, proxySslCertificateKey: v.proxySslCertificateKey } : {}),
+    nginxVersion,
+    opensslSeclevel: parseInteger(v.opensslSeclevel ?? '2', '--openssl-seclevel', 0, 5),
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * The real process behind CliIO. Writes go straight to the file descriptors' streams; the exit code is set by
+ * the shim, never by process.exit(), so pending output is flushed.
+ */
+import type { CliIO } from './io.js';
+
+export function processIO(): CliIO {
+  return {
+    stdout: (t) => void process.stdout.write(t),
+    stderr: (t) => void process.stderr.write(t),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    stdoutIsTTY: !!process.stdout.isTTY,
+    stderrIsTTY: !!process.stderr.isTTY,
+    now: () => new Date(),
+    cwd: process.cwd(),
+    env: process.env,
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * Reading certificate files from disk: the I/O edge in front of src/certs/ (load.ts splits, parse.ts parses).
+ * Every failure is a one-line UsageError naming the file (exit 2).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
+import type { Cert } from '../certs/cert.js';
+import { InputError } from '../certs/input-error.js';
+import { readCertificateBlobsAsync } from '../certs/load.js';
+import { parseCertificate } from '../certs/parse.js';
+import { UsageError } from './usage-error.js';
+
+export interface LoadedCerts {
+  certs: Cert[];
+  notes: string[];
+}
+
+function readBytes(file: string, option: string): Uint8Array {
+  let st;
+  try {
+    st = statSync(file);
+  } catch {
+    throw new UsageError('FILE_NOT_FOUND', `${option} ${file}: no such file`);
+  }
+  if (st.isDirectory()) throw new UsageError('FILE_IS_DIRECTORY', `${option} ${file}: is a directory, expected a certificate file`);
+  if (st.size > 16 * 1024 * 1024) throw new UsageError('FILE_TOO_LARGE', `${option} ${file}: larger than 16 MiB`);
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new UsageError('FILE_UNREADABLE', `${option} ${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** Parse the certificates of one file. `option` names the argument in error messages (`--ca`). */
+export async function readCertFile(file: string, option: string): Promise<LoadedCerts> {
+  const bytes = readBytes(file, option);
+  const notes: string[] = [];
+  try {
+    const blobs = await readCertificateBlobsAsync(bytes, file);
+    if (blobs.privateKeys > 0) {
+      notes.push(`${file} contains ${blobs.privateKeys === 1 ? 'a private key' : `${blobs.privateKeys} private keys`}; ignored, never printed or copied`);
+    }
+    notes.push(...blobs.warnings);
+    const certs: Cert[] = [];
+    blobs.ders.forEach((der, i) => {
+      try {
+        certs.push(parseCertificate(der));
+      } catch (e) {
+        throw new UsageError('INPUT_BAD_CERTIFICATE', `${option} ${file}: certificate #${i + 1} cannot be parsed (${(e as Error).message})`);
+      }
+    });
+    return { certs, notes };
+  } catch (e) {
+    if (e instanceof InputError) {
+      const msg =
+        e.code === 'INPUT_ONLY_PRIVATE_KEY'
+          ? `${option} ${file}: holds a private key, not a certificate (the key was not read further and is never printed)`
+          : `${option} ${e.message}`;
+      throw new UsageError(e.code, msg, { cause: e });
+    }
+    throw e;
+  }
+}
+
+/** Files of a --intermediates argument: a file, or every regular file of a directory (not recursive). */
+export function expandPoolPath(path: string, option: string): string[] {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new UsageError('FILE_NOT_FOUND', `${option} ${path}: no such file or directory`);
+  }
+  if (!st.isDirectory()) return [path];
+  return readdirSync(path)
+    .sort()
+    .map((n) => join(path, n))
+    .filter((p) => statSync(p).isFile());
+}
+
+/** Certificates of the pool; files in a directory that hold no certificate are skipped with a note. */
+export async function readPool(paths: string[], option: string): Promise<{ certs: { cert: Cert; origin: string }[]; notes: string[] }> {
+  const certs: { cert: Cert; origin: string }[] = [];
+  const notes: string[] = [];
+  for (const p of paths) {
+    const files = expandPoolPath(p, option);
+    for (const f of files) {
+      try {
+        const r = await readCertFile(f, option);
+        certs.push(...r.certs.map((cert) => ({ cert, origin: f })));
+        notes.push(...r.notes);
+      } catch (e) {
+        if (files.length > 1 && e instanceof UsageError) notes.push(`skipped ${e.message}`);
+        else throw e;
+      }
+    }
+  }
+  return { certs, notes };
+}
+
+/** The system CA store: Debian's bundle file if present (what proxy_ssl_trusted_certificate could name), else Node's. */
+export const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+
+export async function readSystemStore(): Promise<{ certs: Cert[]; file: string }> {
+  if (existsSync(SYSTEM_BUNDLE)) {
+    const r = await readCertFile(SYSTEM_BUNDLE, 'system store');
+    return { certs: r.certs, file: SYSTEM_BUNDLE };
+  }
+  const { readCertificateBlobs } = await import('../certs/load.js');
+  const blobs = readCertificateBlobs(new TextEncoder().encode(rootCertificates.join('\n')), 'node:tls rootCertificates');
+  return { certs: blobs.ders.map((d) => parseCertificate(d)), file: 'node:tls rootCertificates' };
+}

@@ -1,0 +1,90 @@
+/**
+ * What nginx does with this upstream, and the exact line it logs (ngx_http_upstream.c, ngx_event_openssl.c;
+ * measured in NGINX.md). Order of nginx's checks: connect, handshake, then the verify result
+ * (SSL_get_verify_result: the LAST error the continue-always callback saw), then the name
+ * (X509_check_host), then the response read (TLS 1.3 client-certificate alerts surface only there).
+ */
+import type { VerifyResult } from '../chain/types.js';
+import type { ProbeObservation } from '../probe/types.js';
+import type { NginxSettings } from '../nginx/defaults.js';
+import {
+  alertError,
+  errorFromReason,
+  formatForNginx,
+  nginxLevelFor,
+  parseNodeOpensslMessage,
+  type OpensslError,
+} from './openssl-error.js';
+import type { NginxOutcome } from './types.js';
+
+const HANDSHAKING = 'while SSL handshaking to upstream';
+
+function fail(status: number | null, level: NginxOutcome['level'], error: string, stage: NginxOutcome['stage'], verifyCode: number | null = null): NginxOutcome {
+  return { ok: false, status, level, error, verifyCode, stage };
+}
+
+function opensslErrorOf(o: ProbeObservation): OpensslError | undefined {
+  if (o.alert) return alertError(o.alert.description);
+  if (o.error) {
+    const parsed = parseNodeOpensslMessage(o.error.message);
+    if (parsed) return parsed;
+    if (o.error.opensslReason) return errorFromReason(o.error.opensslReason);
+  }
+  return undefined;
+}
+
+export function predictNginx(params: {
+  observation: ProbeObservation;
+  settings: NginxSettings;
+  asNginx?: VerifyResult;
+  nameMatches?: boolean;
+}): NginxOutcome {
+  const { observation: o, settings, asNginx } = params;
+  switch (o.outcome) {
+    case 'dns':
+      // nginx resolves proxy_pass hosts when it reads its configuration and refuses to start.
+      return fail(null, 'emerg', `host not found in upstream "${o.host}:${o.port}"`, 'config');
+    case 'refused':
+      return fail(502, 'error', 'connect() failed (111: Connection refused) while connecting to upstream', 'connect');
+    case 'timeout':
+      return o.timings.connectMs === undefined
+        ? fail(504, 'error', 'upstream timed out (110: Connection timed out) while connecting to upstream', 'connect')
+        : fail(504, 'error', `upstream timed out (110: Connection timed out) ${HANDSHAKING}`, 'handshake');
+    case 'network-error':
+      return fail(502, 'error', `connect() failed (${o.error?.code ?? 'error'}) while connecting to upstream`, 'connect');
+    case 'not-tls': {
+      const e = opensslErrorOf(o) ?? errorFromReason('wrong version number')!;
+      return fail(502, nginxLevelFor(e), `SSL_do_handshake() failed (SSL: ${formatForNginx(e)}) ${HANDSHAKING}`, 'handshake');
+    }
+    case 'closed':
+      // OpenSSL 3 reports a peer that closes mid-handshake as "unexpected eof while reading".
+      return fail(502, 'error', `peer closed connection in SSL handshake (104: Connection reset by peer) ${HANDSHAKING}`, 'handshake');
+    case 'alert':
+    case 'tls-error': {
+      const e = opensslErrorOf(o);
+      if (!e) return fail(502, 'crit', `SSL_do_handshake() failed (SSL: ${o.error?.message ?? 'handshake failure'}) ${HANDSHAKING}`, 'handshake');
+      return fail(502, nginxLevelFor(e), `SSL_do_handshake() failed (SSL: ${formatForNginx(e)}) ${HANDSHAKING}`, 'handshake');
+    }
+    case 'handshake':
+      break;
+  }
+  // Our probe completes TLS 1.0/1.1 handshakes that nginx's OpenSSL (security level >= 1) aborts: the
+  // SHA-1/MD5 signature of those versions is a "legacy sigalg".
+  if ((o.protocol === 'TLSv1' || o.protocol === 'TLSv1.1') && settings.opensslSeclevel >= 1) {
+    const e = errorFromReason('legacy sigalg disallowed or unsupported')!;
+    return fail(502, nginxLevelFor(e), `SSL_do_handshake() failed (SSL: ${formatForNginx(e)}) ${HANDSHAKING}`, 'handshake');
+  }
+  const verifyCode = asNginx ? asNginx.lastError : null;
+  if (asNginx && !asNginx.ok) {
+    const last = asNginx.errors[asNginx.errors.length - 1];
+    return fail(502, 'error', `upstream SSL certificate verify error: (${last.code}:${last.text}) ${HANDSHAKING}`, 'verify', last.code);
+  }
+  if (params.nameMatches === false) {
+    return fail(502, 'error', `upstream SSL certificate does not match "${settings.proxySslName}" ${HANDSHAKING}`, 'name', verifyCode);
+  }
+  if (o.alert && o.alert.during === 'first-read') {
+    const e = alertError(o.alert.description);
+    return fail(502, nginxLevelFor(e), `SSL_read() failed (SSL: ${formatForNginx(e)}) while reading response header from upstream`, 'read', verifyCode);
+  }
+  return { ok: true, status: 200, level: null, error: null, verifyCode: verifyCode ?? 0, stage: 'ok' };
+}

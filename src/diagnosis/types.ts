@@ -1,0 +1,93 @@
+/**
+ * Inputs and outputs of diagnose(): plain data in, plain data out. The CLI/orchestrator does the I/O
+ * (probing, reading bundles, fetching AIA) and hands the results here.
+ */
+import type { Cert } from '../certs/cert.js';
+import type { CertSource, VerifyError, VerifyResult } from '../chain/types.js';
+import type { NginxSettings } from '../nginx/defaults.js';
+import type { ProbeObservation } from '../probe/types.js';
+import type { CertRef, Finding } from './codes.js';
+
+export interface CandidateCert {
+  cert: Cert;
+  source: Extract<CertSource, 'pool' | 'fetched'>;
+  /** Where it came from: file path or URL. */
+  origin: string;
+}
+
+export interface DiagnoseInput {
+  /** The handshake made with nginx's settings (SNI, protocols, client certificate). */
+  observation: ProbeObservation;
+  /** A what-if handshake with SNI = proxy_ssl_name, made when nginx would send no SNI. */
+  sniObservation?: ProbeObservation;
+  /** observation.sentChain, parsed (same order). Unparseable blobs are listed in `unparsable`. */
+  sent: Cert[];
+  unparsable?: { index: number; error: string }[];
+  /** Certificates of sniObservation.sentChain, parsed. */
+  sniSent?: Cert[];
+  /** The proxy_ssl_trusted_certificate bundle (or the system store, see trustSource). */
+  trusted: Cert[];
+  trustSource: 'bundle' | 'system';
+  /** Candidate CA certificates not trusted yet: --intermediates pool and AIA-fetched ones. */
+  candidates?: CandidateCert[];
+  settings: NginxSettings;
+  at: Date;
+  /** Certificates expiring within this many days get EXPIRES_SOON (0 = off). */
+  warnDays?: number;
+}
+
+export type NginxStage = 'config' | 'connect' | 'handshake' | 'verify' | 'name' | 'read' | 'ok';
+
+/** What nginx does with a request to this upstream. */
+export interface NginxOutcome {
+  ok: boolean;
+  /** 502/504 when nginx itself answers; 200 when it proxies (the upstream's own status passes through); null when nginx would not start. */
+  status: number | null;
+  /** Error-log level of the line nginx writes (null when ok). */
+  level: 'error' | 'crit' | 'emerg' | null;
+  /** The message nginx logs, without timestamp, pid and request context (null when ok). */
+  error: string | null;
+  /** X509 verify result nginx sees after the handshake (0 = ok), null when no handshake completed. */
+  verifyCode: number | null;
+  stage: NginxStage;
+}
+
+export interface PathItem {
+  ref: CertRef;
+  selfSigned: boolean;
+  isCa: boolean;
+  notAfter: string;
+}
+
+export interface Diagnosis {
+  nginx: NginxOutcome;
+  findings: Finding[];
+  /** The path nginx's OpenSSL builds with these settings (leaf first). */
+  path: PathItem[];
+  /** The path without the depth limit and with candidate certificates: what a fix can anchor. */
+  fullPath: PathItem[];
+  /** True when fullPath ends at a certificate the bundle already trusts. */
+  anchored: boolean;
+  /** Every verify error as nginx's OpenSSL reports them (continue-always callback). */
+  verifyErrors: VerifyError[];
+  /** The proxy_ssl_verify_depth this chain needs (intermediates in fullPath), when a path exists. */
+  neededDepth: number | null;
+  /** Earliest notAfter over the certificates of fullPath (ISO), or null. */
+  earliestNotAfter: string | null;
+}
+
+export interface CheckContext {
+  input: DiagnoseInput;
+  leaf?: Cert;
+  /** verifyChain as nginx runs it: settings' depth and security level, no host name. */
+  asNginx: VerifyResult;
+  /** The same without the depth limit. */
+  unbounded: VerifyResult;
+  /** Without the depth limit and with candidate certificates as untrusted issuers. */
+  withCandidates: VerifyResult;
+  /** The host name check as nginx makes it (X509_check_host(leaf, proxy_ssl_name)); undefined: no leaf. */
+  nameMatches?: boolean;
+  ref(cert: Cert, depth?: number): CertRef;
+}
+
+export type Check = (ctx: CheckContext) => Finding[];

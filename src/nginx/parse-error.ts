@@ -1,0 +1,35 @@
+/**
+ * The one exception the nginx reader throws. Findings are data; this is for input nginx itself would refuse to
+ * read (STYLE.md 5): the message is nginx's own wording where nginx has one, ending in ` in FILE:LINE`
+ * exactly as `ngx_conf_log_error` prints it (src/core/ngx_conf_file.c), so a user can grep for it.
+ */
+
+export type NginxParseReason =
+  /** A tokenizer or block-structure error nginx reports the same way (`unexpected "}"`, `unexpected end of file`...). */
+  | 'syntax'
+  /** An `include` names a file that cannot be read (nginx: `open() "..." failed`). */
+  | 'include-missing'
+  /** A file includes itself, directly or through others: nginx would recurse until it runs out of descriptors. */
+  | 'include-loop'
+  /** Includes nested deeper than the bound we allow. */
+  | 'include-depth'
+  /** The main file itself cannot be read. */
+  | 'file-missing';
+
+export class NginxParseError extends Error {
+  readonly code = 'NGINX_PARSE' as const;
+  readonly reason: NginxParseReason;
+  readonly file: string;
+  readonly line: number;
+  /** nginx's message without the location suffix, e.g. `unexpected "}"`. */
+  readonly detail: string;
+
+  constructor(params: { detail: string; file: string; line: number; reason?: NginxParseReason; cause?: unknown }) {
+    super(`${params.detail} in ${params.file}:${params.line}`, params.cause === undefined ? undefined : { cause: params.cause });
+    this.name = 'NginxParseError';
+    this.reason = params.reason ?? 'syntax';
+    this.file = params.file;
+    this.line = params.line;
+    this.detail = params.detail;
+  }
+}

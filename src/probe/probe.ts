@@ -1,0 +1,288 @@
+/**
+ * The probe: one TLS connection the way nginx's upstream client makes it, recording what the server sent.
+ * It observes and never judges (STYLE.md §3): no verification during the handshake, weak servers allowed
+ * to finish, every failure classified rather than thrown.
+ *
+ * How the wire is captured: we connect the TCP socket ourselves and give `tls.connect` a Duplex that tees
+ * every byte in both directions into a WireTranscript, which decodes the records independently of OpenSSL
+ * (TLS 1.3 with the secrets from the `keylog` event). `getPeerCertificate(true)` is not used: it rebuilds
+ * the chain from the local store and returns nothing when the handshake fails (NGINX.md, Node.js pitfalls).
+ */
+import { constants } from 'node:crypto';
+import * as net from 'node:net';
+import { Duplex } from 'node:stream';
+import * as tls from 'node:tls';
+import { cipherSuiteName } from './cipher-suites.js';
+import { classifyOutcome, type SocketError } from './classify-outcome.js';
+import { formatDistinguishedName } from './dn-string.js';
+import { ProtocolVersion } from './handshake-messages.js';
+import type { ProbeObservation, ProbeParams, TlsProtocol } from './types.js';
+import { WireTranscript } from './wire-transcript.js';
+
+export const PROBE_LIMITS = {
+  /** Bytes accepted from the server before the connection is cut off and classified. */
+  maxServerBytes: 1024 * 1024,
+  /** Certificates recorded from one Certificate message; the rest are counted and reported in `error`. */
+  maxCertificates: 100,
+  /** Least time to wait after a TLS 1.3 handshake for the server's verdict on the client certificate. */
+  firstReadGraceMs: 300,
+} as const;
+
+/** Highest first, the order of OpenSSL's tls_version_table. */
+const VERSIONS: { name: TlsProtocol; wire: number; disable: number }[] = [
+  { name: 'TLSv1.3', wire: ProtocolVersion.tls13, disable: constants.SSL_OP_NO_TLSv1_3 },
+  { name: 'TLSv1.2', wire: ProtocolVersion.tls12, disable: constants.SSL_OP_NO_TLSv1_2 },
+  { name: 'TLSv1.1', wire: ProtocolVersion.tls11, disable: constants.SSL_OP_NO_TLSv1_1 },
+  { name: 'TLSv1', wire: ProtocolVersion.tls10, disable: constants.SSL_OP_NO_TLSv1 },
+];
+
+/**
+ * What OpenSSL's client offers for a set of enabled versions. nginx's `proxy_ssl_protocols` disables the
+ * unlisted versions with SSL_OP_NO_* options (ngx_ssl_create), and we do the same, so a list with holes
+ * behaves as in nginx: ssl_get_min_max_version (ssl/statem/statem_lib.c) walks the versions from the
+ * highest and restarts at every hole, so the *lowest* contiguous run wins. `TLSv1 TLSv1.2` offers only TLSv1.
+ */
+export function offeredRange(protocols: readonly TlsProtocol[]): TlsProtocol[] {
+  let run: TlsProtocol[] = [];
+  let hole = true;
+  for (const v of VERSIONS) {
+    if (!protocols.includes(v.name)) hole = true;
+    else if (hole) {
+      run = [v.name];
+      hole = false;
+    } else run.push(v.name);
+  }
+  return run.reverse();
+}
+
+function protocolName(wire: number | undefined): TlsProtocol | undefined {
+  return VERSIONS.find((v) => v.wire === wire)?.name;
+}
+
+/** A Duplex over the TCP socket that reports every byte read and written before passing it on. */
+function teeSocket(raw: net.Socket, onServer: (b: Buffer) => void, onClient: (b: Buffer) => void): Duplex {
+  const duplex = new Duplex({
+    read() {
+      raw.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      onClient(chunk);
+      raw.write(chunk, callback);
+    },
+    final(callback) {
+      raw.end();
+      callback();
+    },
+    destroy(err, callback) {
+      raw.destroy();
+      callback(err);
+    },
+  });
+  raw.on('data', (chunk: Buffer) => {
+    onServer(chunk);
+    if (!duplex.push(chunk)) raw.pause();
+  });
+  raw.on('end', () => duplex.push(null));
+  duplex.on('error', () => {}); // surfaced through the TLS socket and the raw socket's own 'error'
+  return duplex;
+}
+
+const ms = (from: number, to: number) => Math.round((to - from) * 100) / 100;
+
+export function probe(params: ProbeParams): Promise<ProbeObservation> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const transcript = new WireTranscript({
+      maxCertificates: PROBE_LIMITS.maxCertificates,
+      maxMessageBytes: PROBE_LIMITS.maxServerBytes,
+    });
+    let lookupAt: number | undefined;
+    let connectAt: number | undefined;
+    let secureAt: number | undefined;
+    let address: string | undefined;
+    let tcpError: SocketError | undefined;
+    let tlsError: SocketError | undefined;
+    let deadlineHit = false;
+    let captureLimitHit = false;
+    let peerClosed = false;
+    let waitingFirstRead = false;
+    let settling = false;
+    let graceTimer: NodeJS.Timeout | undefined;
+    let tlsSocket: tls.TLSSocket | undefined;
+
+    // One deadline for DNS + TCP + handshake + first read (ProbeParams.timeoutMs).
+    const deadline = setTimeout(() => {
+      deadlineHit = true;
+      settle();
+    }, params.timeoutMs);
+
+    // Resolve once the current burst of events has landed (the OpenSSL error that follows an alert, a
+    // keylog line), so classification sees all of it.
+    function settle(): void {
+      if (settling) return;
+      settling = true;
+      setImmediate(finish);
+    }
+
+    function firstReadVerdictArrived(): boolean {
+      return (
+        transcript.serverAlerts.some((a) => a.epoch === 'application') ||
+        transcript.newSessionTicket ||
+        transcript.applicationData
+      );
+    }
+
+    function onServerBytes(chunk: Buffer): void {
+      if (settling) return;
+      transcript.pushServer(chunk);
+      if (transcript.serverBytes > PROBE_LIMITS.maxServerBytes) {
+        captureLimitHit = true;
+        settle();
+      } else if (waitingFirstRead && firstReadVerdictArrived()) settle();
+    }
+
+    const raw = net.connect({ host: params.host, port: params.port, autoSelectFamily: false });
+    raw.setNoDelay(true);
+    raw.on('lookup', () => {
+      lookupAt = performance.now();
+    });
+    raw.on('error', (err: SocketError) => {
+      tcpError ??= err;
+      settle();
+    });
+    raw.on('close', () => {
+      peerClosed = true;
+      settle();
+    });
+    raw.once('connect', () => {
+      connectAt = performance.now();
+      address = raw.remoteAddress;
+      startTls();
+    });
+
+    function startTls(): void {
+      const duplex = teeSocket(raw, onServerBytes, (chunk) => transcript.pushClient(chunk));
+      const secureOptions = VERSIONS.filter((v) => !params.protocols.includes(v.name)).reduce((o, v) => o | v.disable, 0);
+      const socket = tls.connect({
+        socket: duplex,
+        // tls.connect never derives SNI from a host (https.request does); with no `host` given and
+        // servername undefined, the ClientHello has no server_name extension (nginx's proxy_ssl_server_name off).
+        servername: params.servername,
+        // Observe, do not judge: accept anything, and make the identity check a no-op.
+        rejectUnauthorized: false,
+        checkServerIdentity: () => undefined,
+        // Full version range, narrowed with SSL_OP_NO_* exactly as nginx does (see offeredRange).
+        minVersion: 'TLSv1',
+        maxVersion: 'TLSv1.3',
+        secureOptions,
+        // Security level 0 so weak servers still complete the handshake and can be observed; the engine
+        // judges the security level later. TLS 1.3 suites stay OpenSSL's default.
+        ciphers: 'DEFAULT:@SECLEVEL=0',
+        minDHSize: 1,
+        // No trust store: nothing is verified here, and loading the bundled roots costs start-up time.
+        ca: [],
+        ...(params.clientCert ? { cert: params.clientCert.cert, key: params.clientCert.key } : {}),
+      });
+      tlsSocket = socket;
+      socket.on('keylog', (line: Buffer) => {
+        transcript.addKeylog(line);
+        if (waitingFirstRead && firstReadVerdictArrived()) settle();
+      });
+      socket.on('error', (err: SocketError) => {
+        tlsError ??= err;
+        settle();
+      });
+      socket.on('data', () => {
+        if (waitingFirstRead) settle(); // application data: the server accepted us
+      });
+      socket.on('close', () => {
+        peerClosed = true;
+        settle();
+      });
+      socket.once('secureConnect', () => {
+        secureAt = performance.now();
+        // TLS 1.3: a required client certificate is judged by the server after our Finished, so its verdict
+        // (alert 116/40/48/42, or a NewSessionTicket) comes at the first read (NGINX.md). Only worth waiting
+        // for when the server asked for a certificate.
+        if (transcript.tls13 && transcript.certificateRequested && !settling) {
+          waitingFirstRead = true;
+          if (firstReadVerdictArrived()) return settle();
+          const tcpRtt = connectAt! - (lookupAt ?? t0);
+          const remaining = params.timeoutMs - (performance.now() - t0);
+          const grace = Math.max(0, Math.min(remaining, Math.max(PROBE_LIMITS.firstReadGraceMs, 4 * tcpRtt)));
+          graceTimer = setTimeout(settle, grace);
+        } else settle();
+      });
+    }
+
+    function finish(): void {
+      clearTimeout(deadline);
+      clearTimeout(graceTimer);
+      tlsSocket?.destroy();
+      raw.destroy();
+      const end = performance.now();
+
+      const secureConnected = secureAt !== undefined;
+      const result = classifyOutcome({
+        tcpConnected: connectAt !== undefined,
+        secureConnected,
+        waitedForFirstRead: waitingFirstRead,
+        // A deadline reached while waiting for the first read is not a timeout: the handshake completed.
+        deadlineHit: deadlineHit && !secureConnected,
+        captureLimitHit,
+        captureLimitBytes: PROBE_LIMITS.maxServerBytes,
+        peerClosed,
+        tcpError,
+        tlsError,
+        serverBytes: transcript.serverBytes,
+        notTls: transcript.serverStreamState === 'not-tls',
+        serverHead: transcript.serverHead,
+        tls13: transcript.tls13,
+        serverAlerts: transcript.serverAlerts,
+        acceptedAfterHandshake: transcript.newSessionTicket || transcript.applicationData,
+      });
+
+      const notices: string[] = [];
+      if (transcript.certificateCount > transcript.certificates.length) {
+        notices.push(
+          `server sent ${transcript.certificateCount} certificates; only the first ${transcript.certificates.length} were recorded`,
+        );
+      }
+      if (secureConnected && !transcript.certificateMessageSeen) {
+        notices.push(`the server's Certificate message could not be decoded (${transcript.problems.join('; ') || 'not seen'})`);
+      }
+      let error = result.error;
+      if (notices.length > 0) {
+        const code = secureConnected && !transcript.certificateMessageSeen ? 'CHAIN_NOT_CAPTURED' : 'SENT_CHAIN_TRUNCATED';
+        error = error
+          ? { ...error, message: `${error.message} (also: ${notices.join('; ')})` }
+          : { code, message: notices.join('; ') };
+      }
+
+      const hello = transcript.serverHello;
+      const observation: ProbeObservation = {
+        host: params.host,
+        port: params.port,
+        ...(address !== undefined ? { address } : {}),
+        sni: transcript.clientHello?.serverName ?? null,
+        offeredProtocols: offeredRange(params.protocols),
+        outcome: result.outcome,
+        ...(hello ? { protocol: protocolName(hello.version), cipher: cipherSuiteName(hello.cipherSuite) } : {}),
+        sentChain: transcript.certificates,
+        clientCertRequested: transcript.certificateRequested,
+        acceptableCaNames: transcript.acceptableCaNames.map(formatDistinguishedName),
+        clientCertSent: transcript.clientCertificateSent ?? false,
+        ...(result.alert ? { alert: result.alert } : {}),
+        ...(error ? { error } : {}),
+        ...(result.nonTlsPreview !== undefined ? { nonTlsPreview: result.nonTlsPreview } : {}),
+        timings: {
+          ...(connectAt !== undefined ? { connectMs: ms(t0, connectAt) } : {}),
+          ...(secureAt !== undefined && connectAt !== undefined ? { handshakeMs: ms(connectAt, secureAt) } : {}),
+          totalMs: ms(t0, end),
+        },
+      };
+      if (observation.protocol === undefined) delete observation.protocol;
+      resolve(observation);
+    }
+  });
+}

@@ -1,0 +1,71 @@
+/**
+ * The fix plan: files and nginx directives as data. Written to disk only by the CLI (--out).
+ */
+import type { TlsProtocol } from '../probe/types.js';
+
+export interface FixDirective {
+  /** e.g. `proxy_ssl_verify on;` */
+  line: string;
+  /** Why this line is there (becomes the comment above it). */
+  why: string;
+}
+
+export interface FixFile {
+  /** File name inside --out (presented-chain.pem, trusted-ca.pem, upstream-ssl.conf). */
+  name: string;
+  /** What the file is for. */
+  purpose: string;
+  content: string;
+}
+
+export interface ProposedTrust {
+  subject: string;
+  sha256: string;
+  /** Where it came from: bundle, sent by the server, pool file, AIA URL. */
+  origin: string;
+  /** Root, intermediate or a pinned self-signed leaf. */
+  role: 'root' | 'intermediate' | 'pinned-leaf';
+  notAfter: string;
+  /** True when the user has not trusted it yet: check the fingerprint out of band first. */
+  newlyTrusted: boolean;
+  /** Plain warning attached to this certificate (pinning a self-signed leaf: it breaks when the leaf is renewed). */
+  warning?: string;
+}
+
+/**
+ * The `proxy_ssl_*` values upstream-ssl.conf sets. The snippet replaces the location's own `proxy_ssl_*` lines
+ * (nginx refuses a duplicated directive), so an absent field means nginx's default applies.
+ */
+export interface PlanNginxSettings {
+  proxySslName?: string;
+  proxySslServerName?: boolean;
+  proxySslVerifyDepth?: number;
+  proxySslProtocols?: TlsProtocol[];
+  proxySslCertificate?: string;
+  proxySslCertificateKey?: string;
+}
+
+export interface FixPlan {
+  /** Whether a fix exists on the nginx side alone. */
+  nginxFixable: boolean;
+  /** Changes on the upstream server, most important first (say these first: they are the durable fix). */
+  upstreamChanges: string[];
+  directives: FixDirective[];
+  files: FixFile[];
+  trust: ProposedTrust[];
+  /** Whether the closed-loop re-check predicted `ok` with this plan; null when it was not run. */
+  verified: boolean | null;
+  /** The predicted nginx error with the plan applied, when not verified. */
+  verifyError: string | null;
+  /** Dead ends recognised in the user's inputs. */
+  deadEnds: string[];
+  /** Why no nginx-side fix is offered, when nginxFixable is false. */
+  reason?: string;
+  /** What the snippet sets, as data (settingsForPlan applies it). */
+  nginxSettings?: PlanNginxSettings;
+  /**
+   * Steps tlsdoctor cannot fill in itself (a root it did not find, a host name under a wildcard, the client
+   * certificate the placeholders stand for). The plan is not complete until they are done.
+   */
+  manual?: string[];
+}

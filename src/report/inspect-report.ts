@@ -1,0 +1,97 @@
+/**
+ * `tlsdoctor inspect`: what is in certificate files, as data and as text. Pure.
+ */
+import type { Cert } from '../certs/cert.js';
+import { summarizeCertificate } from '../certs/summary.js';
+import { SCHEMA_VERSION } from './probe-json.js';
+import { TOOL_VERSION } from './version.js';
+
+const DAY_MS = 86_400_000;
+
+export interface InspectedFile {
+  file: string;
+  certs: Cert[];
+  privateKeys: number;
+  notes: string[];
+}
+
+function certEntry(c: Cert, index: number, all: Cert[], at: Date) {
+  const s = summarizeCertificate(c);
+  const issuedBy = all.map((o, i) => ({ o, i })).filter(({ o, i }) => i !== index && c.native.checkIssued(o.native)).map(({ i }) => i);
+  const issues = all.map((o, i) => ({ o, i })).filter(({ o, i }) => i !== index && o.native.checkIssued(c.native)).map(({ i }) => i);
+  const duplicateOf = all.findIndex((o) => o.sha256 === c.sha256);
+  return {
+    index,
+    subject: c.subject,
+    issuer: c.issuer,
+    serial: c.serial,
+    sha256: c.sha256,
+    notBefore: c.notBefore.toISOString(),
+    notAfter: c.notAfter.toISOString(),
+    daysLeft: Math.floor((c.notAfter.getTime() - at.getTime()) / DAY_MS),
+    expired: c.notAfter.getTime() < at.getTime(),
+    notYetValid: c.notBefore.getTime() > at.getTime(),
+    selfSigned: c.selfSigned,
+    isCa: !!c.basicConstraints?.ca,
+    pathLen: c.basicConstraints?.pathLen ?? null,
+    keyType: s.keyType,
+    signatureAlgorithm: c.signature.name,
+    dnsNames: c.subjectAltNames?.dns ?? [],
+    ipAddresses: c.subjectAltNames?.ip ?? [],
+    emails: c.subjectAltNames?.email ?? [],
+    uris: c.subjectAltNames?.uri ?? [],
+    keyUsage: c.keyUsage ?? null,
+    extKeyUsage: c.extKeyUsage ?? null,
+    subjectKeyId: c.subjectKeyId ?? null,
+    authorityKeyId: c.authorityKeyId?.keyId ?? null,
+    aiaCaIssuers: c.aia.caIssuers,
+    ocsp: c.aia.ocsp,
+    crlDistributionPoints: c.crlDistributionPoints,
+    malformed: c.malformed,
+    issuedBy,
+    issues,
+    duplicateOf: duplicateOf !== index ? duplicateOf : null,
+  };
+}
+
+export function inspectDocument(files: InspectedFile[], at: Date) {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'tlsdoctor', version: TOOL_VERSION },
+    command: 'inspect',
+    at: at.toISOString(),
+    files: files.map((f) => ({
+      file: f.file,
+      certificateCount: f.certs.length,
+      privateKeys: f.privateKeys,
+      notes: f.notes,
+      certificates: f.certs.map((c, i) => certEntry(c, i, f.certs, at)),
+    })),
+  };
+}
+
+export function inspectText(files: InspectedFile[], at: Date): string {
+  const doc = inspectDocument(files, at);
+  const lines: string[] = [];
+  for (const f of doc.files) {
+    lines.push(`${f.file}: ${f.certificateCount} certificate(s)${f.privateKeys ? `, ${f.privateKeys} private key(s) (not shown)` : ''}`);
+    for (const n of f.notes) lines.push(`  note: ${n}`);
+    for (const c of f.certificates) {
+      lines.push('');
+      lines.push(`  #${c.index} ${c.subject}${c.duplicateOf !== null ? `   (duplicate of #${c.duplicateOf})` : ''}`);
+      lines.push(`     issuer    ${c.issuer}${c.selfSigned ? '  (self-signed)' : ''}`);
+      const status = c.expired ? `EXPIRED ${-c.daysLeft} days ago` : c.notYetValid ? 'NOT YET VALID' : `${c.daysLeft} days left`;
+      lines.push(`     validity  ${c.notBefore.slice(0, 19)}Z .. ${c.notAfter.slice(0, 19)}Z  (${status})`);
+      if (c.dnsNames.length || c.ipAddresses.length) lines.push(`     names     ${[...c.dnsNames.map((n) => `DNS:${n}`), ...c.ipAddresses.map((n) => `IP:${n}`)].join(', ')}`);
+      lines.push(`     key       ${c.keyType}; signed with ${c.signatureAlgorithm}`);
+      lines.push(`     CA        ${c.isCa ? `yes${c.pathLen !== null ? `, pathlen ${c.pathLen}` : ''}` : 'no'}${c.keyUsage ? `; key usage ${c.keyUsage.join(', ')}` : ''}${c.extKeyUsage ? `; EKU ${c.extKeyUsage.join(', ')}` : ''}`);
+      if (c.subjectKeyId || c.authorityKeyId) lines.push(`     key ids   SKI ${c.subjectKeyId ?? '-'}; AKI ${c.authorityKeyId ?? '-'}`);
+      if (c.aiaCaIssuers.length || c.crlDistributionPoints.length) lines.push(`     URLs      ${[...c.aiaCaIssuers.map((u) => `caIssuers ${u}`), ...c.crlDistributionPoints.map((u) => `CRL ${u}`)].join('; ')}`);
+      if (c.issuedBy.length || c.issues.length) lines.push(`     in file   ${c.issuedBy.length ? `issued by #${c.issuedBy.join(', #')}` : ''}${c.issuedBy.length && c.issues.length ? '; ' : ''}${c.issues.length ? `issues #${c.issues.join(', #')}` : ''}`);
+      if (c.malformed.length) lines.push(`     malformed ${c.malformed.join('; ')}`);
+      lines.push(`     sha256    ${c.sha256}`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,100 @@
+/**
+ * The one-screen human report: verdict first, then the chain as sent and the trust path, then findings,
+ * then the fix. Plain text; no colour codes (it is pasted into tickets).
+ */
+import type { Finding } from '../diagnosis/codes.js';
+import type { PathItem } from '../diagnosis/types.js';
+import { findingText } from './finding-text.js';
+import type { ProbeReport } from './model.js';
+import { fixText } from './fix-text.js';
+
+const SEV: Record<Finding['severity'], string> = { error: 'ERROR', warning: 'WARN ', info: 'info ' };
+
+function short(sha: string): string {
+  return sha.slice(0, 16);
+}
+
+function date(iso: string | Date): string {
+  return (typeof iso === 'string' ? iso : iso.toISOString()).slice(0, 10);
+}
+
+function sourceLabel(p: PathItem): string {
+  switch (p.ref.source) {
+    case 'sent':
+      return `sent #${p.ref.index}`;
+    case 'bundle':
+      return 'from bundle';
+    case 'pool':
+      return 'from --intermediates';
+    case 'fetched':
+      return 'fetched via AIA';
+    default:
+      return p.ref.source;
+  }
+}
+
+export function probeText(r: ProbeReport): string {
+  const d = r.diagnosis;
+  const lines: string[] = [];
+  const where = r.target ? `${r.target.host.includes(':') ? `[${r.target.host}]` : r.target.host}:${r.target.port}` : 'the given chain';
+  if (d.nginx.ok) {
+    lines.push(`OK  nginx would verify ${where} and proxy the request.`);
+  } else {
+    const status = d.nginx.status === null ? 'nginx would not start' : `nginx would answer ${d.nginx.status}`;
+    lines.push(`FAIL  ${status} for ${where}. It would log:`);
+    lines.push(`  [${d.nginx.level}] ${d.nginx.error}`);
+  }
+  const s = r.settings;
+  const o = r.observation;
+  const conn = o
+    ? [o.protocol ?? o.outcome, o.cipher, o.sni ? `SNI ${o.sni}` : 'no SNI'].filter(Boolean).join(', ')
+    : 'offline';
+  lines.push('');
+  lines.push(
+    `As nginx ${s.nginxVersion}: proxy_ssl_name ${s.proxySslName}, proxy_ssl_server_name ${s.proxySslServerName ? 'on' : 'off'}, ` +
+      `proxy_ssl_verify_depth ${s.proxySslVerifyDepth}, security level ${s.opensslSeclevel}; ${conn}.`,
+  );
+  lines.push(
+    `Trust: ${r.trust.source === 'system' ? `system CA store (${r.trust.count} certs) — nginx has no default, see below` : `${r.trust.files.join(', ')} (${r.trust.count} certs)`}.`,
+  );
+  if (r.sent.length > 0) {
+    lines.push('');
+    lines.push(`Chain as sent (${r.sent.length}):`);
+    r.sent.forEach((c, i) => {
+      lines.push(`  #${i} ${c.subject}`);
+      lines.push(`      issuer ${c.issuer}; ${date(c.notBefore)}..${date(c.notAfter)}; sha256 ${short(c.sha256)}`);
+    });
+    lines.push('');
+    lines.push(`Trust path${d.anchored ? '' : ' (incomplete)'}:`);
+    d.fullPath.forEach((p, depth) => {
+      const indent = '  ' + '   '.repeat(depth) + (depth > 0 ? '└─ ' : '');
+      lines.push(`${indent}${p.ref.subject}  [${sourceLabel(p)}${p.selfSigned ? ', self-signed' : ''}]`);
+    });
+    if (!d.anchored) {
+      const last = d.fullPath[d.fullPath.length - 1];
+      if (last && !last.selfSigned) {
+        const missing = d.findings.find((f) => f.code === 'MISSING_INTERMEDIATE' || f.code === 'UNKNOWN_CA' || f.code === 'PARTIAL_CHAIN_BUNDLE');
+        const issuer = missing?.evidence.missingIssuer;
+        lines.push(`${'  ' + '   '.repeat(d.fullPath.length) + '└─ '}?? ${issuer ? String(issuer) : 'issuer'}  [not sent, not in bundle]`);
+      } else if (last) {
+        lines.push(`${'  ' + '   '.repeat(d.fullPath.length)}(not in the trusted bundle)`);
+      }
+    }
+  }
+  if (d.findings.length > 0) {
+    lines.push('');
+    lines.push('Findings:');
+    for (const f of d.findings) {
+      const who = f.cert ? ` [${f.cert.index !== undefined ? `#${f.cert.index} ` : ''}${f.cert.subject}]` : '';
+      lines.push(`  ${SEV[f.severity]} ${f.code}${who}`);
+      lines.push(`        ${findingText(f)}`);
+    }
+  }
+  for (const f of r.fetches) lines.push(`  fetched ${f.url}: ${f.ok ? '' : 'failed: '}${f.detail}`);
+  for (const n of r.notes) lines.push(`  note: ${n}`);
+  if (r.fix) {
+    lines.push('');
+    lines.push(...fixText(r.fix));
+  }
+  return lines.join('\n') + '\n';
+}
