@@ -135,7 +135,7 @@ export const SCENARIOS: Scenario[] = [
     description: 'Leaf + intermediate sent, but the bundle holds an unrelated root (Other Root CA).',
     trusted: ['other-root.pem'],
     expected: verifyFail(20, {
-      findings: ['UNTRUSTED_ROOT'],
+      findings: ['UNKNOWN_CA'],
       fixable: true,
       fix: 'put root.pem (tlsdoctor Test Root CA) in proxy_ssl_trusted_certificate',
     }),
@@ -146,10 +146,10 @@ export const SCENARIOS: Scenario[] = [
     serve: ['leaf-other-ca.pem'],
     key: 'leaf-other-ca.key.pem',
     expected: verifyFail(21, {
-      findings: ['UNKNOWN_CA'],
+      findings: ['MISSING_INTERMEDIATE'],
       // The intermediate is missing too, but without a reachable AIA URL nothing proves the leaf is not
       // issued by a root directly: an engine may say so or not.
-      mayReport: ['MISSING_INTERMEDIATE'],
+      mayReport: ['UNKNOWN_CA'],
       fixable: true,
       fix: 'trust other-root.pem and other-int.pem (the upstream should send other-int.pem)',
     }),
@@ -191,8 +191,8 @@ export const SCENARIOS: Scenario[] = [
     description: 'CA-issued leaf alone in the bundle (pinning a non-self-signed leaf): a dead end, nginx has no partial chains.',
     trusted: ['leaf.pem'],
     expected: verifyFail(20, {
-      findings: ['PARTIAL_CHAIN_BUNDLE'],
-      mayReport: ['UNTRUSTED_ROOT'],
+      findings: ['PINNED_LEAF', 'UNKNOWN_CA'],
+      mayReport: ['MISSING_INTERMEDIATE'],
       fixable: true,
       fix: 'trust the root (root.pem) instead of the leaf',
     }),

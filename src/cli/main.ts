@@ -3,7 +3,7 @@
  * loads what the command needs and nothing else (probe start-up time is benchmarked).
  */
 import { Command, CommanderError } from 'commander';
-import { EXIT } from './exit-codes.js';
+import { EXIT, MONITORING_EXIT } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { addNginxOptions } from './nginx-options.js';
 import { TOOL_VERSION } from '../report/version.js';
@@ -84,17 +84,57 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       exitCode = await demoCommand(opts, io);
     });
 
+  const check = program
+    .command('check')
+    .description('check many upstreams for monitoring: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also bad usage)')
+    .argument('[targets...]', 'host:port ...; - reads a targets file from standard input')
+    .option('--targets <file>', 'targets file: one "host:port [key=value ...]" per line, or JSON (repeatable; - = stdin)', collect, [])
+    .option('--ca <file>', 'proxy_ssl_trusted_certificate for targets without ca= (repeatable; default: the system store)', collect, [])
+    .option('--warn <duration>', 'WARNING when a certificate expires within this (30d, 12h; bare number = days)', '30d')
+    .option('--crit <duration>', 'CRITICAL when a certificate expires within this', '7d')
+    .option('--concurrency <n>', 'targets checked at the same time', '32')
+    .option('--timeout <duration>', 'budget per target: DNS + connect + handshakes (bare number = seconds)', '5s')
+    .option('--format <format>', 'text, json or prometheus', undefined)
+    .option('--json', 'same as --format json')
+    .option('--at <time>', 'judge validity at this ISO-8601 time instead of now');
+  addNginxOptions(check).action(async (targets: string[], opts) => {
+    const { checkCommand } = await import('./commands/check.js');
+    exitCode = await checkCommand(targets, opts, io);
+  });
+
+  const serve = program
+    .command('serve')
+    .description('Prometheus exporter, blackbox style: /probe?target=host:port runs one check per scrape')
+    .option('--listen <address>', 'host:port to listen on ([::1]:port for IPv6, :port for every interface)', '127.0.0.1:9219')
+    .option('--targets <file>', 'targets file: its entries are addressable by ?target= with their own settings, its bundles allowed as ?ca=', collect, [])
+    .option('--targets-only', 'refuse targets that are not in --targets')
+    .option('--ca <file>', 'default proxy_ssl_trusted_certificate (repeatable; also allowed as ?ca=)', collect, [])
+    .option('--warn <duration>', 'WARNING threshold for tlsdoctor_check_status', '30d')
+    .option('--crit <duration>', 'CRITICAL threshold for tlsdoctor_check_status', '7d')
+    .option('--timeout <duration>', 'default budget per scrape (?timeout= may ask for less or up to --max-timeout)', '5s')
+    .option('--max-timeout <duration>', 'the most a scrape may ask for with ?timeout=', '30s');
+  addNginxOptions(serve).action(async (opts) => {
+    const { serveCommand } = await import('./commands/serve.js');
+    exitCode = await serveCommand(opts, io);
+  });
+
+  // check follows the monitoring-plugin convention: commander's own usage errors exit 3 (UNKNOWN) there, not 2.
+  let usageExit: number = EXIT.USAGE;
+  program.hook('preSubcommand', (_program, sub) => {
+    if (sub.name() === 'check') usageExit = MONITORING_EXIT.UNKNOWN;
+  });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
-      return EXIT.USAGE;
+      return usageExit;
     }
     if (isUserError(e)) {
       io.stderr(`tlsdoctor: ${e.message}\n`);
-      return EXIT.USAGE;
+      return usageExit;
     }
     io.stderr(`tlsdoctor: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
     if (io.env.TLSDOCTOR_DEBUG && e instanceof Error && e.stack) io.stderr(e.stack + '\n');

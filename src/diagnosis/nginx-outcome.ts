@@ -40,7 +40,10 @@ export function predictNginx(params: {
   nameMatches?: boolean;
 }): NginxOutcome {
   const { observation: o, settings, asNginx } = params;
-  switch (o.outcome) {
+  // Under TLS 1.3 the client's handshake is complete once it sends its Finished; an alert after that (a required
+  // client certificate) reaches nginx on its first SSL_read, after the verify and name checks.
+  const outcome = o.alert?.during === 'first-read' ? 'handshake' : o.outcome;
+  switch (outcome) {
     case 'dns':
       // nginx resolves proxy_pass hosts when it reads its configuration and refuses to start.
       return fail(null, 'emerg', `host not found in upstream "${o.host}:${o.port}"`, 'config');

@@ -147,8 +147,8 @@ export async function fetchCaIssuers(url: string, opts: FetchCaIssuersOptions): 
       try {
         ders = (await readCertificateBlobsAsync(body, current.href, { maxBytes: opts.maxBytes })).ders;
       } catch (err) {
-        if (err instanceof InputError) return fail('not-certificate', err.message);
-        throw err;
+        // InputError is the expected case; anything else from the loader on remote bytes is still the body's fault.
+        return fail('not-certificate', err instanceof InputError ? err.message : `${current.href}: ${String(err)}`);
       }
       const contentType = first(res.headers['content-type']);
       return { ok: true, url, finalUrl: current.href, ders, ...(contentType ? { contentType } : {}), bytes: body.length, ms: ms() };

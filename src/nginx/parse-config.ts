@@ -350,7 +350,7 @@ export function parseConfigText(text: string, file: string, options: ParseOption
  * the file's bytes, and one more LF. Anything before the first header (e.g. the `syntax is ok` lines when stderr
  * was merged in) is not configuration.
  */
-const DUMP_HEADER = /^# configuration file (.+):$/;
+const DUMP_HEADER = /^# configuration file (.+):$/gm;
 
 export interface DumpFile {
   path: string;
@@ -359,27 +359,15 @@ export interface DumpFile {
 
 /** Splits `nginx -T` output back into its files, in order. Returns [] when the text holds no dump header. */
 export function splitNginxDump(dump: string): DumpFile[] {
-  const lines = dump.split('\n');
-  const files: DumpFile[] = [];
-  let current: { path: string; lines: string[] } | null = null;
-  const flush = () => {
-    if (current === null) return;
+  const headers = [...dump.matchAll(DUMP_HEADER)];
+  return headers.map((h, i) => {
+    const start = h.index! + h[0].length + 1;
+    const end = i + 1 < headers.length ? headers[i + 1].index! : dump.length;
+    let text = dump.slice(Math.min(start, end), end);
     // Drop the LF nginx appends after each file's content.
-    let text = current.lines.join('\n');
     if (text.endsWith('\n')) text = text.slice(0, -1);
-    files.push({ path: current.path, text });
-  };
-  for (const line of lines) {
-    const m = DUMP_HEADER.exec(line);
-    if (m) {
-      flush();
-      current = { path: m[1], lines: [] };
-      continue;
-    }
-    if (current !== null) current.lines.push(line);
-  }
-  flush();
-  return files;
+    return { path: h[1], text };
+  });
 }
 
 /**

@@ -4,7 +4,7 @@
  * (RFC 8446 §5.1), so records are fed to `HandshakeReassembler`, which yields whole messages.
  */
 import { ByteReader, MalformedWireError } from './byte-reader.js';
-import { concat } from './tls-records.js';
+import { ByteQueue } from './byte-queue.js';
 
 export const HandshakeType = {
   clientHello: 1,
@@ -39,26 +39,25 @@ export interface HandshakeMessage {
 }
 
 export class HandshakeReassembler {
-  private pending: Uint8Array = new Uint8Array(0);
+  private readonly pending = new ByteQueue();
 
   /** `maxMessage` bounds what a hostile peer can make us buffer for one message. */
   constructor(private readonly maxMessage: number) {}
 
   push(fragment: Uint8Array): HandshakeMessage[] {
-    this.pending = this.pending.length === 0 ? fragment : concat(this.pending, fragment);
+    const q = this.pending;
+    q.push(fragment);
     const out: HandshakeMessage[] = [];
-    let off = 0;
-    while (this.pending.length - off >= 4) {
-      const type = this.pending[off];
-      const length = (this.pending[off + 1] << 16) | (this.pending[off + 2] << 8) | this.pending[off + 3];
+    while (q.length >= 4) {
+      const type = q.at(0);
+      const length = (q.at(1) << 16) | (q.at(2) << 8) | q.at(3);
       if (length > this.maxMessage) {
         throw new MalformedWireError(`handshake message type ${type} claims ${length} bytes (limit ${this.maxMessage})`);
       }
-      if (this.pending.length - off < 4 + length) break;
-      out.push({ type, body: this.pending.slice(off + 4, off + 4 + length) });
-      off += 4 + length;
+      if (q.length < 4 + length) break;
+      q.take(4);
+      out.push({ type, body: q.take(length) });
     }
-    this.pending = this.pending.slice(off);
     return out;
   }
 

@@ -19,14 +19,20 @@ import { ProtocolVersion } from './handshake-messages.js';
 import type { ProbeObservation, ProbeParams, TlsProtocol } from './types.js';
 import { WireTranscript } from './wire-transcript.js';
 
-export const PROBE_LIMITS = {
+export interface ProbeLimits {
+  maxServerBytes: number;
+  maxCertificates: number;
+  firstReadGraceMs: number;
+}
+
+export const PROBE_LIMITS: ProbeLimits = {
   /** Bytes accepted from the server before the connection is cut off and classified. */
   maxServerBytes: 1024 * 1024,
   /** Certificates recorded from one Certificate message; the rest are counted and reported in `error`. */
   maxCertificates: 100,
   /** Least time to wait after a TLS 1.3 handshake for the server's verdict on the client certificate. */
   firstReadGraceMs: 300,
-} as const;
+};
 
 /** Highest first, the order of OpenSSL's tls_version_table. */
 const VERSIONS: { name: TlsProtocol; wire: number; disable: number }[] = [
@@ -74,8 +80,7 @@ function teeSocket(raw: net.Socket, onServer: (b: Buffer) => void, onClient: (b:
       callback();
     },
     destroy(err, callback) {
-      raw.destroy();
-      callback(err);
+      callback(err); // the probe closes `raw` itself when it finishes (closeRaw)
     },
   });
   raw.on('data', (chunk: Buffer) => {
@@ -87,14 +92,39 @@ function teeSocket(raw: net.Socket, onServer: (b: Buffer) => void, onClient: (b:
   return duplex;
 }
 
+/**
+ * Close without waiting for the peer. Bytes still queued in user space (our Finished, an alert) get a short
+ * moment to leave; a socket still connecting, or a peer that stopped reading, is destroyed outright so the
+ * probe never keeps the process alive.
+ */
+function closeRaw(raw: net.Socket): void {
+  if (raw.connecting || raw.writableLength === 0) {
+    raw.destroy();
+    return;
+  }
+  raw.destroySoon();
+  setTimeout(() => raw.destroy(), 200).unref();
+}
+
 const ms = (from: number, to: number) => Math.round((to - from) * 100) / 100;
 
 export function probe(params: ProbeParams): Promise<ProbeObservation> {
+  return probeWithTranscript(params).then((r) => r.observation);
+}
+
+/**
+ * `probe` plus the decoded wire transcript (the ClientHello we sent, every alert, decode problems): for
+ * tests and debugging. `limits` exists so tests can exercise the caps without a hostile server.
+ */
+export function probeWithTranscript(
+  params: ProbeParams,
+  limits: ProbeLimits = PROBE_LIMITS,
+): Promise<{ observation: ProbeObservation; transcript: WireTranscript }> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     const transcript = new WireTranscript({
-      maxCertificates: PROBE_LIMITS.maxCertificates,
-      maxMessageBytes: PROBE_LIMITS.maxServerBytes,
+      maxCertificates: limits.maxCertificates,
+      maxMessageBytes: limits.maxServerBytes,
     });
     let lookupAt: number | undefined;
     let connectAt: number | undefined;
@@ -135,7 +165,7 @@ export function probe(params: ProbeParams): Promise<ProbeObservation> {
     function onServerBytes(chunk: Buffer): void {
       if (settling) return;
       transcript.pushServer(chunk);
-      if (transcript.serverBytes > PROBE_LIMITS.maxServerBytes) {
+      if (transcript.serverBytes > limits.maxServerBytes) {
         captureLimitHit = true;
         settle();
       } else if (waitingFirstRead && firstReadVerdictArrived()) settle();
@@ -209,7 +239,7 @@ export function probe(params: ProbeParams): Promise<ProbeObservation> {
           if (firstReadVerdictArrived()) return settle();
           const tcpRtt = connectAt! - (lookupAt ?? t0);
           const remaining = params.timeoutMs - (performance.now() - t0);
-          const grace = Math.max(0, Math.min(remaining, Math.max(PROBE_LIMITS.firstReadGraceMs, 4 * tcpRtt)));
+          const grace = Math.max(0, Math.min(remaining, Math.max(limits.firstReadGraceMs, 4 * tcpRtt)));
           graceTimer = setTimeout(settle, grace);
         } else settle();
       });
@@ -219,7 +249,7 @@ export function probe(params: ProbeParams): Promise<ProbeObservation> {
       clearTimeout(deadline);
       clearTimeout(graceTimer);
       tlsSocket?.destroy();
-      raw.destroy();
+      closeRaw(raw);
       const end = performance.now();
 
       const secureConnected = secureAt !== undefined;
@@ -230,7 +260,7 @@ export function probe(params: ProbeParams): Promise<ProbeObservation> {
         // A deadline reached while waiting for the first read is not a timeout: the handshake completed.
         deadlineHit: deadlineHit && !secureConnected,
         captureLimitHit,
-        captureLimitBytes: PROBE_LIMITS.maxServerBytes,
+        captureLimitBytes: limits.maxServerBytes,
         peerClosed,
         tcpError,
         tlsError,
@@ -282,7 +312,7 @@ export function probe(params: ProbeParams): Promise<ProbeObservation> {
         },
       };
       if (observation.protocol === undefined) delete observation.protocol;
-      resolve(observation);
+      resolve({ observation, transcript });
     }
   });
 }

@@ -3,6 +3,7 @@
  * `type(1) version(2) length(2) fragment(length)` records. `RecordReader` splits a byte stream that arrives
  * in arbitrary chunks into whole records and decides whether the peer speaks TLS at all.
  */
+import { ByteQueue } from './byte-queue.js';
 
 export const ContentType = {
   changeCipherSpec: 20,
@@ -36,44 +37,38 @@ export class RecordReader {
   bytesSeen = 0;
   /** The first bytes of the stream (up to 64), kept as evidence when the peer does not speak TLS. */
   readonly head: number[] = [];
-  private pending: Uint8Array = new Uint8Array(0);
+  private readonly pending = new ByteQueue();
   private recordsSeen = 0;
 
   push(chunk: Uint8Array): TlsRecord[] {
     this.bytesSeen += chunk.length;
     for (let i = 0; i < chunk.length && this.head.length < 64; i++) this.head.push(chunk[i]);
     if (this.state !== 'ok') return [];
-    this.pending = this.pending.length === 0 ? chunk : concat(this.pending, chunk);
+    this.pending.push(chunk);
+    const q = this.pending;
     const out: TlsRecord[] = [];
-    let off = 0;
     while (this.state === 'ok') {
-      const avail = this.pending.length - off;
       // Judge the first record as soon as its first byte is here: a plain-HTTP peer starts with 'H' (0x48).
-      if (this.recordsSeen === 0 && avail >= 1 && !isContentType(this.pending[off])) {
+      if (this.recordsSeen === 0 && q.length >= 1 && !isContentType(q.at(0))) {
         this.state = 'not-tls';
         break;
       }
-      if (avail < 5) break;
-      const type = this.pending[off];
-      const version = (this.pending[off + 1] << 8) | this.pending[off + 2];
-      const length = (this.pending[off + 3] << 8) | this.pending[off + 4];
+      if (q.length < 5) break;
+      const type = q.at(0);
+      const version = (q.at(1) << 8) | q.at(2);
+      const length = (q.at(3) << 8) | q.at(4);
       // OpenSSL's ssl3_get_record rejects a record whose major version is not 3 with "wrong version number",
       // which is what a plain-HTTP answer ("HTTP/1.1 ...") produces.
       if (!isContentType(type) || version >> 8 !== 3 || length > MAX_RECORD_BODY) {
         this.state = this.recordsSeen === 0 ? 'not-tls' : 'malformed';
         break;
       }
-      if (avail < 5 + length) break;
-      out.push({
-        type,
-        version,
-        header: this.pending.slice(off, off + 5),
-        fragment: this.pending.slice(off + 5, off + 5 + length),
-      });
+      if (q.length < 5 + length) break;
+      const header = q.take(5);
+      out.push({ type, version, header, fragment: q.take(length) });
       this.recordsSeen++;
-      off += 5 + length;
     }
-    this.pending = this.state === 'ok' ? this.pending.slice(off) : new Uint8Array(0);
+    if (this.state !== 'ok') q.clear();
     return out;
   }
 
@@ -85,13 +80,6 @@ export class RecordReader {
 
 function isContentType(b: number): boolean {
   return b >= ContentType.changeCipherSpec && b <= ContentType.heartbeat;
-}
-
-export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
 
 /**

@@ -148,7 +148,7 @@ export class WireTranscript {
     const records = dir.records.push(chunk); // always: it counts bytes and keeps the stream's first bytes
     if (dir.stopped) return;
     if (before === 'ok' && dir.records.state === 'malformed') {
-      this.problems.push(`${dir.side}: invalid record header after ${dir.records.bytesSeen - chunk.length} bytes`);
+      this.problems.push(`${dir.side}: bytes after the last whole record are not a TLS record header`);
     }
     for (const record of records) {
       if (dir.stopped) break;
@@ -171,8 +171,9 @@ export class WireTranscript {
     switch (record.type) {
       case ContentType.changeCipherSpec:
         // TLS 1.3 peers may send a dummy ChangeCipherSpec for middlebox compatibility (RFC 8446 §5,
-        // Appendix D.4); before 1.3 it switches the sender to encryption (RFC 5246 §7.1).
-        if (dir.protection === 'none' && !this.tls13) dir.protection = 'tls12';
+        // Appendix D.4), also right after a HelloRetryRequest, before any real ServerHello; only once a
+        // TLS 1.2-or-lower ServerHello fixed the version does it switch the sender to encryption (RFC 5246 §7.1).
+        if (dir.protection === 'none' && this.serverHello && !this.tls13) dir.protection = 'tls12';
         return;
       case ContentType.alert:
         // A TLS 1.2 alert after ChangeCipherSpec is encrypted (longer than 2 bytes): only OpenSSL can read it.

@@ -61,6 +61,8 @@ export interface FixPlan {
   deadEnds: string[];
   /** Why no nginx-side fix is offered, when nginxFixable is false. */
   reason?: string;
+  /** nginx already verifies and proxies with the current settings: the plan restates what it relies on. */
+  alreadyOk?: boolean;
   /** What the snippet sets, as data (settingsForPlan applies it). */
   nginxSettings?: PlanNginxSettings;
   /**

@@ -18,7 +18,7 @@ export interface TestCert {
 }
 
 export function openssl(args: string[], cwd: string): Buffer {
-  return execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
 }
 
 export class TestPki {

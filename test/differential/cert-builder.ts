@@ -85,7 +85,8 @@ export class KeyPool {
   private readonly rsa = new Map<number, KeyPair[]>();
   private readonly cursor = new Map<number, number>();
 
-  constructor(private readonly rsaPoolSize = 6) {}
+  /** Most RSA certificates are 2048-bit: a larger pool there, three keys of every other size. */
+  constructor(private readonly poolSize: (bits: number) => number = (bits) => (bits === 2048 ? 6 : 3)) {}
 
   get(kind: KeyKind): KeyPair {
     const curve = CURVES[kind];
@@ -101,7 +102,7 @@ export class KeyPool {
     let pool = this.rsa.get(bits);
     if (!pool) {
       pool = [];
-      for (let i = 0; i < this.rsaPoolSize; i++) {
+      for (let i = 0; i < this.poolSize(bits); i++) {
         const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: bits });
         pool.push(toKeyPair(kind, publicKey, privateKey));
       }

@@ -1,0 +1,180 @@
+/**
+ * parseCertificate: DER → the `Cert` model (src/certs/cert.ts).
+ *
+ * node:crypto's X509Certificate (OpenSSL's own d2i_X509) is the authority on whether the bytes are a
+ * certificate at all, and later on signatures, X509_check_issued and X509_check_host. Our DER reader
+ * (der.ts) supplies the TBS fields and extensions OpenSSL does not expose to Node, and the flags
+ * x509v3_cache_extensions() would compute (x509-facts.ts).
+ */
+import { X509Certificate, createHash, type KeyObject } from 'node:crypto';
+import type { Cert, GeneralSubtree, NameConstraints, SubjectAltNames } from './cert.js';
+import { DerError } from './der.js';
+import { ipToString, latin1, type GeneralName } from './general-name.js';
+import { describePublicKey, describeSignature } from './key-info.js';
+import { nameToString, stringValue } from './name.js';
+import { OID } from './oids.js';
+import { KU, looksSelfSigned, readX509Facts, rememberFacts, type X509Facts } from './x509-facts.js';
+
+export class CertParseError extends Error {
+  readonly code = 'CERT_PARSE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CertParseError';
+  }
+}
+
+const KU_NAMES: [number, string][] = [
+  [KU.digitalSignature, 'digitalSignature'],
+  [KU.nonRepudiation, 'nonRepudiation'],
+  [KU.keyEncipherment, 'keyEncipherment'],
+  [KU.dataEncipherment, 'dataEncipherment'],
+  [KU.keyAgreement, 'keyAgreement'],
+  [KU.keyCertSign, 'keyCertSign'],
+  [KU.cRLSign, 'cRLSign'],
+  [KU.encipherOnly, 'encipherOnly'],
+  [KU.decipherOnly, 'decipherOnly'],
+];
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0];
+}
+
+export function parseCertificate(der: Uint8Array): Cert {
+  if (!(der instanceof Uint8Array) || der.length === 0) throw new CertParseError('empty input: expected DER bytes');
+  // DER certificates start with SEQUENCE; anything else (PEM text included) is refused here so `der` stays exact.
+  if (der[0] !== 0x30) throw new CertParseError('not DER: a certificate starts with a SEQUENCE (0x30)');
+  let native: X509Certificate;
+  try {
+    native = new X509Certificate(der);
+  } catch (e) {
+    throw new CertParseError(`OpenSSL cannot parse this certificate: ${firstLine(e)}`, { cause: e });
+  }
+  let facts: X509Facts;
+  try {
+    facts = readX509Facts(der);
+  } catch (e) {
+    const what = e instanceof DerError ? e.message : firstLine(e);
+    throw new CertParseError(`malformed certificate structure: ${what}`, { cause: e });
+  }
+
+  let key: KeyObject | undefined;
+  try {
+    key = native.publicKey;
+  } catch {
+    key = undefined; // X509_get0_pubkey() == NULL: unsupported or malformed key
+  }
+  const publicKey = describePublicKey(key, facts.spkiAlgorithmOid);
+  const keyType = key?.asymmetricKeyType;
+
+  // X509_self_signed(cert, 1): -1 (treated as "no") for EXFLAG_INVALID, else EXFLAG_SS and a good signature.
+  let selfSigned = false;
+  if (facts.invalid.length === 0 && key && looksSelfSigned(facts, keyType)) {
+    try {
+      selfSigned = native.verify(key);
+    } catch {
+      selfSigned = false;
+    }
+  }
+
+  const cert: Cert = {
+    der,
+    sha256: createHash('sha256').update(der).digest('hex'),
+    version: facts.version,
+    serial: native.serialNumber.toUpperCase(),
+    subject: nameToString(facts.subject),
+    issuer: nameToString(facts.issuer),
+    subjectDer: Buffer.from(facts.subject.der).toString('hex'),
+    issuerDer: Buffer.from(facts.issuer.der).toString('hex'),
+    commonNames: facts.subject.rdns
+      .flat()
+      .filter((a) => a.oid === OID.commonName)
+      .map((a) => stringValue(a.tag, a.value) ?? latin1(a.value)),
+    notBefore: facts.notBefore.date,
+    notAfter: facts.notAfter.date,
+    publicKey,
+    signature: describeSignature(facts.signatureOid, facts.signatureParams),
+    aia: {
+      caIssuers: facts.aia.filter((a) => a.method === OID.caIssuers && a.location.type === 'uri').map((a) => latin1(a.location.bytes)),
+      ocsp: facts.aia.filter((a) => a.method === OID.ocsp && a.location.type === 'uri').map((a) => latin1(a.location.bytes)),
+    },
+    crlDistributionPoints: facts.crlDistributionPoints.filter((g) => g.type === 'uri').map((g) => latin1(g.bytes)),
+    extensions: facts.extensions.map((e) => ({ oid: e.oid, critical: e.critical, length: e.value.length })),
+    selfIssued: facts.selfIssued,
+    selfSigned,
+    malformed: [...facts.invalid],
+    native,
+  };
+
+  const bcExt = facts.extensions.find((e) => e.oid === OID.basicConstraints);
+  if (facts.bcons && bcExt) {
+    cert.basicConstraints = { ca: facts.ca, critical: bcExt.critical };
+    if (facts.pathLen >= 0) cert.basicConstraints.pathLen = facts.pathLen;
+  }
+  if (facts.kusage !== undefined) cert.keyUsage = KU_NAMES.filter(([bit]) => (facts.kusage! & bit) !== 0).map(([, n]) => n);
+  if (facts.ekuOids) cert.extKeyUsage = [...facts.ekuOids];
+  if (facts.skid !== undefined) cert.subjectKeyId = facts.skid;
+  if (facts.akid) {
+    cert.authorityKeyId = {};
+    if (facts.akid.keyId !== undefined) cert.authorityKeyId.keyId = facts.akid.keyId;
+    const dirs = facts.akid.issuer?.filter((g) => g.type === 'dirName' && g.name).map((g) => nameToString(g.name!));
+    if (dirs && dirs.length > 0) cert.authorityKeyId.issuer = dirs;
+    if (facts.akid.serialHex !== undefined) cert.authorityKeyId.serial = facts.akid.serialHex;
+  }
+  if (facts.altNames) cert.subjectAltNames = summarizeAltNames(facts.altNames);
+  if (facts.nameConstraints) {
+    const nc: NameConstraints = {
+      permitted: facts.nameConstraints.permitted.map((s) => subtree(s.base)),
+      excluded: facts.nameConstraints.excluded.map((s) => subtree(s.base)),
+    };
+    cert.nameConstraints = nc;
+  }
+  rememberFacts(cert, facts, keyType);
+  return cert;
+}
+
+function summarizeAltNames(names: GeneralName[]): SubjectAltNames {
+  const out: SubjectAltNames = { dns: [], ip: [], email: [], uri: [], other: 0 };
+  for (const g of names) {
+    if (g.type === 'dns') out.dns.push(latin1(g.bytes));
+    else if (g.type === 'ip') out.ip.push(ipToString(g.bytes));
+    else if (g.type === 'email') out.email.push(latin1(g.bytes));
+    else if (g.type === 'uri') out.uri.push(latin1(g.bytes));
+    else out.other++;
+  }
+  return out;
+}
+
+function prefixLength(mask: Uint8Array): number | undefined {
+  let n = 0;
+  let ended = false;
+  for (const b of mask) {
+    for (let bit = 7; bit >= 0; bit--) {
+      const set = (b >> bit) & 1;
+      if (set && ended) return undefined;
+      if (set) n++;
+      else ended = true;
+    }
+  }
+  return n;
+}
+
+function subtree(g: GeneralName): GeneralSubtree {
+  switch (g.type) {
+    case 'dns':
+    case 'email':
+    case 'uri':
+      return { type: g.type, value: latin1(g.bytes) };
+    case 'ip': {
+      const half = g.bytes.length / 2;
+      if (g.bytes.length !== 8 && g.bytes.length !== 32) return { type: 'ip', value: Buffer.from(g.bytes).toString('hex') };
+      const addr = ipToString(g.bytes.subarray(0, half));
+      const mask = g.bytes.subarray(half);
+      const len = prefixLength(mask);
+      return { type: 'ip', value: `${addr}/${len ?? ipToString(mask)}` };
+    }
+    case 'dirName':
+      return { type: 'dirName', value: g.name ? nameToString(g.name) : '' };
+    default:
+      return { type: 'other', value: g.oid ?? g.type };
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The trust store as X509_STORE holds a CAfile: certificates indexed by subject name (canonical encoding),
+ * in file order within one name. X509_STORE_CTX_get1_issuer() (x509_vfy.c, OpenSSL 3.0) walks the
+ * certificates whose subject equals the issuer name of the certificate at hand and returns the first one
+ * accepted by check_issued() and valid at the verification time, else the accepted one with the latest
+ * notAfter (the first of equals).
+ */
+import type { Cert } from '../certs/cert.js';
+import { toChainCert, timeValid, type ChainCert } from './chain-cert.js';
+import { likelyIssued } from './issuer.js';
+
+export interface TrustStore {
+  byName: Map<string, ChainCert[]>;
+}
+
+const storeMemo = new WeakMap<readonly Cert[], TrustStore>();
+
+function key(canon: Uint8Array): string {
+  return Buffer.from(canon).toString('latin1');
+}
+
+/** Indexes `trusted` once per array (parse once, index once: a 150-certificate bundle is reused across calls). */
+export function trustStoreOf(trusted: readonly Cert[]): TrustStore {
+  let s = storeMemo.get(trusted);
+  if (s) return s;
+  s = { byName: new Map() };
+  const seen = new Set<string>();
+  for (const cert of trusted) {
+    // X509_STORE_add_cert ignores a certificate already present (X509_OBJECT_retrieve_match).
+    if (seen.has(cert.sha256)) continue;
+    seen.add(cert.sha256);
+    const node = toChainCert(cert, 'bundle');
+    const k = key(node.facts.subject.canon);
+    const list = s.byName.get(k);
+    if (list) list.push(node);
+    else s.byName.set(k, [node]);
+  }
+  storeMemo.set(trusted, s);
+  return s;
+}
+
+/** X509_STORE_CTX_get1_issuer(): the trusted issuer of `x`, or undefined. */
+export function trustedIssuer(store: TrustStore, x: ChainCert, atSeconds: number): ChainCert | undefined {
+  if (!x.facts.issuer.canonOk) return undefined;
+  const candidates = store.byName.get(key(x.facts.issuer.canon));
+  if (!candidates) return undefined;
+  let best: ChainCert | undefined;
+  for (const c of candidates) {
+    if (!likelyIssued(x, c)) continue;
+    if (timeValid(c, atSeconds)) return c;
+    if (!best || c.facts.notAfter.date.getTime() > best.facts.notAfter.date.getTime()) best = c;
+  }
+  return best;
+}

@@ -1,0 +1,181 @@
+/**
+ * One target of `tlsdoctor check` / one scrape of `tlsdoctor serve`: handshake as nginx would, diagnose with the
+ * same engine as `probe`, judge the dates, keep a small summary.
+ *
+ * It runs the acquisition steps of src/cli/run-probe.ts that decide the diagnosis (the handshake with nginx's
+ * settings, then the SNI what-if when nginx sends no SNI and the name does not match) and leaves out what only
+ * serves the fix (AIA fetching, protocol what-ifs, the fix plan and its second handshake): so `findings` and
+ * `nginx` equal `tlsdoctor probe --no-fetch --json` (test/check/check-target.test.ts holds the two side by side),
+ * at one handshake per healthy target, and every step fits in the target's own time budget.
+ */
+import type { Cert } from '../certs/cert.js';
+import { parseCertificate } from '../certs/parse.js';
+import { diagnose } from '../diagnosis/diagnose.js';
+import type { DiagnoseInput, Diagnosis } from '../diagnosis/types.js';
+import { isIpLiteral, sniFor } from '../nginx/defaults.js';
+import { probe } from '../probe/probe.js';
+import type { ProbeObservation, ProbeParams } from '../probe/types.js';
+import { reasonCodes, targetStatus } from './status.js';
+import type { CheckedCert, CheckResult, CheckTarget, CheckThresholds } from './types.js';
+
+const DAY_MS = 86_400_000;
+
+/** The least time worth giving the SNI what-if handshake; with less left it is skipped (and said so). */
+const MIN_WHAT_IF_MS = 200;
+
+export interface TrustSet {
+  certs: Cert[];
+  trust: { source: 'bundle' | 'system'; files: string[]; count: number };
+  notes: string[];
+}
+
+export interface ClientCertMaterial {
+  /** PEM, as node:tls wants them. */
+  cert: string;
+  key: string;
+  /** The certificates of the cert file (its own and any chain in it), for expiry. */
+  certs: { subject: string; sha256: string; notAfter: Date }[];
+}
+
+/** The I/O a check needs besides the handshake; the CLI provides cached implementations. */
+export interface CheckDeps {
+  loadTrust(files: string[]): Promise<TrustSet>;
+  loadClientCert(certFile: string, keyFile: string): Promise<ClientCertMaterial>;
+}
+
+function parseSent(o: ProbeObservation): { sent: Cert[]; unparsable: { index: number; error: string }[] } {
+  const sent: Cert[] = [];
+  const unparsable: { index: number; error: string }[] = [];
+  o.sentChain.forEach((der, index) => {
+    try {
+      sent.push(parseCertificate(der));
+    } catch (e) {
+      unparsable.push({ index, error: (e as Error).message });
+    }
+  });
+  return { sent, unparsable };
+}
+
+function secondsLeft(notAfter: number, at: Date): number {
+  return Math.round((notAfter - at.getTime()) / 1000);
+}
+
+function pathCerts(d: Diagnosis, at: Date): CheckedCert[] {
+  return d.fullPath.map((p, depth) => ({
+    depth,
+    source: p.ref.source,
+    subject: p.ref.subject,
+    sha256: p.ref.sha256,
+    notAfter: p.notAfter,
+    secondsLeft: secondsLeft(Date.parse(p.notAfter), at),
+  }));
+}
+
+export async function checkTarget(t: CheckTarget, at: Date, thresholds: CheckThresholds, deps: CheckDeps): Promise<CheckResult> {
+  const started = performance.now();
+  const deadline = started + t.timeoutMs;
+  const { certs: trusted, trust, notes: trustNotes } = await deps.loadTrust(t.caFiles);
+  const client = t.clientCert ? await deps.loadClientCert(t.clientCert.certFile, t.clientCert.keyFile) : undefined;
+  const notes = [...trustNotes];
+
+  const params: ProbeParams = {
+    host: t.spec.host,
+    port: t.spec.port,
+    servername: sniFor(t.settings),
+    protocols: t.settings.proxySslProtocols,
+    clientCert: client ? { cert: client.cert, key: client.key } : undefined,
+    timeoutMs: Math.max(1, Math.round(deadline - performance.now())),
+  };
+  const observation = await probe(params);
+  const { sent, unparsable } = parseSent(observation);
+  for (const u of unparsable) notes.push(`certificate #${u.index} sent by the server cannot be parsed: ${u.error}`);
+
+  const input: DiagnoseInput = {
+    observation,
+    sent,
+    unparsable,
+    trusted,
+    trustSource: trust.source,
+    candidates: [],
+    settings: t.settings,
+    at,
+    warnDays: thresholds.warnMs / DAY_MS,
+  };
+  let diagnosis = diagnose(input);
+
+  // The SNI what-if of run-probe.ts: nginx sends no SNI and the default certificate does not match the name.
+  const leaf = sent[0];
+  const name = t.settings.proxySslName;
+  if (leaf && !t.settings.proxySslServerName && !isIpLiteral(name) && leaf.native.checkHost(name) === undefined) {
+    const left = deadline - performance.now();
+    if (left >= MIN_WHAT_IF_MS) {
+      const sniObservation = await probe({ ...params, servername: name, timeoutMs: Math.round(left) });
+      const sniSent = parseSent(sniObservation).sent;
+      if (sniSent[0] && sniSent[0].sha256 !== leaf.sha256) {
+        input.sniObservation = sniObservation;
+        input.sniSent = sniSent;
+        diagnosis = diagnose(input);
+      }
+    } else {
+      notes.push('no time left for the SNI what-if handshake: SNI_REQUIRED may be reported as NAME_MISMATCH');
+    }
+  }
+
+  const path = pathCerts(diagnosis, at);
+  const clientCerts: CheckedCert[] = (client?.certs ?? []).map((c, i) => ({
+    depth: i,
+    source: 'client',
+    subject: c.subject,
+    sha256: c.sha256,
+    notAfter: c.notAfter.toISOString(),
+    secondsLeft: secondsLeft(c.notAfter.getTime(), at),
+  }));
+  const all = [...path, ...clientCerts];
+  const earliest = all.reduce<CheckedCert | null>((min, c) => (!min || c.secondsLeft < min.secondsLeft ? c : min), null);
+  return {
+    id: t.id,
+    input: t.spec.input,
+    host: t.spec.host,
+    port: t.spec.port,
+    origin: t.spec.origin,
+    proxySslName: t.settings.proxySslName,
+    labels: t.spec.labels,
+    status: targetStatus(diagnosis.nginx, all, thresholds),
+    reason: reasonCodes(diagnosis.findings, all, thresholds),
+    notAfter: earliest?.notAfter ?? null,
+    nginx: diagnosis.nginx,
+    findings: diagnosis.findings,
+    handshake: observation.outcome === 'handshake',
+    protocol: observation.protocol ?? null,
+    path,
+    clientCerts,
+    durationMs: Math.round(performance.now() - started),
+    error: null,
+    notes,
+  };
+}
+
+/** The result of a target that could not be checked (status UNKNOWN): it still appears, once, with the reason. */
+export function unknownResult(t: CheckTarget, error: { code: string; message: string }, durationMs: number): CheckResult {
+  return {
+    id: t.id,
+    input: t.spec.input,
+    host: t.spec.host,
+    port: t.spec.port,
+    origin: t.spec.origin,
+    proxySslName: t.settings.proxySslName,
+    labels: t.spec.labels,
+    status: 'UNKNOWN',
+    reason: [error.code],
+    notAfter: null,
+    nginx: null,
+    findings: [],
+    handshake: false,
+    protocol: null,
+    path: [],
+    clientCerts: [],
+    durationMs: Math.round(durationMs),
+    error,
+    notes: [],
+  };
+}

@@ -1,0 +1,253 @@
+/**
+ * `tlsdoctor serve`: a Prometheus exporter in the blackbox_exporter style. Prometheus schedules and shards the
+ * work: each scrape of `/probe?target=host:port&...` runs one check and answers its metrics (docs/metrics.md).
+ *
+ *   GET /probe?target=H:P[&name=N][&sni=on|off][&ca=FILE...][&depth=N][&protocols=L][&timeout=D]
+ *   GET /metrics   the exporter's own counters
+ *   GET /sd        Prometheus HTTP service discovery for the --targets entries
+ *   GET /          a short help page
+ *
+ * A scrape never outlives its budget: min(timeout=, --max-timeout, Prometheus' X-Prometheus-Scrape-Timeout-Seconds
+ * minus 0.5 s, as blackbox_exporter does), enforced by guardedCheck (run-check.ts).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isAbsolute, resolve } from 'node:path';
+import { parseTarget } from '../probe/parse-target.js';
+import { EXPOSITION_CONTENT_TYPE } from '../report/exposition.js';
+import { exporterMetrics, newExporterStats, observeDuration } from '../report/exporter-metrics.js';
+import { probePrometheus } from '../report/prometheus.js';
+import type { CheckDeps } from './check-target.js';
+import { DEADLINE_GRACE_MS, guardedCheck } from './run-check.js';
+import type { CheckTarget, CheckThresholds, TargetSpec } from './types.js';
+
+export interface ExporterOptions {
+  host: string;
+  port: number;
+  /** Entries of --targets, addressable by `?target=<id>` with their own settings and labels. */
+  listed: CheckTarget[];
+  /** Refuse targets not in `listed`. */
+  targetsOnly: boolean;
+  /**
+   * The bundle files a scrape may name with `ca=` (absolute): the --ca files and those of the targets file.
+   * Never an arbitrary path from the query: whoever can reach the port would otherwise make this process open
+   * any file it can read (private keys, /proc, a FIFO that blocks forever) and learn from the answer whether it
+   * exists and parses. Bundles are chosen by whoever starts the exporter, not by whoever scrapes it.
+   */
+  allowedCa: Set<string>;
+  /** Turn a spec into a runnable target with the command's defaults (throws a message-bearing error on bad values). */
+  resolveTarget(spec: TargetSpec, id: string, timeoutMs: number): CheckTarget;
+  deps: CheckDeps;
+  thresholds: CheckThresholds;
+  defaultTimeoutMs: number;
+  maxTimeoutMs: number;
+  cwd: string;
+  now(): Date;
+}
+
+export interface RunningExporter {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const PARAMS = new Set(['target', 'name', 'sni', 'ca', 'depth', 'protocols', 'timeout']);
+
+/** blackbox_exporter's default --timeout-offset: leave Prometheus time to receive the answer. */
+const SCRAPE_TIMEOUT_OFFSET_MS = 500;
+
+class BadRequest extends Error {}
+
+function parseTimeout(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(text);
+  if (!m) throw new BadRequest(`timeout=${text}: not a duration (examples: 5s, 500ms; a bare number is seconds)`);
+  const ms = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+  if (!(ms > 0)) throw new BadRequest(`timeout=${text}: must be positive`);
+  return ms;
+}
+
+/** The time a scrape may take: the least of what it asks, the cap, and what Prometheus waits for. */
+export function scrapeBudgetMs(requested: number | undefined, o: Pick<ExporterOptions, 'defaultTimeoutMs' | 'maxTimeoutMs'>, scrapeHeader?: string): number {
+  let ms = Math.min(requested ?? o.defaultTimeoutMs, o.maxTimeoutMs);
+  const header = scrapeHeader !== undefined ? Number(scrapeHeader) * 1000 : NaN;
+  if (Number.isFinite(header) && header > 0) {
+    // The check may overrun its budget by DEADLINE_GRACE_MS before it is cut off.
+    const fit = header - SCRAPE_TIMEOUT_OFFSET_MS - DEADLINE_GRACE_MS;
+    ms = Math.min(ms, Math.max(fit, header / 4));
+  }
+  return Math.max(1, Math.round(ms));
+}
+
+const HELP = `tlsdoctor exporter: what nginx would do with TLS upstreams, as Prometheus metrics.
+
+GET /probe?target=HOST:PORT   one check per scrape (blackbox style); metrics in docs/metrics.md
+    name=N          proxy_ssl_name (default: the host, as $proxy_host)
+    sni=on|off      proxy_ssl_server_name
+    ca=FILE         proxy_ssl_trusted_certificate, only a file named by --ca or the --targets file (repeatable)
+    depth=N         proxy_ssl_verify_depth
+    protocols=L     proxy_ssl_protocols, e.g. TLSv1.2,TLSv1.3
+    timeout=D       budget for this scrape (capped by --max-timeout and the scrape timeout)
+  A target listed in --targets uses its own settings and labels; parameters override them.
+GET /metrics    the exporter's own metrics
+GET /sd         the --targets entries for Prometheus http_sd_configs
+`;
+
+export async function startExporter(o: ExporterOptions): Promise<RunningExporter> {
+  const stats = newExporterStats(Math.floor(Date.now() / 1000));
+  const listed = new Map(o.listed.map((t) => [t.id, t]));
+
+  function send(res: http.ServerResponse, code: number, type: string, body: string): void {
+    res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+    res.end(body);
+  }
+
+  function targetFor(q: URLSearchParams, scrapeHeader: string | undefined): CheckTarget {
+    for (const key of q.keys()) {
+      if (!PARAMS.has(key)) throw new BadRequest(`unknown parameter "${key}" (known: ${[...PARAMS].join(', ')})`);
+    }
+    for (const key of PARAMS) {
+      if (key !== 'ca' && q.getAll(key).length > 1) throw new BadRequest(`parameter "${key}" given more than once`);
+    }
+    const targetText = q.get('target');
+    if (!targetText) throw new BadRequest('missing target=host:port');
+    let base = listed.get(targetText);
+    let id = targetText;
+    if (!base) {
+      let t;
+      try {
+        t = parseTarget(targetText);
+      } catch (e) {
+        throw new BadRequest((e as Error).message);
+      }
+      id = t.display;
+      base = listed.get(id);
+    }
+    if (!base && o.targetsOnly) throw new BadRequest(`target ${targetText} is not in --targets (the exporter runs with --targets-only)`);
+    const spec: TargetSpec = base
+      ? { ...base.spec }
+      : (() => {
+          const t = parseTarget(targetText);
+          return { input: targetText, host: t.host, port: t.port, origin: 'query', labels: {} };
+        })();
+    for (const [key, field] of [
+      ['name', 'name'],
+      ['sni', 'sni'],
+      ['depth', 'depth'],
+      ['protocols', 'protocols'],
+    ] as const) {
+      const v = q.get(key);
+      if (v !== null) {
+        if (v === '') throw new BadRequest(`${key}= needs a value`);
+        spec[field] = v;
+      }
+    }
+    const cas = q.getAll('ca');
+    if (cas.length > 0) {
+      spec.ca = cas.map((c) => {
+        const abs = isAbsolute(c) ? c : resolve(o.cwd, c);
+        if (!o.allowedCa.has(abs)) {
+          throw new BadRequest(`ca=${c} is not allowed: a scrape may only name bundles given to the exporter with --ca or in --targets`);
+        }
+        return abs;
+      });
+    }
+    const timeoutText = q.get('timeout');
+    const budget = scrapeBudgetMs(timeoutText !== null ? parseTimeout(timeoutText) : undefined, o, scrapeHeader);
+    try {
+      return o.resolveTarget(spec, base?.id ?? id, budget);
+    } catch (e) {
+      throw new BadRequest((e as Error).message);
+    }
+  }
+
+  async function probeRoute(url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    let target: CheckTarget;
+    try {
+      const header = req.headers['x-prometheus-scrape-timeout-seconds'];
+      target = targetFor(url.searchParams, Array.isArray(header) ? header[0] : header);
+    } catch (e) {
+      if (!(e instanceof BadRequest)) throw e;
+      stats.badRequests++;
+      send(res, 400, 'text/plain; charset=utf-8', `${e.message}\n`);
+      return;
+    }
+    stats.inFlight++;
+    const at = o.now();
+    const started = performance.now();
+    try {
+      const result = await guardedCheck(target, { at, thresholds: o.thresholds, deps: o.deps });
+      stats.probes[result.status]++;
+      if (result.error) stats.errors[result.error.code] = (stats.errors[result.error.code] ?? 0) + 1;
+      observeDuration(stats, (performance.now() - started) / 1000);
+      send(res, 200, EXPOSITION_CONTENT_TYPE, probePrometheus(result, at));
+    } finally {
+      stats.inFlight--;
+    }
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://exporter.invalid');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      send(res, 405, 'text/plain; charset=utf-8', 'only GET and HEAD\n');
+      return;
+    }
+    switch (url.pathname) {
+      case '/probe':
+        return probeRoute(url, req, res);
+      case '/metrics':
+        stats.residentMemoryBytes = process.memoryUsage.rss();
+        send(res, 200, EXPOSITION_CONTENT_TYPE, exporterMetrics(stats));
+        return;
+      case '/sd':
+        send(
+          res,
+          200,
+          'application/json',
+          JSON.stringify(o.listed.map((t) => ({ targets: [t.id], labels: t.spec.labels }))) + '\n',
+        );
+        return;
+      case '/':
+        send(res, 200, 'text/plain; charset=utf-8', HELP);
+        return;
+      default:
+        send(res, 404, 'text/plain; charset=utf-8', `no such page: ${url.pathname} (see /)\n`);
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', `internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+      else res.destroy();
+    });
+  });
+  // A scrape's answer is ready within its budget; a client that sends nothing is dropped after this.
+  server.requestTimeout = o.maxTimeoutMs + 10_000;
+  server.headersTimeout = 10_000;
+
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(o.port, o.host, () => {
+      server.off('error', fail);
+      done();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostText = o.host.includes(':') ? `[${o.host}]` : o.host;
+  return {
+    url: `http://${hostText}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((done) => {
+        // Stop accepting, drop idle keep-alive connections, let running scrapes answer (each is bounded by
+        // its budget), then cut whatever is left.
+        const cut = setTimeout(() => server.closeAllConnections(), o.maxTimeoutMs + DEADLINE_GRACE_MS);
+        cut.unref();
+        server.close(() => {
+          clearTimeout(cut);
+          done();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}

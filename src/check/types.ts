@@ -1,0 +1,108 @@
+/**
+ * The data of `tlsdoctor check` and `tlsdoctor serve`: what a target is, and the small summary kept per target.
+ * A CheckResult holds no PEM, DER or Cert object (10,000 of them must fit in well under 200 MB): only the
+ * strings and numbers the renderers print.
+ */
+import type { Finding } from '../diagnosis/codes.js';
+import type { NginxOutcome } from '../diagnosis/types.js';
+import type { NginxSettings } from '../nginx/defaults.js';
+
+/** The monitoring-plugin states, exit codes 0..3 (src/cli/exit-codes.ts MONITORING_EXIT). */
+export type CheckStatus = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
+
+/** A target as written in a targets file or on the command line, before defaults are applied. */
+export interface TargetSpec {
+  /** `host:port` as written. */
+  input: string;
+  host: string;
+  port: number;
+  /** Where it was defined, for error messages: `targets.txt:12`, `argument 2`, `<stdin>:3`. */
+  origin: string;
+  /** Per-target overrides; undefined = the command's default applies. */
+  name?: string;
+  sni?: string;
+  /** proxy_ssl_trusted_certificate files, absolute (resolved against the targets file's directory). */
+  ca?: string[];
+  depth?: string;
+  protocols?: string;
+  /** proxy_ssl_certificate / proxy_ssl_certificate_key files, absolute. */
+  cert?: string;
+  key?: string;
+  labels: Record<string, string>;
+}
+
+/** A target with every setting decided: what checkTarget() runs. */
+export interface CheckTarget {
+  /** Unique key in one run: `host:port`, with `#2`, `#3`... on repeats (Prometheus `target` label). */
+  id: string;
+  spec: TargetSpec;
+  settings: NginxSettings;
+  /** Trust files for this target; empty = the system store (as `probe` without --ca). */
+  caFiles: string[];
+  clientCert?: { certFile: string; keyFile: string };
+  timeoutMs: number;
+}
+
+/** One certificate whose expiry is judged: a certificate of the path nginx builds, or of the client certificate file. */
+export interface CheckedCert {
+  /** Position: depth in the path (0 = leaf), or index in the client certificate file. */
+  depth: number;
+  /** Where it came from: sent by the server, the trusted bundle (the anchor), ..., or `client`. */
+  source: 'sent' | 'untrusted' | 'bundle' | 'pool' | 'fetched' | 'client';
+  subject: string;
+  sha256: string;
+  notAfter: string;
+  /** Seconds from the check's time to notAfter (negative once expired). */
+  secondsLeft: number;
+}
+
+export interface CheckResult {
+  id: string;
+  input: string;
+  host: string;
+  port: number;
+  origin: string;
+  proxySslName: string;
+  labels: Record<string, string>;
+  status: CheckStatus;
+  /** Finding codes (error and warning severity) that explain the status, plus EXPIRES_SOON / the error code. */
+  reason: string[];
+  /** Earliest notAfter over the path and the client certificates (ISO), or null. */
+  notAfter: string | null;
+  /** What nginx does (as in `probe --json`); null when the target could not be checked. */
+  nginx: NginxOutcome | null;
+  /** Every finding (as in `probe --json`). */
+  findings: Finding[];
+  /** The TLS handshake completed with nginx's settings. */
+  handshake: boolean;
+  protocol: string | null;
+  path: CheckedCert[];
+  clientCerts: CheckedCert[];
+  durationMs: number;
+  /** Why the target could not be checked (status UNKNOWN), with a stable code. */
+  error: { code: string; message: string } | null;
+  notes: string[];
+}
+
+export interface CheckThresholds {
+  warnMs: number;
+  critMs: number;
+}
+
+export interface CheckSummary {
+  status: CheckStatus;
+  exitCode: number;
+  counts: Record<CheckStatus, number>;
+  total: number;
+  /** Smallest secondsLeft over every target (null when no certificate was seen). */
+  minSecondsLeft: number | null;
+}
+
+export interface CheckRun {
+  at: Date;
+  thresholds: CheckThresholds;
+  /** In input order. */
+  results: CheckResult[];
+  summary: CheckSummary;
+  durationMs: number;
+}

@@ -1,0 +1,161 @@
+/**
+ * From target specs and the command's defaults to runnable CheckTargets, and the cached file I/O of a check run
+ * (shared by `check` and `serve`). Each bundle file is read and parsed once per process, whatever the number of
+ * targets naming it; so is each client certificate.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { CheckDeps, ClientCertMaterial, TrustSet } from '../check/check-target.js';
+import { assignIds, parseTargetArgument, parseTargetsFile, TargetsFileError } from '../check/targets-file.js';
+import type { CheckTarget, TargetSpec } from '../check/types.js';
+import { loadTrust } from './commands/probe.js';
+import type { CliIO } from './io.js';
+import { settingsFromOptions, type NginxOptionValues } from './nginx-options.js';
+import { readCertFile } from './read-cert-files.js';
+import { UsageError } from './usage-error.js';
+
+export interface CheckDefaults extends NginxOptionValues {
+  /** --ca files (absolute), for targets without ca=. Empty: the system store. */
+  ca: string[];
+  timeoutMs: number;
+}
+
+/** Per-target keys named like the options whose validation they reuse (settingsFromOptions' messages). */
+const OPTION_TO_KEY: [RegExp, string][] = [
+  [/--proxy-ssl-server-name\b/g, 'sni='],
+  [/--proxy-ssl-verify-depth\b/g, 'depth='],
+  [/--proxy-ssl-protocols\b/g, 'protocols='],
+  [/--proxy-ssl-name\b/g, 'name='],
+];
+
+function optionValues(spec: TargetSpec, d: CheckDefaults): NginxOptionValues {
+  return {
+    ...d,
+    proxySslName: spec.name ?? d.proxySslName,
+    proxySslServerName: spec.sni ?? d.proxySslServerName,
+    proxySslVerifyDepth: spec.depth ?? d.proxySslVerifyDepth,
+    proxySslProtocols: spec.protocols ?? d.proxySslProtocols,
+    proxySslCertificate: spec.cert ?? d.proxySslCertificate,
+    proxySslCertificateKey: spec.cert ? spec.key : d.proxySslCertificateKey,
+  };
+}
+
+/** One target with its own settings over the defaults; per-target mistakes name the line. */
+export function resolveTarget(spec: TargetSpec, id: string, d: CheckDefaults, timeoutMs = d.timeoutMs): CheckTarget {
+  const hasOwn = spec.name !== undefined || spec.sni !== undefined || spec.depth !== undefined || spec.protocols !== undefined;
+  let settings;
+  try {
+    settings = settingsFromOptions(optionValues(spec, d), spec.host);
+  } catch (e) {
+    if (e instanceof UsageError && hasOwn) {
+      let msg = e.message;
+      for (const [re, key] of OPTION_TO_KEY) msg = msg.replace(re, key);
+      throw new UsageError(e.code, `${spec.origin}: ${msg}`, { cause: e });
+    }
+    throw e;
+  }
+  const certFile = spec.cert ?? d.proxySslCertificate;
+  const keyFile = spec.cert ? spec.key : d.proxySslCertificateKey;
+  return {
+    id,
+    spec,
+    settings,
+    caFiles: spec.ca ?? d.ca,
+    ...(certFile && keyFile ? { clientCert: { certFile, keyFile } } : {}),
+    timeoutMs,
+  };
+}
+
+export function resolveTargets(specs: TargetSpec[], d: CheckDefaults): CheckTarget[] {
+  // Validate the command-wide options once, so that their mistakes are not blamed on a target's line.
+  settingsFromOptions(d, 'localhost');
+  const ids = assignIds(specs);
+  return specs.map((s, i) => resolveTarget(s, ids[i], d));
+}
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', `${what} ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? 'error'})`}`);
+  }
+}
+
+/**
+ * The targets of a check: command-line arguments (`-` = a targets file on standard input), then --targets files.
+ */
+export async function collectTargetSpecs(args: string[], files: string[], io: CliIO): Promise<TargetSpec[]> {
+  const specs: TargetSpec[] = [];
+  let stdinUsed = false;
+  const fromStdin = async () => {
+    if (stdinUsed) throw new UsageError('STDIN_TWICE', 'standard input (-) can be read only once');
+    stdinUsed = true;
+    return parseTargetsFile(await io.readStdin(), { name: '<stdin>', baseDir: io.cwd });
+  };
+  try {
+    for (const [i, a] of args.entries()) {
+      if (a === '-') specs.push(...(await fromStdin()));
+      else specs.push(parseTargetArgument(a, `argument ${i + 1}`));
+    }
+    for (const f of files) {
+      if (f === '-') {
+        specs.push(...(await fromStdin()));
+        continue;
+      }
+      const path = resolve(io.cwd, f);
+      specs.push(...parseTargetsFile(readText(path, '--targets'), { name: f, baseDir: dirname(path) }));
+    }
+  } catch (e) {
+    if (e instanceof TargetsFileError) throw new UsageError(e.code, e.message, { cause: e });
+    throw e;
+  }
+  return specs;
+}
+
+/** File I/O of a run, cached by path: bundles and client certificates are read and parsed once. */
+export function cachedCheckDeps(io: CliIO): CheckDeps {
+  const bundles = new Map<string, Promise<TrustSet>>();
+  const bundle = (files: string[]) => {
+    const key = files.join('\0');
+    let p = bundles.get(key);
+    if (!p) {
+      p = loadTrust(files, io);
+      bundles.set(key, p);
+    }
+    return p;
+  };
+  const clients = new Map<string, Promise<ClientCertMaterial>>();
+  return {
+    async loadTrust(files) {
+      if (files.length <= 1) return bundle(files);
+      const parts = await Promise.all(files.map((f) => bundle([f])));
+      const certs = parts.flatMap((p) => p.certs);
+      return { certs, trust: { source: 'bundle', files, count: certs.length }, notes: parts.flatMap((p) => p.notes) };
+    },
+    loadClientCert(certFile, keyFile) {
+      const key = `${certFile}\0${keyFile}`;
+      let p = clients.get(key);
+      if (!p) {
+        p = (async () => {
+          const cert = readText(certFile, 'client certificate');
+          const keyPem = readText(keyFile, 'client key');
+          if (!/-----BEGIN CERTIFICATE-----/.test(cert)) {
+            throw new UsageError('INPUT_NOT_CERTIFICATE', `client certificate ${certFile}: holds no PEM certificate`);
+          }
+          if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(keyPem)) {
+            throw new UsageError('INPUT_NOT_KEY', `client key ${keyFile}: holds no PEM private key`);
+          }
+          const parsed = await readCertFile(certFile, 'client certificate');
+          return {
+            cert,
+            key: keyPem,
+            certs: parsed.certs.map((c) => ({ subject: c.subject, sha256: c.sha256, notAfter: c.notAfter })),
+          };
+        })();
+        clients.set(key, p);
+      }
+      return p;
+    },
+  };
+}

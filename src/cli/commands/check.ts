@@ -1,0 +1,125 @@
+/**
+ * `tlsdoctor check TARGET... | --targets FILE | -`: many upstreams, monitoring-plugin exit codes (0 OK, 1 WARNING,
+ * 2 CRITICAL, 3 UNKNOWN). Bad usage is UNKNOWN too (monitoring-plugins' usage() exits STATE_UNKNOWN): one line,
+ * `UNKNOWN: <message>` on stdout for the text format (what Nagios/Icinga display), `tlsdoctor: <message>` on stderr
+ * for json/prometheus (stdout stays machine-readable).
+ */
+import { resolve } from 'node:path';
+import { DEFAULT_CONCURRENCY, runCheck } from '../../check/run-check.js';
+import { EXIT_FOR_STATUS } from '../../check/status.js';
+import { checkDocument } from '../../report/check-json.js';
+import { checkText } from '../../report/check-text.js';
+import { checkPrometheus } from '../../report/prometheus.js';
+import { cachedCheckDeps, collectTargetSpecs, resolveTargets } from '../check-targets.js';
+import { parseDuration } from '../duration.js';
+import type { CliIO } from '../io.js';
+import type { NginxOptionValues } from '../nginx-options.js';
+import { UsageError } from '../usage-error.js';
+import { parseAt } from './probe.js';
+
+export interface CheckCommandOptions extends NginxOptionValues {
+  targets: string[];
+  ca: string[];
+  warn: string;
+  crit: string;
+  concurrency: string;
+  timeout: string;
+  json?: boolean;
+  format?: string;
+  at?: string;
+}
+
+type Format = 'text' | 'json' | 'prometheus';
+
+/** Progress appears only on a terminal, and only once the run has lasted this long. */
+const PROGRESS_AFTER_MS = 1000;
+const PROGRESS_EVERY_MS = 250;
+
+function formatOf(o: CheckCommandOptions): Format {
+  const f = (o.format ?? (o.json ? 'json' : 'text')).toLowerCase();
+  if (f !== 'text' && f !== 'json' && f !== 'prometheus') {
+    throw new UsageError('BAD_FORMAT', `--format: expected text, json or prometheus, got "${o.format}"`);
+  }
+  if (o.json && f !== 'json') throw new UsageError('BAD_FORMAT', `--json conflicts with --format ${f}`);
+  return f;
+}
+
+function parseConcurrency(text: string): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || Number(text) > 10_000) {
+    throw new UsageError('BAD_NUMBER', `--concurrency: "${text}" is not a whole number 1..10000`);
+  }
+  return Number(text);
+}
+
+function isUserError(e: unknown): e is Error {
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  return e.name === 'UsageError' || e.name === 'InputError' || code === 'BAD_TARGET';
+}
+
+function progress(io: CliIO): { update(done: number, total: number, bad: number): void; stop(): void } {
+  if (!io.stderrIsTTY) return { update() {}, stop() {} };
+  const started = Date.now();
+  let line = '';
+  let shown = false;
+  const timer = setInterval(() => {
+    if (Date.now() - started < PROGRESS_AFTER_MS || line === '') return;
+    io.stderr(`\r\x1b[K${line}`);
+    shown = true;
+  }, PROGRESS_EVERY_MS);
+  timer.unref();
+  return {
+    update(done, total, bad) {
+      line = `tlsdoctor: checked ${done}/${total} targets, ${bad} not OK`;
+    },
+    stop() {
+      clearInterval(timer);
+      if (shown) io.stderr('\r\x1b[K');
+    },
+  };
+}
+
+export async function checkCommand(args: string[], o: CheckCommandOptions, io: CliIO): Promise<number> {
+  let format: Format = 'text';
+  try {
+    format = formatOf(o);
+    const warnMs = parseDuration(o.warn, '--warn', 'd');
+    const critMs = parseDuration(o.crit, '--crit', 'd');
+    if (critMs > warnMs) throw new UsageError('BAD_THRESHOLDS', `--crit (${o.crit}) is longer than --warn (${o.warn})`);
+    const concurrency = parseConcurrency(o.concurrency ?? String(DEFAULT_CONCURRENCY));
+    const timeoutMs = parseDuration(o.timeout, '--timeout');
+    if (timeoutMs <= 0) throw new UsageError('BAD_DURATION', '--timeout must be positive');
+    const at = parseAt(o.at, io);
+
+    const specs = await collectTargetSpecs(args, o.targets, io);
+    if (specs.length === 0) throw new UsageError('NO_TARGETS', 'no targets: give host:port arguments, --targets FILE, or - for standard input');
+    const ca = o.ca.map((f) => resolve(io.cwd, f));
+    const targets = resolveTargets(specs, { ...o, ca, timeoutMs });
+    const deps = cachedCheckDeps(io);
+    // The command-wide bundle is read now: a typo in --ca is a usage error, not N unknown targets.
+    await deps.loadTrust(ca);
+
+    const bar = progress(io);
+    let bad = 0;
+    const run = await runCheck(targets, {
+      at,
+      thresholds: { warnMs, critMs },
+      concurrency,
+      deps,
+      onResult: (r, done, total) => {
+        if (r.status !== 'OK') bad++;
+        bar.update(done, total, bad);
+      },
+    }).finally(() => bar.stop());
+
+    if (format === 'json') io.stdout(JSON.stringify(checkDocument(run), null, 2) + '\n');
+    else if (format === 'prometheus') io.stdout(checkPrometheus(run));
+    else io.stdout(checkText(run));
+    return run.summary.exitCode;
+  } catch (e) {
+    if (!isUserError(e)) throw e;
+    if (format === 'text') io.stdout(`UNKNOWN: ${e.message}\n`);
+    else io.stderr(`tlsdoctor: ${e.message}\n`);
+    return EXIT_FOR_STATUS.UNKNOWN;
+  }
+}

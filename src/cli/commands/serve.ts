@@ -1,0 +1,88 @@
+/**
+ * `tlsdoctor serve --listen 127.0.0.1:9219 [--targets FILE]`: start the exporter (src/check/exporter.ts), run
+ * until SIGTERM or SIGINT, then stop accepting, let running scrapes answer, and exit 0.
+ */
+import { resolve } from 'node:path';
+import { startExporter, type RunningExporter } from '../../check/exporter.js';
+import { cachedCheckDeps, collectTargetSpecs, resolveTarget, resolveTargets } from '../check-targets.js';
+import { parseDuration } from '../duration.js';
+import { EXIT } from '../exit-codes.js';
+import type { CliIO } from '../io.js';
+import type { NginxOptionValues } from '../nginx-options.js';
+import { UsageError } from '../usage-error.js';
+
+export interface ServeCommandOptions extends NginxOptionValues {
+  listen: string;
+  targets: string[];
+  targetsOnly?: boolean;
+  ca: string[];
+  warn: string;
+  crit: string;
+  timeout: string;
+  maxTimeout: string;
+}
+
+/** `host:port`, `[v6]:port`, or `:port` (every interface). */
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new UsageError('BAD_LISTEN', `--listen: "${text}" is not host:port (e.g. 127.0.0.1:9219, [::1]:9219, :9219)`);
+  const host = m[1] ?? (m[2] === '' ? '::' : m[2]);
+  return { host, port };
+}
+
+/** Resolves on the first SIGTERM or SIGINT (systemd stop, Ctrl-C). */
+function stopSignal(): Promise<string> {
+  return new Promise((done) => {
+    const on = (sig: string) => {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      done(sig);
+    };
+    const onTerm = () => on('SIGTERM');
+    const onInt = () => on('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+}
+
+export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<number> {
+  const { host, port } = parseListen(o.listen);
+  const warnMs = parseDuration(o.warn, '--warn', 'd');
+  const critMs = parseDuration(o.crit, '--crit', 'd');
+  if (critMs > warnMs) throw new UsageError('BAD_THRESHOLDS', `--crit (${o.crit}) is longer than --warn (${o.warn})`);
+  const defaultTimeoutMs = parseDuration(o.timeout, '--timeout');
+  const maxTimeoutMs = parseDuration(o.maxTimeout, '--max-timeout');
+  if (defaultTimeoutMs <= 0 || maxTimeoutMs <= 0) throw new UsageError('BAD_DURATION', '--timeout and --max-timeout must be positive');
+  if (o.targetsOnly && o.targets.length === 0) throw new UsageError('MISSING_TARGETS', '--targets-only needs --targets FILE');
+
+  const ca = o.ca.map((f) => resolve(io.cwd, f));
+  const defaults = { ...o, ca, timeoutMs: defaultTimeoutMs };
+  const specs = o.targets.length > 0 ? await collectTargetSpecs([], o.targets, io) : [];
+  const listed = resolveTargets(specs, defaults);
+  const deps = cachedCheckDeps(io);
+  // Read every bundle now: a missing file is a start-up error, not a stream of UNKNOWN scrapes.
+  await deps.loadTrust(ca);
+  const allowedCa = new Set([...ca, ...specs.flatMap((s) => s.ca ?? [])]);
+  for (const f of allowedCa) await deps.loadTrust([f]);
+
+  const exporter: RunningExporter = await startExporter({
+    host,
+    port,
+    listed,
+    targetsOnly: !!o.targetsOnly,
+    allowedCa,
+    resolveTarget: (spec, id, timeoutMs) => resolveTarget(spec, id, defaults, timeoutMs),
+    deps,
+    thresholds: { warnMs, critMs },
+    defaultTimeoutMs,
+    maxTimeoutMs,
+    cwd: io.cwd,
+    now: () => io.now(),
+  });
+  io.stderr(`tlsdoctor: serving on ${exporter.url} (/probe?target=host:port, /metrics${listed.length ? `, ${listed.length} targets on /sd` : ''})\n`);
+  const sig = await stopSignal();
+  io.stderr(`tlsdoctor: ${sig}, stopping\n`);
+  await exporter.close();
+  return EXIT.OK;
+}

@@ -1,0 +1,342 @@
+/**
+ * Findings about an nginx configuration that need no network: data with stable codes (STYLE.md 4), English in
+ * src/report/explain-text.ts.
+ *
+ * Each finding points at the directive to change (or, when a directive is missing, at the pass directive whose
+ * block needs it) and lists every upstream it affects, so one `proxy_ssl_verify off;` at server level gives one
+ * finding, not one per location.
+ */
+import type { ConfigProblemCode, EffectiveSettings, SettingSource, UpstreamServer, UpstreamTls } from './effective-settings.js';
+
+export type LintSeverity = 'error' | 'warning' | 'info';
+
+export type LintCode =
+  | 'PROXY_SSL_VERIFY_OFF'
+  | 'CLIENT_SIDE_TRUSTED_CERT'
+  | 'VERIFY_WITHOUT_TRUSTED_FILE'
+  | 'TRUSTED_FILE_MISSING'
+  | 'TRUSTED_FILE_EMPTY'
+  | 'TRUSTED_FILE_NO_ROOT'
+  | 'SESSION_REUSE_MIXED_TRUST'
+  | 'UNRESOLVED_VARIABLE'
+  | ConfigProblemCode;
+
+export interface LintInfo {
+  /** Default severity; trusted-file findings are errors only where verification is on (else warnings). */
+  severity: LintSeverity;
+  /** nginx refuses to start (`nginx -t` fails) when this finding holds. */
+  refusesToStart: boolean;
+}
+
+/** The catalogue: every code once. */
+export const LINT_CODES: Record<LintCode, LintInfo> = {
+  // The default is off: every certificate problem proxies with 200 (NGINX.md "Defaults").
+  PROXY_SSL_VERIFY_OFF: { severity: 'warning', refusesToStart: false },
+  CLIENT_SIDE_TRUSTED_CERT: { severity: 'warning', refusesToStart: false },
+  // ngx_http_proxy_set_ssl: "no proxy_ssl_trusted_certificate for proxy_ssl_verify" [emerg].
+  VERIFY_WITHOUT_TRUSTED_FILE: { severity: 'error', refusesToStart: true },
+  // ngx_ssl_trusted_certificate: SSL_CTX_load_verify_locations() fails [emerg] — only when verify is on.
+  TRUSTED_FILE_MISSING: { severity: 'error', refusesToStart: true },
+  TRUSTED_FILE_EMPTY: { severity: 'error', refusesToStart: true },
+  // nginx starts, then every request fails verification (no partial chains: NGINX.md).
+  TRUSTED_FILE_NO_ROOT: { severity: 'error', refusesToStart: false },
+  SESSION_REUSE_MIXED_TRUST: { severity: 'warning', refusesToStart: false },
+  UNRESOLVED_VARIABLE: { severity: 'info', refusesToStart: false },
+  DIRECTIVE_NOT_ALLOWED: { severity: 'error', refusesToStart: true },
+  DUPLICATE_DIRECTIVE: { severity: 'error', refusesToStart: true },
+  NO_PORT_IN_UPSTREAM: { severity: 'error', refusesToStart: true },
+};
+
+/** An upstream a finding concerns. */
+export interface AffectedUpstream {
+  id: string;
+  file: string;
+  line: number;
+  directive: string;
+  pass: string;
+  location: string | null;
+}
+
+export interface TrustSettingsView {
+  id: string;
+  file: string;
+  line: number;
+  location: string | null;
+  verify: boolean;
+  trustedCertificate: string | null;
+  verifyDepth: number;
+  crl: string | null;
+}
+
+export interface LintEvidence {
+  PROXY_SSL_VERIFY_OFF: { directive: string; explicit: boolean; affected: AffectedUpstream[] };
+  CLIENT_SIDE_TRUSTED_CERT: {
+    /** The client-side directive and its file. */
+    clientSide: { directive: 'ssl_trusted_certificate'; value: string; file: string; line: number };
+    /** The directive that was probably meant (`proxy_ssl_trusted_certificate`, `grpc_ssl_...`). */
+    missing: string;
+    verify: boolean;
+    affected: AffectedUpstream[];
+  };
+  VERIFY_WITHOUT_TRUSTED_FILE: { directive: string; missing: string; affected: AffectedUpstream[] };
+  TRUSTED_FILE_MISSING: { directive: string; value: string; path: string; verify: boolean; affected: AffectedUpstream[] };
+  TRUSTED_FILE_EMPTY: { directive: string; value: string; path: string; verify: boolean; bytes: number; affected: AffectedUpstream[] };
+  TRUSTED_FILE_NO_ROOT: { directive: string; value: string; path: string; verify: boolean; certificates: number; affected: AffectedUpstream[] };
+  SESSION_REUSE_MIXED_TRUST: {
+    /** Which upstream peers share the session cache: the block (or implicit host:port) and the server. */
+    upstream: string;
+    server: string;
+    /** The trust settings in conflict: one entry per location reaching this server. */
+    settings: TrustSettingsView[];
+    /** Which of verify / trustedCertificate / verifyDepth / crl differ. */
+    differing: string[];
+  };
+  UNRESOLVED_VARIABLE: { directive: string; value: string; variables: string[]; affected: AffectedUpstream[] };
+  DIRECTIVE_NOT_ALLOWED: { directive: string; context: string };
+  DUPLICATE_DIRECTIVE: { directive: string; context: string };
+  NO_PORT_IN_UPSTREAM: { directive: string; address: string };
+}
+
+export interface LintFinding<C extends LintCode = LintCode> {
+  code: C;
+  severity: LintSeverity;
+  file: string;
+  line: number;
+  evidence: LintEvidence[C];
+}
+
+export type AnyLintFinding = { [C in LintCode]: LintFinding<C> }[LintCode];
+
+/** File access for the trusted-file lints (injected: the CLI reads files, the lead plugs src/certs/ in). */
+export interface LintFileAccess {
+  /** The file's bytes, or null when it does not exist or cannot be read. */
+  readFile(path: string): Uint8Array | null;
+  /**
+   * Whether the bundle holds a certificate OpenSSL can anchor a chain on: a self-signed certificate (a root, or a
+   * pinned self-signed leaf). nginx accepts no partial chains, so a bundle without one fails every verification.
+   */
+  holdsRoot(bytes: Uint8Array): boolean;
+}
+
+function affectedOf(u: UpstreamTls): AffectedUpstream {
+  return { id: u.id, file: u.file, line: u.line, directive: u.directive, pass: u.pass, location: u.location };
+}
+
+/** Collects findings keyed by code+file+line so a directive shared by many upstreams yields one finding. */
+class FindingSet {
+  private readonly map = new Map<string, AnyLintFinding>();
+
+  add<C extends LintCode>(
+    code: C,
+    at: { file: string; line: number },
+    make: () => LintEvidence[C],
+    merge: (e: LintEvidence[C]) => void,
+    severity: LintSeverity = LINT_CODES[code].severity,
+  ): void {
+    const key = `${code}\u0000${at.file}\u0000${at.line}`;
+    const existing = this.map.get(key) as LintFinding<C> | undefined;
+    if (existing) {
+      merge(existing.evidence);
+      // An error anywhere wins over a warning elsewhere for the same directive.
+      if (severity === 'error') existing.severity = 'error';
+      return;
+    }
+    const finding: LintFinding<C> = { code, severity, file: at.file, line: at.line, evidence: make() };
+    this.map.set(key, finding as unknown as AnyLintFinding);
+  }
+
+  list(): AnyLintFinding[] {
+    return [...this.map.values()];
+  }
+}
+
+function pushAffected(list: AffectedUpstream[], u: UpstreamTls): void {
+  if (!list.some((a) => a.id === u.id)) list.push(affectedOf(u));
+}
+
+function directiveName(u: UpstreamTls, suffix: string): string {
+  return `${u.module === 'stream' ? 'proxy' : u.module}_${suffix}`;
+}
+
+/** Where a setting lives, or the pass directive when it is nginx's default (the fix goes in that block). */
+function anchor(source: SettingSource | null, u: UpstreamTls): { file: string; line: number } {
+  return source ? { file: source.file, line: source.line } : { file: u.file, line: u.line };
+}
+
+const PEM_CERT_OR_CRL = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----|-----BEGIN X509 CRL-----/;
+
+function countPemCertificates(text: string): number {
+  return (text.match(/-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----/g) ?? []).length;
+}
+
+function lintUpstream(u: UpstreamTls, set: FindingSet, files: LintFileAccess | undefined): void {
+  const s = u.settings;
+
+  if (!s.verify.value) {
+    const at = anchor(s.verify.source, u);
+    set.add(
+      'PROXY_SSL_VERIFY_OFF',
+      at,
+      () => ({ directive: directiveName(u, 'ssl_verify'), explicit: s.verify.source !== null, affected: [affectedOf(u)] }),
+      (e) => pushAffected(e.affected, u),
+    );
+  }
+
+  const client = u.clientSideTrustedCertificate;
+  if (s.trustedCertificate.value === null && client.value !== null && client.source) {
+    set.add(
+      'CLIENT_SIDE_TRUSTED_CERT',
+      client.source,
+      () => ({
+        clientSide: { directive: 'ssl_trusted_certificate', value: client.value!, file: client.source!.file, line: client.source!.line },
+        missing: directiveName(u, 'ssl_trusted_certificate'),
+        verify: s.verify.value,
+        affected: [affectedOf(u)],
+      }),
+      (e) => {
+        pushAffected(e.affected, u);
+        e.verify ||= s.verify.value;
+      },
+    );
+  }
+
+  if (s.verify.value && s.trustedCertificate.value === null) {
+    set.add(
+      'VERIFY_WITHOUT_TRUSTED_FILE',
+      anchor(s.verify.source, u),
+      () => ({ directive: directiveName(u, 'ssl_verify'), missing: directiveName(u, 'ssl_trusted_certificate'), affected: [affectedOf(u)] }),
+      (e) => pushAffected(e.affected, u),
+    );
+  }
+
+  if (files && s.trustedCertificate.value !== null && u.paths.trustedCertificate !== null && s.trustedCertificate.source) {
+    lintTrustedFile(u, set, files);
+  }
+
+  for (const v of u.unresolved) {
+    set.add(
+      'UNRESOLVED_VARIABLE',
+      { file: v.file, line: v.line },
+      () => ({ directive: v.directive, value: v.value, variables: v.variables, affected: [affectedOf(u)] }),
+      (e) => pushAffected(e.affected, u),
+    );
+  }
+}
+
+function lintTrustedFile(u: UpstreamTls, set: FindingSet, files: LintFileAccess): void {
+  const s = u.settings;
+  const value = s.trustedCertificate.value!;
+  const path = u.paths.trustedCertificate!;
+  const at = anchor(s.trustedCertificate.source, u);
+  const directive = s.trustedCertificate.source!.directive;
+  const verify = s.verify.value;
+  // nginx only loads the file when verification is on; off, a broken file is a warning for the day it is turned on.
+  const severity: LintSeverity = verify ? 'error' : 'warning';
+  const mergeVerify = (e: { verify: boolean; affected: AffectedUpstream[] }) => {
+    pushAffected(e.affected, u);
+    e.verify ||= verify;
+  };
+
+  const bytes = files.readFile(path);
+  if (bytes === null) {
+    set.add('TRUSTED_FILE_MISSING', at, () => ({ directive, value, path, verify, affected: [affectedOf(u)] }), mergeVerify, severity);
+    return;
+  }
+  // X509_load_cert_crl_file reads PEM certificates and CRLs only: a file without one fails to load
+  // ("no certificate or crl found"), an empty file included.
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  if (!PEM_CERT_OR_CRL.test(text)) {
+    set.add('TRUSTED_FILE_EMPTY', at, () => ({ directive, value, path, verify, bytes: bytes.length, affected: [affectedOf(u)] }), mergeVerify, severity);
+    return;
+  }
+  if (!files.holdsRoot(bytes)) {
+    set.add(
+      'TRUSTED_FILE_NO_ROOT',
+      at,
+      () => ({ directive, value, path, verify, certificates: countPemCertificates(text), affected: [affectedOf(u)] }),
+      mergeVerify,
+      severity,
+    );
+  }
+}
+
+/**
+ * nginx keeps one cached TLS session per upstream peer (`ngx_http_upstream_set_round_robin_peer_session`), and a
+ * resumed session keeps the verify result of the handshake that created it (NGINX.md "Session reuse"). Peers are
+ * per upstream block; `proxy_pass https://host:port` in several locations shares one implicit upstream
+ * (`ngx_http_upstream_add` reuses an entry with the same host and port). Only locations with session reuse on save
+ * and reuse sessions.
+ */
+function lintSessionReuse(upstreams: UpstreamTls[], set: FindingSet): void {
+  const groups = new Map<string, { upstream: string; server: UpstreamServer; members: UpstreamTls[] }>();
+  for (const u of upstreams) {
+    if (!u.settings.sessionReuse.value || u.upstreamHost === null) continue;
+    const namespace = u.module === 'stream' ? 'stream' : 'http';
+    const upstream = u.upstreamBlock ? u.upstreamBlock.args[0] ?? u.upstreamHost : u.upstreamHost;
+    const upstreamKey = u.upstreamBlock
+      ? `block:${upstream.toLowerCase()}`
+      : `implicit:${u.servers[0]?.host.toLowerCase()}:${u.servers[0]?.port}`;
+    for (const server of u.servers) {
+      const key = `${namespace}\u0000${upstreamKey}\u0000${server.address}`;
+      const g = groups.get(key) ?? { upstream, server, members: [] };
+      if (!g.members.includes(u)) g.members.push(u);
+      groups.set(key, g);
+    }
+  }
+
+  for (const g of groups.values()) {
+    const views: TrustSettingsView[] = g.members.map((u) => ({
+      id: u.id,
+      file: u.file,
+      line: u.line,
+      location: u.location,
+      verify: u.settings.verify.value,
+      trustedCertificate: u.paths.trustedCertificate,
+      verifyDepth: u.settings.verifyDepth.value,
+      crl: u.paths.crl,
+    }));
+    const differing = (['verify', 'trustedCertificate', 'verifyDepth', 'crl'] as const).filter(
+      (k) => new Set(views.map((v) => JSON.stringify(v[k]))).size > 1,
+    );
+    if (differing.length === 0) continue;
+    const first = g.members[0];
+    set.add(
+      'SESSION_REUSE_MIXED_TRUST',
+      { file: first.file, line: first.line },
+      () => ({ upstream: g.upstream, server: g.server.address, settings: views, differing: [...differing] }),
+      () => {},
+    );
+  }
+}
+
+const SEVERITY_ORDER: Record<LintSeverity, number> = { error: 0, warning: 1, info: 2 };
+
+/** Deterministic order: file, line, then severity and catalogue order. */
+export function sortLintFindings<T extends LintFinding>(findings: T[]): T[] {
+  const order = Object.keys(LINT_CODES);
+  return [...findings].sort(
+    (a, b) =>
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      a.line - b.line ||
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      order.indexOf(a.code) - order.indexOf(b.code),
+  );
+}
+
+/**
+ * All network-free findings for a configuration. Without `files`, the trusted-file checks
+ * (TRUSTED_FILE_MISSING / _EMPTY / _NO_ROOT) are skipped.
+ */
+export function lintNginxConfig(settings: EffectiveSettings, files?: LintFileAccess): AnyLintFinding[] {
+  const set = new FindingSet();
+  for (const p of settings.problems) {
+    if (p.code === 'NO_PORT_IN_UPSTREAM') {
+      set.add('NO_PORT_IN_UPSTREAM', p, () => ({ directive: p.directive, address: p.context }), () => {});
+    } else {
+      set.add(p.code, p, () => ({ directive: p.directive, context: p.context }), () => {});
+    }
+  }
+  for (const u of settings.upstreams) lintUpstream(u, set, files);
+  lintSessionReuse(settings.upstreams, set);
+  return sortLintFindings(set.list());
+}

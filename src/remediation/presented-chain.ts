@@ -1,0 +1,63 @@
+/**
+ * presented-chain.pem: the certificates exactly as the upstream sent them in its Certificate message, in order,
+ * duplicates and unrelated extras included (what `openssl s_client -showcerts` shows, without its habit of
+ * piping only the first block through `openssl x509`). Each block gets a comment header; OpenSSL ignores text
+ * between PEM blocks, so the file still loads anywhere a PEM bundle does.
+ */
+import type { Cert } from '../certs/cert.js';
+import { pemWithHeader } from '../certs/pem.js';
+import type { DiagnoseInput } from '../diagnosis/types.js';
+import { opensslFingerprint } from './fingerprint.js';
+import type { FixFile } from './types.js';
+
+interface Entry {
+  index: number;
+  der: Uint8Array;
+  cert?: Cert;
+  error?: string;
+}
+
+/** sentChain with each blob's parse: `sent` is sentChain minus the `unparsable` indexes, in order. */
+function entries(input: DiagnoseInput): Entry[] {
+  const raw = input.observation.sentChain;
+  const bad = new Map((input.unparsable ?? []).map((u) => [u.index, u.error]));
+  if (raw.length === 0 || raw.length !== input.sent.length + bad.size) {
+    // An offline run (or an observation that does not line up): the parsed list is all there is.
+    return input.sent.map((cert, index) => ({ index, der: cert.der, cert }));
+  }
+  const out: Entry[] = [];
+  let next = 0;
+  raw.forEach((der, index) => {
+    if (bad.has(index)) out.push({ index, der, error: bad.get(index) });
+    else out.push({ index, der, cert: input.sent[next++] });
+  });
+  return out;
+}
+
+export function presentedChainFile(input: DiagnoseInput): FixFile | undefined {
+  const list = entries(input);
+  if (list.length === 0) return undefined;
+  const o = input.observation;
+  const content = list
+    .map((e, i) => {
+      const header = [
+        ...(i === 0
+          ? [
+              `Certificates as ${o.host}:${o.port} sent them (${o.sni ? `SNI ${o.sni}` : 'no SNI'}), in order, written by tlsdoctor.`,
+              '',
+            ]
+          : ['']),
+        ...(e.cert
+          ? [
+              `[${e.index}] subject:  ${e.cert.subject}`,
+              `[${e.index}] issuer:   ${e.cert.issuer}`,
+              `[${e.index}] SHA-256:  ${opensslFingerprint(e.cert.sha256)}`,
+              `[${e.index}] validity: ${e.cert.notBefore.toISOString()} .. ${e.cert.notAfter.toISOString()}`,
+            ]
+          : [`[${e.index}] could not be parsed: ${e.error ?? 'unknown error'}`]),
+      ];
+      return pemWithHeader(e.der, header);
+    })
+    .join('');
+  return { name: 'presented-chain.pem', purpose: 'the certificates exactly as the upstream sent them, for inspection', content };
+}

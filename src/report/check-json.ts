@@ -1,0 +1,68 @@
+/**
+ * The versioned JSON document of `tlsdoctor check --json` (docs/monitoring.md, "JSON"). schemaVersion changes only
+ * when a field changes meaning or disappears; new fields may be added. `nginx` and `findings` of each target are
+ * the same objects as in `probe --json`. Targets are in input order.
+ */
+import type { CheckResult, CheckRun } from '../check/types.js';
+import { TOOL_VERSION } from './version.js';
+
+export const CHECK_SCHEMA_VERSION = 1;
+
+const DAY_S = 86_400;
+
+function days(seconds: number): number {
+  return Math.round((seconds / DAY_S) * 100) / 100;
+}
+
+export function checkTargetDocument(r: CheckResult): Record<string, unknown> {
+  return {
+    target: r.id,
+    input: r.input,
+    host: r.host,
+    port: r.port,
+    definedAt: r.origin,
+    proxySslName: r.proxySslName,
+    status: r.status,
+    reason: r.reason,
+    notAfter: r.notAfter,
+    nginx: r.nginx,
+    findings: r.findings,
+    handshake: r.handshake,
+    protocol: r.protocol,
+    certificates: [...r.path, ...r.clientCerts].map((c) => ({
+      depth: c.depth,
+      source: c.source,
+      subject: c.subject,
+      sha256: c.sha256,
+      notAfter: c.notAfter,
+      daysLeft: days(c.secondsLeft),
+    })),
+    labels: r.labels,
+    durationMs: r.durationMs,
+    error: r.error,
+    notes: r.notes,
+  };
+}
+
+export function checkDocument(run: CheckRun): Record<string, unknown> {
+  const s = run.summary;
+  return {
+    schemaVersion: CHECK_SCHEMA_VERSION,
+    tool: { name: 'tlsdoctor', version: TOOL_VERSION },
+    command: 'check',
+    at: run.at.toISOString(),
+    thresholds: { warnDays: run.thresholds.warnMs / (DAY_S * 1000), critDays: run.thresholds.critMs / (DAY_S * 1000) },
+    summary: {
+      status: s.status,
+      exitCode: s.exitCode,
+      total: s.total,
+      ok: s.counts.OK,
+      warning: s.counts.WARNING,
+      critical: s.counts.CRITICAL,
+      unknown: s.counts.UNKNOWN,
+      minDaysLeft: s.minSecondsLeft === null ? null : days(s.minSecondsLeft),
+      durationMs: run.durationMs,
+    },
+    targets: run.results.map(checkTargetDocument),
+  };
+}

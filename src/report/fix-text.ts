@@ -1,0 +1,70 @@
+/**
+ * The fix plan in words: the upstream-side change first (the durable fix), then the nginx side (snippet, files,
+ * certificates proposed for trust with their fingerprints), the closed-loop verdict, the dead ends.
+ */
+import { opensslFingerprint } from '../remediation/fingerprint.js';
+import type { FixPlan, ProposedTrust } from '../remediation/types.js';
+
+const ROLE: Record<ProposedTrust['role'], string> = {
+  root: 'root',
+  intermediate: 'intermediate',
+  'pinned-leaf': 'pinned self-signed leaf',
+};
+
+function verdict(plan: FixPlan): string {
+  if (plan.verified === true) return 'fix verified: yes (a second handshake judged with this plan: nginx would verify and proxy)';
+  if (plan.verified === false) return `fix verified: no (with this plan nginx would still log: ${plan.verifyError ?? 'an error'})`;
+  if (plan.alreadyOk) return 'fix verified: yes (nothing to fix: nginx already verifies and proxies with the current settings)';
+  if (!plan.nginxFixable) return 'fix verified: no (the fix is on the upstream; rerun tlsdoctor once it is done)';
+  if (plan.manual?.length) return 'fix verified: no (the manual steps above come first; rerun tlsdoctor after them)';
+  return 'fix verified: no (not checked)';
+}
+
+export function fixText(plan: FixPlan): string[] {
+  const out: string[] = ['Fix:'];
+  if (plan.upstreamChanges.length > 0) {
+    out.push(plan.nginxFixable ? '  On the upstream (the durable fix):' : '  On the upstream (the only fix):');
+    for (const c of plan.upstreamChanges) out.push(`    - ${c}`);
+  }
+  if (!plan.nginxFixable) {
+    out.push(`  nginx-side: no workaround: ${plan.reason ?? 'only the upstream can fix this'}`);
+    out.push('    Once the upstream is fixed, nginx needs only:');
+  } else {
+    out.push(
+      plan.upstreamChanges.length > 0
+        ? '  nginx-side (works now, whatever the upstream does): in place of the location\'s proxy_ssl_* lines:'
+        : "  nginx-side: in place of the location's proxy_ssl_* lines:",
+    );
+  }
+  for (const d of plan.directives) {
+    out.push(`    # ${d.why}`);
+    out.push(`    ${d.line}`);
+  }
+  if (plan.trust.length > 0) {
+    out.push('  Trust (proxy_ssl_trusted_certificate):');
+    for (const t of plan.trust) {
+      out.push(`    ${ROLE[t.role]}: ${t.subject}`);
+      out.push(`      SHA-256 ${opensslFingerprint(t.sha256)}`);
+      out.push(`      from ${t.origin}; expires ${t.notAfter.slice(0, 10)}`);
+      if (t.newlyTrusted) {
+        out.push('      NEW: not trusted before. Check this SHA-256 out of band (ask the upstream\'s operator) before trusting it;');
+        out.push('      `openssl x509 -noout -fingerprint -sha256 -in FILE` prints it.');
+      }
+      if (t.warning) out.push(`      WARNING: ${t.warning}`);
+    }
+  }
+  if (plan.manual?.length) {
+    out.push('  To do by hand:');
+    for (const m of plan.manual) out.push(`    - ${m}`);
+  }
+  if (plan.files.length > 0) {
+    out.push('  Files (written with --out DIR):');
+    for (const f of plan.files) out.push(`    ${f.name}: ${f.purpose}`);
+  }
+  out.push(`  ${verdict(plan)}`);
+  if (plan.deadEnds.length > 0) {
+    out.push('  Dead ends in your setup:');
+    for (const d of plan.deadEnds) out.push(`    - ${d}`);
+  }
+  return out;
+}
