@@ -60,11 +60,71 @@ function ecSecurityBits(orderBits: number): number {
   return Math.floor(orderBits / 2);
 }
 
+/** Named-curve OIDs → the names node:crypto and OpenSSL use. */
+const CURVE_OIDS: Record<string, string> = {
+  '1.2.840.10045.3.1.1': 'prime192v1',
+  '1.3.132.0.33': 'secp224r1',
+  '1.2.840.10045.3.1.7': 'prime256v1',
+  '1.3.132.0.34': 'secp384r1',
+  '1.3.132.0.35': 'secp521r1',
+  '1.3.132.0.10': 'secp256k1',
+  '1.3.36.3.3.2.8.1.1.1': 'brainpoolP160r1',
+  '1.3.36.3.3.2.8.1.1.3': 'brainpoolP192r1',
+  '1.3.36.3.3.2.8.1.1.5': 'brainpoolP224r1',
+  '1.3.36.3.3.2.8.1.1.7': 'brainpoolP256r1',
+  '1.3.36.3.3.2.8.1.1.11': 'brainpoolP384r1',
+  '1.3.36.3.3.2.8.1.1.13': 'brainpoolP512r1',
+  '1.2.156.10197.1.301': 'SM2',
+};
+
+function integerBits(content: Uint8Array): number {
+  let i = 0;
+  while (i < content.length && content[i] === 0) i++;
+  if (i === content.length) return 0;
+  return (content.length - i - 1) * 8 + (32 - Math.clz32(content[i]));
+}
+
+/**
+ * Key size read from the SubjectPublicKeyInfo DER (cheaper than node's asymmetricKeyDetails):
+ * RSA modulus bits, DSA/DH prime bits, EC named curve or, for explicit parameters, the group order bits.
+ */
+function spkiDetails(spkiParams: Uint8Array | undefined, spkiKey: Uint8Array, type: string): { bits: number; curve?: string; orderBits?: number } {
+  try {
+    if (type === 'rsa' || type === 'rsa-pss') {
+      const r = new DerReader(spkiKey.subarray(1));
+      const seq = r.root();
+      return { bits: integerBits(r.content(r.children(seq, 3)[0])) };
+    }
+    if (!spkiParams) return { bits: 0 };
+    const r = new DerReader(spkiParams);
+    const p = r.root();
+    if (type === 'ec') {
+      if (p.tag === TAG.OID) {
+        const curve = CURVE_OIDS[decodeOid(r.content(p))];
+        return { bits: curve ? (CURVE_ORDER_BITS[curve] ?? 0) : 0, curve, orderBits: curve ? CURVE_ORDER_BITS[curve] : 0 };
+      }
+      // specifiedCurve: SEQUENCE { version, fieldID, curve, base, order, cofactor OPTIONAL }
+      const kids = r.children(p, 8);
+      const order = integerBits(r.content(kids[4]));
+      return { bits: order, orderBits: order };
+    }
+    if (type === 'dsa' || type === 'dh') {
+      return { bits: integerBits(r.content(r.children(p, 8)[0])) };
+    }
+  } catch {
+    return { bits: 0 };
+  }
+  return { bits: 0 };
+}
+
 /** Describes the certificate's public key; `key` is node:crypto's (undefined when OpenSSL cannot decode it). */
-export function describePublicKey(key: KeyObject | undefined, spkiAlgorithmOid: string): PublicKeyInfo {
+export function describePublicKey(key: KeyObject | undefined, spkiAlgorithmOid: string, spkiParams?: Uint8Array, spkiKey?: Uint8Array): PublicKeyInfo {
   if (!key) return { type: keyTypeFromOid(spkiAlgorithmOid), bits: 0, securityBits: 0 };
   const type = (key.asymmetricKeyType ?? 'unknown') as string;
-  const d = (key.asymmetricKeyDetails ?? {}) as { modulusLength?: number; namedCurve?: string; divisorLength?: number };
+  const sd = spkiKey ? spkiDetails(spkiParams, spkiKey, type) : undefined;
+  const d = (sd
+    ? { modulusLength: sd.bits, namedCurve: sd.curve, orderBits: sd.orderBits }
+    : key.asymmetricKeyDetails ?? {}) as { modulusLength?: number; namedCurve?: string; orderBits?: number };
   switch (type) {
     case 'rsa':
     case 'rsa-pss': {
@@ -73,8 +133,10 @@ export function describePublicKey(key: KeyObject | undefined, spkiAlgorithmOid: 
     }
     case 'ec': {
       const curve = d.namedCurve;
-      const orderBits = curve ? (CURVE_ORDER_BITS[curve] ?? 0) : 0;
-      return { type, bits: orderBits, securityBits: ecSecurityBits(orderBits), curve };
+      const orderBits = d.orderBits ?? (curve ? (CURVE_ORDER_BITS[curve] ?? 0) : 0);
+      const info: PublicKeyInfo = { type, bits: orderBits, securityBits: ecSecurityBits(orderBits) };
+      if (curve) info.curve = curve;
+      return info;
     }
     case 'ed25519':
       return { type: 'ed25519', bits: 256, securityBits: 128 };

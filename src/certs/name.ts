@@ -45,21 +45,25 @@ const CANON_TYPES = new Set<number>([
 export function decodeName(r: DerReader, t: Tlv): DecodedName {
   r.expect(t, TAG.SEQUENCE, 'Name');
   const rdns: NameAttribute[][] = [];
+  const oids: Uint8Array[][] = [];
   for (const set of r.children(t, 10_000)) {
     r.expect(set, TAG.SET, 'RelativeDistinguishedName');
     const rdn: NameAttribute[] = [];
+    const rdnOids: Uint8Array[] = [];
     for (const ava of r.children(set, 10_000)) {
       r.expect(ava, TAG.SEQUENCE, 'AttributeTypeAndValue');
       const parts = r.children(ava, 3);
       if (parts.length !== 2) throw new DerError('AttributeTypeAndValue must have two elements');
       const oid = decodeOid(r.content(r.expect(parts[0], TAG.OID, 'attribute type')));
       rdn.push({ oid, tag: parts[1].tag, value: r.content(parts[1]) });
+      rdnOids.push(r.whole(parts[0]));
     }
     // OpenSSL's d2i of X509_NAME rejects an empty RDN SET (x509_name_ex_d2i).
     if (rdn.length === 0) throw new DerError('empty RDN');
     rdns.push(rdn);
+    oids.push(rdnOids);
   }
-  const { canon, ok } = canonicalEncoding(rdns);
+  const { canon, ok } = canonicalEncoding(rdns, oids);
   return { rdns, der: r.whole(t), canon, canonOk: ok };
 }
 
@@ -100,6 +104,12 @@ export function stringValue(tag: number, v: Uint8Array): string | undefined {
 
 const utf8 = new TextEncoder();
 
+function latin1Text(v: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < v.length; i++) s += String.fromCharCode(v[i]);
+  return s;
+}
+
 function isSpace(b: number): boolean {
   // ossl_isspace: space, \t, \n, \v, \f, \r
   return b === 0x20 || (b >= 0x09 && b <= 0x0d);
@@ -107,9 +117,15 @@ function isSpace(b: number): boolean {
 
 /** asn1_string_canon() on one value: UTF-8 bytes, trimmed, whitespace collapsed, ASCII lower-cased. */
 function canonValue(tag: number, v: Uint8Array): Uint8Array | undefined {
-  const text = stringValue(tag, v);
-  if (text === undefined) return undefined;
-  const bytes = tag === TAG.UTF8_STRING ? v : utf8.encode(text);
+  let bytes: Uint8Array;
+  if (tag === TAG.PRINTABLE_STRING || tag === TAG.IA5_STRING || tag === TAG.VISIBLE_STRING || tag === TAG.T61_STRING) {
+    // One byte per character: ASCII stays as is, 0x80-0xff become two UTF-8 bytes (Latin-1).
+    bytes = v.every((b) => b < 0x80) ? v : utf8.encode(latin1Text(v));
+  } else {
+    const text = stringValue(tag, v);
+    if (text === undefined) return undefined;
+    bytes = tag === TAG.UTF8_STRING ? v : utf8.encode(text);
+  }
   let from = 0;
   let len = bytes.length;
   while (len > 0 && isSpace(bytes[from])) {
@@ -117,26 +133,27 @@ function canonValue(tag: number, v: Uint8Array): Uint8Array | undefined {
     len--;
   }
   while (len > 0 && isSpace(bytes[from + len - 1])) len--;
-  const out: number[] = [];
+  const out = new Uint8Array(len);
+  let o = 0;
   let i = 0;
   while (i < len) {
     const b = bytes[from + i];
     if (b >= 0x80) {
-      out.push(b);
+      out[o++] = b;
       i++;
     } else if (isSpace(b)) {
-      out.push(0x20);
+      out[o++] = 0x20;
       do i++;
       while (i < len && isSpace(bytes[from + i]));
     } else {
-      out.push(b >= 0x41 && b <= 0x5a ? b + 0x20 : b);
+      out[o++] = b >= 0x41 && b <= 0x5a ? b + 0x20 : b;
       i++;
     }
   }
-  return Uint8Array.from(out);
+  return out.subarray(0, o);
 }
 
-function encodeLength(n: number): number[] {
+function lengthBytes(n: number): number[] {
   if (n < 0x80) return [n];
   const bytes: number[] = [];
   while (n > 0) {
@@ -146,41 +163,38 @@ function encodeLength(n: number): number[] {
   return [0x80 | bytes.length, ...bytes];
 }
 
-function tlv(tag: number, content: ArrayLike<number>): number[] {
-  return [tag, ...encodeLength(content.length), ...Array.from(content)];
-}
-
-function oidContent(oid: string): number[] {
-  const arcs = oid.split('.').map((a) => BigInt(a));
-  const out: number[] = [];
-  const push = (v: bigint) => {
-    const tmp: number[] = [Number(v & 0x7fn)];
-    v >>= 7n;
-    while (v > 0n) {
-      tmp.unshift(Number(v & 0x7fn) | 0x80);
-      v >>= 7n;
-    }
-    out.push(...tmp);
-  };
-  push(arcs[0] * 40n + arcs[1]);
-  for (let i = 2; i < arcs.length; i++) push(arcs[i]);
+/** TLV with the given tag around already-encoded content parts. */
+function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const head = lengthBytes(len);
+  const out = new Uint8Array(1 + head.length + len);
+  out[0] = tag;
+  out.set(head, 1);
+  let o = 1 + head.length;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
 /** der_cmp from crypto/asn1/tasn_enc.c: SET OF members are sorted by their encodings. */
-function derCmp(a: number[], b: number[]): number {
+function derCmp(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
   return a.length - b.length;
 }
 
-function canonicalEncoding(rdns: NameAttribute[][]): { canon: Uint8Array; ok: boolean } {
-  const out: number[] = [];
+function canonicalEncoding(rdns: NameAttribute[][], oids: Uint8Array[][]): { canon: Uint8Array; ok: boolean } {
+  const sets: Uint8Array[] = [];
   let ok = true;
-  for (const rdn of rdns) {
-    const members: number[][] = [];
-    for (const a of rdn) {
-      let value: number[];
+  for (let r = 0; r < rdns.length; r++) {
+    const rdn = rdns[r];
+    const members: Uint8Array[] = [];
+    for (let k = 0; k < rdn.length; k++) {
+      const a = rdn[k];
+      let value: Uint8Array;
       if (CANON_TYPES.has(a.tag)) {
         const c = canonValue(a.tag, a.value);
         if (c === undefined) {
@@ -192,12 +206,20 @@ function canonicalEncoding(rdns: NameAttribute[][]): { canon: Uint8Array; ok: bo
       } else {
         value = tlv(a.tag, a.value);
       }
-      members.push(tlv(TAG.SEQUENCE, [...tlv(TAG.OID, oidContent(a.oid)), ...value]));
+      members.push(tlv(TAG.SEQUENCE, oids[r][k], value));
     }
-    members.sort(derCmp);
-    out.push(...tlv(TAG.SET, members.flat()));
+    if (members.length > 1) members.sort(derCmp);
+    sets.push(tlv(TAG.SET, ...members));
   }
-  return { canon: Uint8Array.from(out), ok };
+  let len = 0;
+  for (const x of sets) len += x.length;
+  const canon = new Uint8Array(len);
+  let o = 0;
+  for (const x of sets) {
+    canon.set(x, o);
+    o += x.length;
+  }
+  return { canon, ok };
 }
 
 /** Escapes a value for the one-line form (RFC 4514 §2.4). */

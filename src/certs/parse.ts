@@ -63,7 +63,7 @@ export function parseCertificate(der: Uint8Array): Cert {
   } catch {
     key = undefined; // X509_get0_pubkey() == NULL: unsupported or malformed key
   }
-  const publicKey = describePublicKey(key, facts.spkiAlgorithmOid);
+  const publicKey = describePublicKey(key, facts.spkiAlgorithmOid, facts.spkiParams, facts.spkiKey);
   const keyType = key?.asymmetricKeyType;
 
   // X509_self_signed(cert, 1): -1 (treated as "no") for EXFLAG_INVALID, else EXFLAG_SS and a good signature.

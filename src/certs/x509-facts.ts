@@ -83,6 +83,8 @@ export interface X509Facts {
   notAfter: AsnTime;
   spkiAlgorithmOid: string;
   spkiParams?: Uint8Array;
+  /** subjectPublicKey BIT STRING content (leading unused-bits octet included). */
+  spkiKey: Uint8Array;
   extensions: RawExtension[];
 
   // --- x509v3_cache_extensions ---
@@ -224,6 +226,7 @@ export function readX509Facts(der: Uint8Array): X509Facts {
     notAfter,
     spkiAlgorithmOid: spkiAlg.oid,
     spkiParams: spkiAlg.params,
+    spkiKey: r.content(r.expect(spkiKids[1], TAG.BIT_STRING, 'subjectPublicKey')),
     extensions,
     invalid: [],
     bcons: false,

@@ -8,8 +8,9 @@
  *                  -attime <epoch> -CAfile trusted.pem [-untrusted intermediates.pem] leaf.pem
  *
  * Output: test/chain/limbo/openssl-verdicts.json, committed, read by limbo.test.ts (which never spawns a process).
- * Each verdict is `"ok"`, the X509_V_ERR number OpenSSL ended with, or `"load:<what>"` when the CLI could not
- * load an input (see DISAGREEMENTS.md for what the test does with those).
+ * Each verdict is `"ok"`, the errors the CLI printed as `code@depth` joined by commas (its callback stops at
+ * the first error that is not on its continue list, so this is a prefix of what nginx's always-continue
+ * callback sees), or `"load:<what>"` when the CLI could not load an input (see DISAGREEMENTS.md).
  *
  * Usage: node test/chain/limbo/generate-openssl-verdicts.mjs [path/to/limbo.json.gz]
  * Default input: ../shared/limbo/limbo.json.gz relative to the repository root.
@@ -44,9 +45,9 @@ function run(args, cwd) {
 /** Turns `openssl verify` output into a verdict. The CLI prints `error N at D depth lookup: text` per error. */
 function verdictOf({ code, stdout, stderr }) {
   const text = `${stdout}\n${stderr}`;
-  const errors = [...text.matchAll(/^error (\d+) at (-?\d+) depth lookup:/gm)].map((m) => Number(m[1]));
-  if (code === 0 && /: OK\s*$/m.test(stdout)) return errors.length > 0 ? errors[errors.length - 1] : 'ok';
-  if (errors.length > 0) return errors[errors.length - 1];
+  const errors = [...text.matchAll(/^error (\d+) at (-?\d+) depth lookup:/gm)].map((m) => `${m[1]}@${m[2]}`);
+  if (code === 0 && /: OK\s*$/m.test(stdout)) return errors.length > 0 ? `ok-after:${errors.join(',')}` : 'ok';
+  if (errors.length > 0) return errors.join(',');
   if (/Could not (?:open|read|find) file|unable to load|Error loading file|Could not load/i.test(text)) {
     if (/untrusted/i.test(text)) return 'load:untrusted';
     if (/CAfile|trust/i.test(text)) return 'load:trusted';

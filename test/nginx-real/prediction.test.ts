@@ -1,0 +1,173 @@
+/**
+ * Prediction vs reality: for every fixture scenario, ONE upstream server is started and both real nginx (the
+ * installed Debian package) and `tlsdoctor probe` are pointed at it with the same settings. tlsdoctor's
+ * `nginx.ok`, `nginx.status`, `nginx.level` and `nginx.error` must equal what nginx answered and logged.
+ *
+ * Unlike ground-truth.test.ts, the expectation is derived from nginx here, never from the manifest: the
+ * manifest only supplies the upstream and the (broken) settings. Both sides run on the real clock (no `--at`):
+ * the fixtures are valid until 2046 and the expired ones stay expired. `--nginx-version` is the installed
+ * nginx's, so version-dependent defaults (proxy_ssl_protocols before 1.23.4) are modelled as nginx runs them.
+ *
+ * One fresh nginx per case (NGINX.md "Session reuse"). nginx reads the bundle and the client certificate from
+ * its prefix; tlsdoctor is given the very same files.
+ *
+ * Set TLSDOCTOR_PREDICTION_TABLE=<file> to write the scenario → nginx → tlsdoctor → agree table as Markdown.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PKI_DIR, scenarios, type FixtureTlsVersion, type Scenario } from '../helpers/fixtures.js';
+import { nginxBuildInfo, nginxUnavailableReason, parseErrorLog, startNginx } from '../helpers/nginx.js';
+import { CLIENT_CERT_FILE, CLIENT_KEY_FILE, TRUSTED_FILE, scenarioNginxSetup } from '../helpers/nginx-scenario.js';
+import { startScenarioServer } from '../helpers/tls-server.js';
+import { runCli } from '../helpers/cli.js';
+
+const unavailable = nginxUnavailableReason();
+// .ci/run installs nginx: in CI a missing nginx is a broken setup, not a reason to skip.
+if (unavailable && process.env.CI) throw new Error(`real nginx is required when CI is set: ${unavailable}`);
+if (unavailable) console.warn(`skipping real-nginx prediction tests: ${unavailable}`);
+
+/** What nginx did, and what tlsdoctor says it would do: the fields compared exactly. */
+interface Verdict {
+  ok: boolean;
+  status: number | null;
+  level: string | null;
+  error: string | null;
+}
+
+interface Comparison {
+  label: string;
+  nginx: Verdict;
+  /** Every line nginx logged at [warn] or worse, for the report when the first one is not the whole story. */
+  nginxLines: string[];
+  tlsdoctor: Verdict;
+}
+
+const compared: Comparison[] = [];
+
+/**
+ * proxy_connect_timeout also bounds nginx's TLS handshake (NGINX.md "Defaults"); tlsdoctor's --timeout bounds
+ * connect + handshake + first read. The harness default is 5s; a silent upstream gets 1s on both sides so the
+ * timeout case costs one second, not five.
+ */
+function connectTimeout(s: Scenario): string {
+  return s.server === 'timeout' ? '1s' : '5s';
+}
+
+/** The first line nginx logged at [warn] or worse (an upstream failure), or nothing when it proxied cleanly. */
+function nginxVerdict(status: number, log: string): { verdict: Verdict; lines: string[] } {
+  const lines = parseErrorLog(log, 'warn');
+  const first = lines[0];
+  return {
+    verdict: { ok: status === 200, status, level: first?.level ?? null, error: first?.message ?? null },
+    lines: lines.map((l) => `[${l.level}] ${l.message}`),
+  };
+}
+
+/**
+ * `tlsdoctor probe` arguments equivalent to the nginx location: every option nginx's config fixes is passed
+ * explicitly, except proxy_ssl_protocols, which is passed only when the config sets it (otherwise tlsdoctor
+ * must derive nginx's default from --nginx-version, as nginx does from its own version).
+ */
+function probeArgs(p: { port: number; scenario: Scenario; directives: string[]; prefixFiles: Record<string, string>; dir: string }): string[] {
+  const s = p.scenario;
+  const args = ['probe', `127.0.0.1:${p.port}`, '--json', '--no-fetch', '--nginx-version', nginxBuildInfo().version];
+  if (p.prefixFiles[TRUSTED_FILE] !== undefined) args.push('--ca', join(p.dir, TRUSTED_FILE));
+  // The target is always 127.0.0.1:port (the upstream block's server); nginx's $proxy_host is the scenario's
+  // proxy_pass host (`backend`, `upstream.test` ...), so the name is always given.
+  args.push('--proxy-ssl-name', s.proxySslName);
+  args.push('--proxy-ssl-server-name', s.sni ? 'on' : 'off');
+  args.push('--proxy-ssl-verify-depth', String(s.depth));
+  const protocols = p.directives.find((d) => d.startsWith('proxy_ssl_protocols '));
+  if (protocols) args.push('--proxy-ssl-protocols', protocols.slice('proxy_ssl_protocols '.length));
+  if (p.prefixFiles[CLIENT_CERT_FILE] !== undefined) {
+    args.push('--proxy-ssl-certificate', join(p.dir, CLIENT_CERT_FILE), '--proxy-ssl-certificate-key', join(p.dir, CLIENT_KEY_FILE));
+  }
+  args.push('--timeout', connectTimeout(s));
+  return args;
+}
+
+/** One upstream, nginx then tlsdoctor against it, both verdicts. */
+async function compare(scenario: Scenario, label: string): Promise<Comparison> {
+  const server = await startScenarioServer(scenario);
+  try {
+    const setup = scenarioNginxSetup({
+      scenario,
+      upstreamPort: server.port,
+      pkiDir: PKI_DIR,
+      extraDirectives: [`proxy_connect_timeout ${connectTimeout(scenario)}`],
+    });
+    const nginx = await startNginx({ config: setup.config, files: setup.files });
+    let seen: { verdict: Verdict; lines: string[] };
+    let args: string[];
+    try {
+      const res = await nginx.request('/');
+      seen = nginxVerdict(res.status, nginx.errorLog());
+      // Same bundle and client certificate files nginx read (the prefix stays until stop()).
+      args = probeArgs({ port: server.port, scenario, directives: setup.directives, prefixFiles: setup.files, dir: nginx.prefix });
+      const run = await runCli(args);
+      expect(run.stderr, `tlsdoctor ${args.join(' ')}`).not.toMatch(/internal error|at .*\.ts:\d+/);
+      const doc = JSON.parse(run.stdout) as { nginx: Verdict };
+      expect(run.code, 'exit code follows nginx.ok').toBe(doc.nginx.ok ? 0 : 1);
+      const predicted: Verdict = { ok: doc.nginx.ok, status: doc.nginx.status, level: doc.nginx.level, error: doc.nginx.error };
+      const c: Comparison = { label, nginx: seen.verdict, nginxLines: seen.lines, tlsdoctor: predicted };
+      compared.push(c);
+      return c;
+    } finally {
+      await nginx.stop();
+    }
+  } finally {
+    await server.close();
+  }
+}
+
+function assertAgree(c: Comparison): void {
+  expect(c.tlsdoctor, `nginx logged:\n${c.nginxLines.join('\n') || '(nothing)'}`).toEqual(c.nginx);
+}
+
+/** The scenario with nginx configured for TLS 1.2 + 1.3 to the upstream (1.22.1 supports it when configured). */
+function withTls13(s: Scenario): Scenario {
+  const protocols: FixtureTlsVersion[] = ['TLSv1.2', 'TLSv1.3'];
+  return { ...s, proxySslProtocols: protocols };
+}
+
+const TLS13_SCENARIOS = ['client-cert-required-tls13', 'tls13-only'];
+
+describe.skipIf(unavailable !== null)('tlsdoctor predicts what the installed nginx does', () => {
+  afterAll(() => {
+    const out = process.env.TLSDOCTOR_PREDICTION_TABLE;
+    if (!out) return;
+    const fmt = (v: Verdict): string => (v.ok ? `${v.status}` : `${v.status} [${v.level}] ${v.error}`);
+    const rows = compared.map((c) => {
+      const agree = JSON.stringify(c.nginx) === JSON.stringify(c.tlsdoctor);
+      return `| ${c.label} | ${fmt(c.nginx)} | ${agree ? '(same)' : fmt(c.tlsdoctor)} | ${agree ? 'yes' : 'NO'} |`;
+    });
+    const exact = compared.filter((c) => JSON.stringify(c.nginx) === JSON.stringify(c.tlsdoctor)).length;
+    const info = nginxBuildInfo();
+    writeFileSync(
+      out,
+      `nginx ${info.version}, built with ${info.builtWithOpenssl}\n\n` +
+        `| scenario | nginx | tlsdoctor | agree |\n|---|---|---|---|\n${rows.join('\n')}\n\n` +
+        `${exact} of ${compared.length} predicted exactly\n`,
+    );
+  });
+
+  describe('with each scenario\'s own settings', () => {
+    for (const scenario of scenarios()) {
+      it(scenario.id, async () => {
+        assertAgree(await compare(scenario, scenario.id));
+      });
+    }
+  });
+
+  describe('with TLS 1.3 to upstreams (proxy_ssl_protocols TLSv1.2 TLSv1.3)', () => {
+    for (const id of TLS13_SCENARIOS) {
+      const scenario = scenarios().find((s) => s.id === id);
+      it(id, async () => {
+        expect(scenario, `fixture scenario ${id}`).toBeDefined();
+        const c = await compare(withTls13(scenario!), `${id} (TLSv1.2 TLSv1.3)`);
+        assertAgree(c);
+      });
+    }
+  });
+});
