@@ -452,8 +452,8 @@ export const SCENARIOS: Scenario[] = [
       nginxError:
         'SSL_do_handshake() failed (SSL: error:0A00010B:SSL routines::wrong version number) while SSL handshaking to upstream',
       findings: ['NOT_TLS'],
-      fixable: true,
-      fix: 'proxy_pass http://... (the upstream does not speak TLS)',
+      fixable: false,
+      fix: 'enable TLS on the upstream port (proxy_pass http:// would be a downgrade, never proposed)',
     },
   }),
   scenario({

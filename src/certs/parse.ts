@@ -66,16 +66,6 @@ export function parseCertificate(der: Uint8Array): Cert {
   const publicKey = describePublicKey(key, facts.spkiAlgorithmOid, facts.spkiParams, facts.spkiKey);
   const keyType = key?.asymmetricKeyType;
 
-  // X509_self_signed(cert, 1): -1 (treated as "no") for EXFLAG_INVALID, else EXFLAG_SS and a good signature.
-  let selfSigned = false;
-  if (facts.invalid.length === 0 && key && looksSelfSigned(facts, keyType)) {
-    try {
-      selfSigned = native.verify(key);
-    } catch {
-      selfSigned = false;
-    }
-  }
-
   const cert: Cert = {
     der,
     sha256: createHash('sha256').update(der).digest('hex'),
@@ -100,7 +90,7 @@ export function parseCertificate(der: Uint8Array): Cert {
     crlDistributionPoints: facts.crlDistributionPoints.filter((g) => g.type === 'uri').map((g) => latin1(g.bytes)),
     extensions: facts.extensions.map((e) => ({ oid: e.oid, critical: e.critical, length: e.value.length })),
     selfIssued: facts.selfIssued,
-    selfSigned,
+    selfSigned: false,
     malformed: [...facts.invalid],
     native,
   };
@@ -128,6 +118,24 @@ export function parseCertificate(der: Uint8Array): Cert {
     };
     cert.nameConstraints = nc;
   }
+  // X509_self_signed(cert, 1): -1 (treated as "no") for EXFLAG_INVALID, else EXFLAG_SS and a good signature.
+  // Computed on first read: the signature check is the costliest part of parsing a CA bundle.
+  const couldBe = facts.invalid.length === 0 && key !== undefined && looksSelfSigned(facts, keyType);
+  let selfSigned: boolean | undefined = couldBe ? undefined : false;
+  Object.defineProperty(cert, 'selfSigned', {
+    enumerable: true,
+    configurable: true,
+    get(): boolean {
+      if (selfSigned === undefined) {
+        try {
+          selfSigned = native.verify(key!);
+        } catch {
+          selfSigned = false;
+        }
+      }
+      return selfSigned;
+    },
+  });
   rememberFacts(cert, facts, keyType);
   return cert;
 }

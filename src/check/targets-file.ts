@@ -180,6 +180,91 @@ function lineAt(text: string, offset: number): number {
 }
 
 /**
+ * Where JSON.parse gave up: V8's messages do not always carry a position, so a small recursive-descent
+ * validator (RFC 8259 grammar) finds the offset of the first error, for a file:line message.
+ */
+export function jsonErrorOffset(text: string): number | undefined {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const bad = (): never => {
+    throw i;
+  };
+  const literal = (word: string) => {
+    if (text.startsWith(word, i)) i += word.length;
+    else bad();
+  };
+  const string = () => {
+    if (text[i] !== '"') bad();
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text.charCodeAt(i) < 0x20) bad();
+      i += text[i] === '\\' ? 2 : 1;
+    }
+    if (i >= text.length) bad();
+    i++;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        string();
+        ws();
+        if (text[i] !== ':') bad();
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') {
+          i++;
+          return;
+        } else bad();
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') {
+          i++;
+          return;
+        } else bad();
+      }
+    }
+    if (c === '"') return string();
+    if (c === 't') return literal('true');
+    if (c === 'f') return literal('false');
+    if (c === 'n') return literal('null');
+    const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 64));
+    if (!m) bad();
+    i += m![0].length;
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : undefined;
+  } catch (at) {
+    return typeof at === 'number' ? Math.min(at, text.length - 1) : undefined;
+  }
+}
+
+/**
  * Offsets where the elements of the targets array start: the top-level array, or the array under the
  * top-level "targets" key. A small scanner (strings, nesting) so that errors can name the line.
  */
@@ -274,8 +359,8 @@ function parseJson(text: string, src: TargetsSource): TargetSpec[] {
     doc = JSON.parse(text);
   } catch (e) {
     if (text.trimStart().startsWith('{')) return parseJsonLines(text, src);
-    const m = /position (\d+)/.exec((e as Error).message);
-    const where = m ? `${src.name}:${lineAt(text, Number(m[1]))}` : src.name;
+    const at = jsonErrorOffset(text);
+    const where = at !== undefined ? `${src.name}:${lineAt(text, at)}` : src.name;
     fail(where, `not valid JSON (${(e as Error).message})`);
   }
   let entries: unknown[];

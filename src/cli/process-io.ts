@@ -5,6 +5,13 @@
 import type { CliIO } from './io.js';
 
 export function processIO(): CliIO {
+  // `tlsdoctor ... | head`: the reader went away. Stop quietly instead of dying on an unhandled EPIPE.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   return {
     stdout: (t) => void process.stdout.write(t),
     stderr: (t) => void process.stderr.write(t),

@@ -85,7 +85,7 @@ export interface LintEvidence {
   SESSION_REUSE_MIXED_TRUST: {
     /** Which upstream peers share the session cache: the block (or implicit host:port) and the server. */
     upstream: string;
-    server: string;
+    servers: string[];
     /** The trust settings in conflict: one entry per location reaching this server. */
     settings: TrustSettingsView[];
     /** Which of verify / trustedCertificate / verifyDepth / crl differ. */
@@ -268,20 +268,20 @@ function lintTrustedFile(u: UpstreamTls, set: FindingSet, files: LintFileAccess)
  * and reuse sessions.
  */
 function lintSessionReuse(upstreams: UpstreamTls[], set: FindingSet): void {
-  const groups = new Map<string, { upstream: string; server: UpstreamServer; members: UpstreamTls[] }>();
+  // Every entry naming an upstream block reaches all its servers, so the block (or the implicit host:port) is the
+  // unit: its servers all share the same set of locations.
+  const groups = new Map<string, { upstream: string; servers: UpstreamServer[]; members: UpstreamTls[] }>();
   for (const u of upstreams) {
-    if (!u.settings.sessionReuse.value || u.upstreamHost === null) continue;
+    if (!u.settings.sessionReuse.value || u.upstreamHost === null || u.servers.length === 0) continue;
     const namespace = u.module === 'stream' ? 'stream' : 'http';
     const upstream = u.upstreamBlock ? u.upstreamBlock.args[0] ?? u.upstreamHost : u.upstreamHost;
     const upstreamKey = u.upstreamBlock
       ? `block:${upstream.toLowerCase()}`
-      : `implicit:${u.servers[0]?.host.toLowerCase()}:${u.servers[0]?.port}`;
-    for (const server of u.servers) {
-      const key = `${namespace}\u0000${upstreamKey}\u0000${server.address}`;
-      const g = groups.get(key) ?? { upstream, server, members: [] };
-      if (!g.members.includes(u)) g.members.push(u);
-      groups.set(key, g);
-    }
+      : `implicit:${u.servers[0].host.toLowerCase()}:${u.servers[0].port}`;
+    const key = `${namespace}\u0000${upstreamKey}`;
+    const g = groups.get(key) ?? { upstream, servers: u.servers, members: [] };
+    g.members.push(u);
+    groups.set(key, g);
   }
 
   for (const g of groups.values()) {
@@ -303,7 +303,7 @@ function lintSessionReuse(upstreams: UpstreamTls[], set: FindingSet): void {
     set.add(
       'SESSION_REUSE_MIXED_TRUST',
       { file: first.file, line: first.line },
-      () => ({ upstream: g.upstream, server: g.server.address, settings: views, differing: [...differing] }),
+      () => ({ upstream: g.upstream, servers: g.servers.map((s) => s.address), settings: views, differing: [...differing] }),
       () => {},
     );
   }

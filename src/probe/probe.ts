@@ -108,6 +108,44 @@ function closeRaw(raw: net.Socket): void {
 
 const ms = (from: number, to: number) => Math.round((to - from) * 100) / 100;
 
+/** The only error `probe` rejects with: the caller's client certificate or key cannot be used. */
+export class ProbeSetupError extends Error {
+  readonly code = 'BAD_CLIENT_CERT';
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+    this.name = 'ProbeSetupError';
+  }
+}
+
+/**
+ * The OpenSSL client configuration, built before any connection so that a bad client certificate is the
+ * caller's error, not an observation about the server.
+ */
+function clientContext(params: ProbeParams): tls.SecureContext {
+  const secureOptions = VERSIONS.filter((v) => !params.protocols.includes(v.name)).reduce((o, v) => o | v.disable, 0);
+  try {
+    return tls.createSecureContext({
+      // Full version range, narrowed with SSL_OP_NO_* exactly as nginx does (see offeredRange).
+      minVersion: 'TLSv1',
+      maxVersion: 'TLSv1.3',
+      secureOptions,
+      // Security level 0 so weak servers still complete the handshake and can be observed; the engine
+      // judges the security level later. TLS 1.3 suites stay OpenSSL's default.
+      ciphers: 'DEFAULT:@SECLEVEL=0',
+      // No trust store: nothing is verified here, and loading the bundled roots costs start-up time.
+      ca: [],
+      ...(params.clientCert ? { cert: params.clientCert.cert, key: params.clientCert.key } : {}),
+    });
+  } catch (err) {
+    const reason = (err as { reason?: string }).reason ?? (err as Error).message;
+    throw new ProbeSetupError(`client certificate or key unusable: ${reason}`, { cause: err });
+  }
+}
+
+/**
+ * Connects once and reports what happened. Every network or TLS failure is an outcome in the observation;
+ * the promise rejects only with ProbeSetupError (unusable `clientCert`).
+ */
 export function probe(params: ProbeParams): Promise<ProbeObservation> {
   return probeWithTranscript(params).then((r) => r.observation);
 }
@@ -120,6 +158,12 @@ export function probeWithTranscript(
   params: ProbeParams,
   limits: ProbeLimits = PROBE_LIMITS,
 ): Promise<{ observation: ProbeObservation; transcript: WireTranscript }> {
+  let secureContext: tls.SecureContext;
+  try {
+    secureContext = clientContext(params);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   return new Promise((resolve) => {
     const t0 = performance.now();
     const transcript = new WireTranscript({
@@ -192,26 +236,17 @@ export function probeWithTranscript(
 
     function startTls(): void {
       const duplex = teeSocket(raw, onServerBytes, (chunk) => transcript.pushClient(chunk));
-      const secureOptions = VERSIONS.filter((v) => !params.protocols.includes(v.name)).reduce((o, v) => o | v.disable, 0);
       const socket = tls.connect({
         socket: duplex,
+        secureContext,
         // tls.connect never derives SNI from a host (https.request does); with no `host` given and
         // servername undefined, the ClientHello has no server_name extension (nginx's proxy_ssl_server_name off).
         servername: params.servername,
         // Observe, do not judge: accept anything, and make the identity check a no-op.
         rejectUnauthorized: false,
         checkServerIdentity: () => undefined,
-        // Full version range, narrowed with SSL_OP_NO_* exactly as nginx does (see offeredRange).
-        minVersion: 'TLSv1',
-        maxVersion: 'TLSv1.3',
-        secureOptions,
-        // Security level 0 so weak servers still complete the handshake and can be observed; the engine
-        // judges the security level later. TLS 1.3 suites stay OpenSSL's default.
-        ciphers: 'DEFAULT:@SECLEVEL=0',
+        // Node rejects DH groups under 1024 bits after the handshake (ERR_TLS_DH_PARAM_SIZE); judged later.
         minDHSize: 1,
-        // No trust store: nothing is verified here, and loading the bundled roots costs start-up time.
-        ca: [],
-        ...(params.clientCert ? { cert: params.clientCert.cert, key: params.clientCert.key } : {}),
       });
       tlsSocket = socket;
       socket.on('keylog', (line: Buffer) => {
@@ -290,6 +325,7 @@ export function probeWithTranscript(
       }
 
       const hello = transcript.serverHello;
+      const protocol = hello && protocolName(hello.version); // undefined for SSLv3 or an unknown version
       const observation: ProbeObservation = {
         host: params.host,
         port: params.port,
@@ -297,7 +333,8 @@ export function probeWithTranscript(
         sni: transcript.clientHello?.serverName ?? null,
         offeredProtocols: offeredRange(params.protocols),
         outcome: result.outcome,
-        ...(hello ? { protocol: protocolName(hello.version), cipher: cipherSuiteName(hello.cipherSuite) } : {}),
+        ...(protocol ? { protocol } : {}),
+        ...(hello ? { cipher: cipherSuiteName(hello.cipherSuite) } : {}),
         sentChain: transcript.certificates,
         clientCertRequested: transcript.certificateRequested,
         acceptableCaNames: transcript.acceptableCaNames.map(formatDistinguishedName),
@@ -311,7 +348,6 @@ export function probeWithTranscript(
           totalMs: ms(t0, end),
         },
       };
-      if (observation.protocol === undefined) delete observation.protocol;
       resolve({ observation, transcript });
     }
   });

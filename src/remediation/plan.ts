@@ -71,7 +71,10 @@ function protocolAdvice(input: DiagnoseInput, findings: Finding[], serverProtoco
         'TLSv1.2 and TLSv1.3 are the versions nginx\'s OpenSSL completes (TLSv1.3 is in the default only since 1.23.4)',
     };
   }
-  if (o.outcome === 'handshake' && o.protocol && !defaults.includes(o.protocol) && NGINX_TLS.includes(o.protocol)) {
+  // A version was agreed (ServerHello seen; a later alert, e.g. a TLS 1.3 client-certificate demand, does not
+  // change that) that nginx's default list lacks: the snippet must carry the list, or a location holding only
+  // proxy_pass falls back to the default and loses it.
+  if (o.protocol && !defaults.includes(o.protocol) && NGINX_TLS.includes(o.protocol)) {
     return {
       set: NGINX_TLS,
       why: `the upstream negotiates ${o.protocol}, which nginx ${settings.nginxVersion}'s default proxy_ssl_protocols (${defaults.join(' ')}) lacks`,

@@ -150,7 +150,7 @@ const LINT_TEXT: { [C in LintCode]: (f: Extract<AnyLintFinding, { code: C }>) =>
     `${f.evidence.path} holds ${f.evidence.certificates} certificate(s) but no root (no self-signed certificate): ` +
     `nginx accepts no partial chains, so every verification against it fails.`,
   SESSION_REUSE_MIXED_TRUST: (f) =>
-    `Server ${f.evidence.server} of ${f.evidence.upstream} is reached from locations with different ${f.evidence.differing.join(', ')} ` +
+    `${f.evidence.upstream} (${f.evidence.servers.join(', ')}) is reached from locations with different ${f.evidence.differing.join(', ')} ` +
     `while proxy_ssl_session_reuse is on: a session created under the laxer settings is resumed under the stricter ones ` +
     `without a new verification, so results depend on request order. Locations: ` +
     f.evidence.settings.map((s) => `${s.location ?? '(server)'} at ${s.file}:${s.line}`).join('; ') +

@@ -13,7 +13,10 @@ const ROLE: Record<ProposedTrust['role'], string> = {
 
 function verdict(plan: FixPlan): string {
   if (plan.verified === true) return 'fix verified: yes (a second handshake judged with this plan: nginx would verify and proxy)';
-  if (plan.verified === false) return `fix verified: no (with this plan nginx would still log: ${plan.verifyError ?? 'an error'})`;
+  if (plan.verified === false) {
+    const first = plan.manual?.length ? 'the manual steps above come first; until they are done ' : 'with this plan ';
+    return `fix verified: no (${first}nginx would still log: ${plan.verifyError ?? 'an error'})`;
+  }
   if (plan.alreadyOk) return 'fix verified: yes (nothing to fix: nginx already verifies and proxies with the current settings)';
   if (!plan.nginxFixable) return 'fix verified: no (the fix is on the upstream; rerun tlsdoctor once it is done)';
   if (plan.manual?.length) return 'fix verified: no (the manual steps above come first; rerun tlsdoctor after them)';
@@ -23,7 +26,10 @@ function verdict(plan: FixPlan): string {
 export function fixText(plan: FixPlan): string[] {
   const out: string[] = ['Fix:'];
   if (plan.upstreamChanges.length > 0) {
-    out.push(plan.nginxFixable ? '  On the upstream (the durable fix):' : '  On the upstream (the only fix):');
+    const onlyAlternatives = plan.upstreamChanges.every((c) => c.startsWith('Alternatively'));
+    out.push(
+      !plan.nginxFixable ? '  On the upstream (the only fix):' : onlyAlternatives ? '  On the upstream (optional):' : '  On the upstream (the durable fix):',
+    );
     for (const c of plan.upstreamChanges) out.push(`    - ${c}`);
   }
   if (!plan.nginxFixable) {
@@ -32,7 +38,7 @@ export function fixText(plan: FixPlan): string[] {
   } else {
     out.push(
       plan.upstreamChanges.length > 0
-        ? '  nginx-side (works now, whatever the upstream does): in place of the location\'s proxy_ssl_* lines:'
+        ? '  nginx-side (does not wait for the upstream): in place of the location\'s proxy_ssl_* lines:'
         : "  nginx-side: in place of the location's proxy_ssl_* lines:",
     );
   }
@@ -45,7 +51,7 @@ export function fixText(plan: FixPlan): string[] {
     for (const t of plan.trust) {
       out.push(`    ${ROLE[t.role]}: ${t.subject}`);
       out.push(`      SHA-256 ${opensslFingerprint(t.sha256)}`);
-      out.push(`      from ${t.origin}; expires ${t.notAfter.slice(0, 10)}`);
+      out.push(`      origin: ${t.origin}; expires ${t.notAfter.slice(0, 10)}`);
       if (t.newlyTrusted) {
         out.push('      NEW: not trusted before. Check this SHA-256 out of band (ask the upstream\'s operator) before trusting it;');
         out.push('      `openssl x509 -noout -fingerprint -sha256 -in FILE` prints it.');

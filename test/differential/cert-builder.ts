@@ -41,7 +41,13 @@ export type KeyKind =
   | 'p224'
   | 'p192'
   | 'k256'
+  | 'bp256'
   | 'ed25519'
+  | 'ed448'
+  | 'dsa1024'
+  | 'dsa2048'
+  /** RSA key whose SPKI says id-RSASSA-PSS (RFC 4055 section 1.2), no parameters. */
+  | 'rsapss2048'
   | 'rsa1024'
   | 'rsa1536'
   | 'rsa2000'
@@ -66,6 +72,7 @@ const CURVES: Partial<Record<KeyKind, string>> = {
   p224: 'secp224r1',
   p192: 'prime192v1',
   k256: 'secp256k1',
+  bp256: 'brainpoolP256r1',
 };
 
 function toKeyPair(kind: KeyKind, publicKey: KeyObject, privateKey: KeyObject): KeyPair {
@@ -78,12 +85,12 @@ function toKeyPair(kind: KeyKind, publicKey: KeyObject, privateKey: KeyObject): 
 }
 
 /**
- * Key source. EC and Ed25519 keys are fresh (microseconds each); RSA keys come from a small per-size pool created once,
- * handed out round-robin so that the certificates of one chain get distinct keys.
+ * Key source. EC and EdDSA keys are fresh (microseconds each); RSA and DSA keys come from a small per-kind pool created
+ * once, handed out round-robin so that the certificates of one chain get distinct keys.
  */
 export class KeyPool {
-  private readonly rsa = new Map<number, KeyPair[]>();
-  private readonly cursor = new Map<number, number>();
+  private readonly pools = new Map<KeyKind, KeyPair[]>();
+  private readonly cursor = new Map<KeyKind, number>();
 
   /** Most RSA certificates are 2048-bit: a larger pool there, three keys of every other size. */
   constructor(private readonly poolSize: (bits: number) => number = (bits) => (bits === 2048 ? 6 : 3)) {}
@@ -94,22 +101,32 @@ export class KeyPool {
       const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: curve });
       return toKeyPair(kind, publicKey, privateKey);
     }
-    if (kind === 'ed25519') {
-      const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    if (kind === 'ed25519' || kind === 'ed448') {
+      const { publicKey, privateKey } =
+        kind === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ed448');
       return toKeyPair(kind, publicKey, privateKey);
     }
-    const bits = Number(kind.slice(3));
-    let pool = this.rsa.get(bits);
+    if (kind === 'dsa1024' || kind === 'dsa2048' || kind === 'rsapss2048') return this.pooled(kind);
+    return this.pooled(kind);
+  }
+
+  private pooled(kind: KeyKind): KeyPair {
+    let pool = this.pools.get(kind);
     if (!pool) {
       pool = [];
+      const bits = Number(kind.replace(/^\D+/, ''));
       for (let i = 0; i < this.poolSize(bits); i++) {
-        const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: bits });
+        const { publicKey, privateKey } = kind.startsWith('dsa')
+          ? generateKeyPairSync('dsa', { modulusLength: bits, divisorLength: bits >= 2048 ? 256 : 160 })
+          : kind.startsWith('rsapss')
+            ? generateKeyPairSync('rsa-pss', { modulusLength: bits })
+            : generateKeyPairSync('rsa', { modulusLength: bits });
         pool.push(toKeyPair(kind, publicKey, privateKey));
       }
-      this.rsa.set(bits, pool);
+      this.pools.set(kind, pool);
     }
-    const at = this.cursor.get(bits) ?? 0;
-    this.cursor.set(bits, at + 1);
+    const at = this.cursor.get(kind) ?? 0;
+    this.cursor.set(kind, at + 1);
     return pool[at % pool.length]!;
   }
 }
@@ -133,6 +150,11 @@ const ECDSA_OID: Partial<Record<Hash, string>> = {
   sha384: '1.2.840.10045.4.3.3',
   sha512: '1.2.840.10045.4.3.4',
 };
+const DSA_OID: Partial<Record<Hash, string>> = {
+  sha1: '1.2.840.10040.4.3',
+  sha224: '2.16.840.1.101.3.4.3.1',
+  sha256: '2.16.840.1.101.3.4.3.2',
+};
 const HASH_OID: Partial<Record<Hash, string>> = {
   sha1: '1.3.14.3.2.26',
   sha256: '2.16.840.1.101.3.4.2.1',
@@ -151,8 +173,14 @@ export interface SignatureScheme {
 /** The AlgorithmIdentifier for a signature by `signer` (RFC 5754, RFC 4055, RFC 8410). */
 export function signatureAlgorithm(signer: KeyPair, scheme: SignatureScheme): Der {
   if (signer.kind === 'ed25519') return seq(oid('1.3.101.112'));
+  if (signer.kind === 'ed448') return seq(oid('1.3.101.113'));
+  if (signer.kind.startsWith('dsa')) {
+    const dsa = DSA_OID[scheme.hash];
+    if (!dsa) throw new Error(`no DSA signature algorithm with ${scheme.hash}`);
+    return seq(oid(dsa));
+  }
   if (signer.kind.startsWith('rsa')) {
-    if (scheme.pss) {
+    if (scheme.pss || signer.kind.startsWith('rsapss')) {
       const hashAlg = seq(oid(HASH_OID[scheme.hash]!), nul());
       return seq(
         oid('1.2.840.113549.1.1.10'),
@@ -171,8 +199,8 @@ export function signatureAlgorithm(signer: KeyPair, scheme: SignatureScheme): De
 }
 
 function signBytes(signer: KeyPair, scheme: SignatureScheme, tbs: Buffer): Buffer {
-  if (signer.kind === 'ed25519') return sign(null, tbs, signer.privateKey);
-  if (signer.kind.startsWith('rsa') && scheme.pss) {
+  if (signer.kind === 'ed25519' || signer.kind === 'ed448') return sign(null, tbs, signer.privateKey);
+  if (signer.kind.startsWith('rsa') && (scheme.pss || signer.kind.startsWith('rsapss'))) {
     return sign(scheme.hash, tbs, {
       key: signer.privateKey,
       padding: constants.RSA_PKCS1_PSS_PADDING,

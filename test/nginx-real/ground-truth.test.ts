@@ -13,6 +13,8 @@ import { nginxBuildInfo, nginxUnavailableReason } from '../helpers/nginx.js';
 import { observeWithNginx, type NginxObservation } from '../helpers/nginx-scenario.js';
 
 const unavailable = nginxUnavailableReason();
+// .ci/run installs nginx: in CI a missing nginx is a broken setup, not a reason to skip.
+if (unavailable && process.env.CI) throw new Error(`real nginx is required when CI is set: ${unavailable}`);
 if (unavailable) console.warn(`skipping real-nginx ground truth: ${unavailable}`);
 
 const observed = new Map<string, NginxObservation>();

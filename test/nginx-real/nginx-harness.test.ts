@@ -23,6 +23,8 @@ import {
 } from '../helpers/nginx.js';
 
 const unavailable = nginxUnavailableReason();
+// .ci/run installs nginx: in CI a missing nginx is a broken setup, not a reason to skip.
+if (unavailable && process.env.CI) throw new Error(`real nginx is required when CI is set: ${unavailable}`);
 if (unavailable) console.warn(`skipping real-nginx tests: ${unavailable}`);
 
 /** A throwaway PKI: root → intermediate → leaf (SAN DNS:localhost only), a self-signed cert, an unrelated root. */

@@ -112,10 +112,10 @@ describe('SESSION_REUSE_MIXED_TRUST', () => {
       '}',
     ].join('\n');
     const f = lint(conf).filter((x) => x.code === 'SESSION_REUSE_MIXED_TRUST');
-    expect(f).toHaveLength(2); // one per server of the block
+    expect(f).toHaveLength(1);
     expect(f[0].evidence).toMatchObject({
       upstream: 'app',
-      server: '10.0.0.1:8443',
+      servers: ['10.0.0.1:8443', '10.0.0.2:8443'],
       differing: ['trustedCertificate'],
       settings: [
         { location: '/strict', trustedCertificate: '/etc/ssl/root.pem', verify: true },
@@ -129,7 +129,7 @@ describe('SESSION_REUSE_MIXED_TRUST', () => {
     const conf = 'http { server {\n location /a { proxy_pass https://10.0.0.1:8443/a; proxy_ssl_verify on; proxy_ssl_trusted_certificate /r.pem; }\n location /b { proxy_pass https://10.0.0.1:8443/b; }\n} }';
     const f = lint(conf).filter((x) => x.code === 'SESSION_REUSE_MIXED_TRUST');
     expect(f).toHaveLength(1);
-    expect(f[0].evidence).toMatchObject({ server: '10.0.0.1:8443', differing: ['verify', 'trustedCertificate'] });
+    expect(f[0].evidence).toMatchObject({ servers: ['10.0.0.1:8443'], differing: ['verify', 'trustedCertificate'] });
   });
 
   it('is silent when session reuse is off in one of them, or the settings agree', () => {

@@ -186,6 +186,30 @@ describe('alerts and local TLS errors', () => {
   });
 });
 
+describe('observing weak servers', () => {
+  it('TLS 1.0 with an RSA-1024, SHA-1-signed certificate completes (judged later, not here)', async () => {
+    const weak = pki.issue('/CN=weak.test', pki.root('/CN=Weak Root'), { weak: true });
+    const server = await startTlsServer({ key: weak.keyPem, cert: weak.certPem, minVersion: 'TLSv1', maxVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' });
+    try {
+      const o = await probe({ host: server.host, port: server.port, protocols: ['TLSv1', 'TLSv1.1', 'TLSv1.2'], timeoutMs: 3000 });
+      expect(o.outcome).toBe('handshake');
+      expect(o.protocol).toBe('TLSv1');
+      expect(o.sentChain.map((c) => Buffer.from(c).toString('hex'))).toEqual([weak.der.toString('hex')]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('caller errors', () => {
+  it('an unusable client certificate rejects with BAD_CLIENT_CERT before connecting', async () => {
+    const port = await freePort();
+    await expect(
+      probe({ host: '127.0.0.1', port, protocols: ['TLSv1.2'], clientCert: { cert: 'not a pem', key: leaf.keyPem }, timeoutMs: 1000 }),
+    ).rejects.toMatchObject({ code: 'BAD_CLIENT_CERT' });
+  });
+});
+
 describe('bounds', () => {
   it('server bytes beyond the capture limit: cut off and classified', async () => {
     const server = await startTlsServer({ key: leaf.keyPem, cert: leaf.certPem, maxVersion: 'TLSv1.2' });

@@ -1,3 +1,4 @@
+import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { WireTranscript } from '../../src/probe/wire-transcript.js';
 import { plaintextRecord, RFC8448 } from './rfc8448-vectors.js';
@@ -67,6 +68,43 @@ describe('WireTranscript on the RFC 8448 §3 handshake', () => {
     t.addKeylog(keylog('SERVER_HANDSHAKE_TRAFFIC_SECRET', RFC8448.serverHandshakeTrafficSecret));
     expect(t.certificates).toHaveLength(0);
     expect(t.certificateCount).toBe(1);
+  });
+});
+
+/** A TLS 1.3 protected record (AES-128-GCM) carrying `inner` of content type `type`. */
+function protect(key: Buffer, iv: Buffer, seq: number, type: number, inner: number[]): Buffer {
+  const plain = Buffer.from([...inner, type]);
+  const header = Buffer.from([23, 3, 3, 0, plain.length + 16]);
+  const nonce = Buffer.from(iv);
+  nonce[11] ^= seq;
+  const c = createCipheriv('aes-128-gcm', key, nonce);
+  c.setAAD(header);
+  return Buffer.concat([header, c.update(plain), c.final(), c.getAuthTag()]);
+}
+
+describe('WireTranscript, TLS 1.3 alerts by key epoch', () => {
+  it('an alert under the handshake keys (before the server Finished) is a handshake-epoch alert', () => {
+    const t = new WireTranscript(limits);
+    t.pushClient(plaintextRecord(22, RFC8448.clientHello, 0x0301));
+    t.pushServer(plaintextRecord(22, RFC8448.serverHello));
+    t.pushServer(protect(RFC8448.serverHandshakeKey, RFC8448.serverHandshakeIv, 0, 21, [2, 40]));
+    t.addKeylog(keylog('SERVER_HANDSHAKE_TRAFFIC_SECRET', RFC8448.serverHandshakeTrafficSecret));
+    expect(t.serverAlerts).toEqual([{ level: 2, description: 40, epoch: 'handshake' }]);
+  });
+
+  it('after the server Finished, records use the application keys: alert 116 and NewSessionTicket', () => {
+    const t = new WireTranscript(limits);
+    t.pushClient(plaintextRecord(22, RFC8448.clientHello, 0x0301));
+    t.pushServer(Buffer.concat([plaintextRecord(22, RFC8448.serverHello), RFC8448.encryptedRecord]));
+    t.pushServer(protect(RFC8448.serverApplicationKey, RFC8448.serverApplicationIv, 0, 22, [4, 0, 0, 0]));
+    t.pushServer(protect(RFC8448.serverApplicationKey, RFC8448.serverApplicationIv, 1, 21, [2, 116]));
+    t.addKeylog(keylog('SERVER_HANDSHAKE_TRAFFIC_SECRET', RFC8448.serverHandshakeTrafficSecret));
+    expect(t.serverFinished).toBe(true);
+    expect(t.serverAlerts).toEqual([]); // the application secret has not been logged yet
+    t.addKeylog(keylog('SERVER_TRAFFIC_SECRET_0', RFC8448.serverApplicationTrafficSecret));
+    expect(t.newSessionTicket).toBe(true);
+    expect(t.serverAlerts).toEqual([{ level: 2, description: 116, epoch: 'application' }]);
+    expect(t.problems).toEqual([]);
   });
 });
 

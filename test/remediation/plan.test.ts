@@ -14,6 +14,7 @@ import { opensslFingerprint } from '../../src/remediation/fingerprint.js';
 import { buildFixPlan, CLIENT_CERT_PLACEHOLDER, settingsForPlan, trustedForPlan } from '../../src/remediation/plan.js';
 import { chooseProxySslName } from '../../src/remediation/proxy-ssl-name.js';
 import type { FixPlan } from '../../src/remediation/types.js';
+import { upstreamBlockers } from '../../src/remediation/upstream-side.js';
 import { fixText } from '../../src/report/fix-text.js';
 import { FIXTURE_CLOCK, scenarios, type Scenario } from '../helpers/fixtures.js';
 import { certOf, dersOf, scenarioInput, simulate } from './scenario-sim.js';
@@ -76,6 +77,16 @@ const byId = (id: string, list = runs): Run => list.find((r) => r.scenario.id ==
 describe('closed loop over every fixture scenario (with the fixture CAs as --intermediates pool)', () => {
   it('covers the whole manifest', () => {
     expect(runs.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it('the synthetic observations reproduce the manifest\'s nginx verdict before the fix', () => {
+    for (const r of runs) {
+      const d = diagnose(r.input);
+      expect({ status: d.nginx.status, error: d.nginx.error ?? undefined }, r.scenario.id).toEqual({
+        status: r.scenario.expected.status,
+        error: r.scenario.expected.nginxError,
+      });
+    }
   });
 
   for (const r of runs) {
@@ -179,6 +190,13 @@ describe('trusted-ca.pem', () => {
     expect(r.plan.trust[0].warning).toMatch(/pins one self-signed certificate.*expires on 2046-01-01/);
     expect(file(r.plan, 'trusted-ca.pem')).toMatch(/# WARNING: This pins one self-signed certificate/);
     expect(r.plan.upstreamChanges.join('\n')).toMatch(/internal CA/);
+  });
+
+  it('no chain seen (no common protocol): the current bundle is kept, labelled as such', () => {
+    const r = byId('tls13-only');
+    expect(r.plan.trust.map((t) => [t.subject, t.newlyTrusted])).toEqual([[certOf('root.pem').subject, false]]);
+    expect(file(r.plan, 'trusted-ca.pem')).toMatch(/# role: {5}kept from your current bundle/);
+    expect(r.plan.directives[1].why).toMatch(/your current bundle, unchanged/);
   });
 
   it('names every newly trusted certificate with subject and SHA-256, and the out-of-band check', () => {
@@ -396,6 +414,12 @@ describe('proxy_ssl_name choice', () => {
   });
 
   it('a certificate with no name nginx can check is an upstream fix', () => {
+    const r = byId('name-mismatch-ip');
+    const blockers = upstreamBlockers({ input: r.input, connection: [], chain: [], sent: r.input.sent, fullPath: [], name: { kind: 'none' } });
+    expect(blockers.map((b) => b.change).join('\n')).toMatch(/Reissue the upstream's certificate with a DNS subjectAltName/);
+  });
+
+  it('an IP target: the upstream alternative is a DNS SAN spelled as the IP', () => {
     const r = byId('name-mismatch-ip');
     expect(r.plan.upstreamChanges.join('\n')).toMatch(/DNS subjectAltName spelled "127\.0\.0\.1" \(type DNS, not IP/);
   });

@@ -120,7 +120,16 @@ export function simulate(s: Scenario, settings: NginxSettings, sniOverride?: str
       };
     }
     if (protocol === 'TLSv1.3') {
-      return { observation: { ...req, alert: { description: 116, name: 'certificate_required', during: 'first-read' } }, sent };
+      // As src/probe records it: the handshake completes, the alert arrives on the first read.
+      return {
+        observation: {
+          ...req,
+          outcome: 'alert',
+          alert: { description: 116, name: 'certificate_required', during: 'first-read' },
+          error: { code: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', message: 'tlsv13 alert certificate required', opensslReason: 'tlsv13 alert certificate required' },
+        },
+        sent,
+      };
     }
     return { observation: { ...req, outcome: 'alert', alert: { description: 40, name: 'handshake_failure', during: 'handshake' } }, sent };
   }

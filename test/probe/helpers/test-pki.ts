@@ -21,7 +21,8 @@ export interface TestPki {
   dir: string;
   /** A self-signed CA. `subj` in openssl form: `/C=DE/O=Example/CN=Root`. */
   root(subj: string): TestCert;
-  issue(subj: string, issuer: TestCert, opts?: { ca?: boolean; dns?: string[] }): TestCert;
+  /** `weak`: RSA-1024 key and a SHA-1 signature (a server needs @SECLEVEL=0 to even load it). */
+  issue(subj: string, issuer: TestCert, opts?: { ca?: boolean; dns?: string[]; weak?: boolean }): TestCert;
   cleanup(): void;
 }
 
@@ -37,12 +38,13 @@ export function createPki(): TestPki {
   writeFileSync(config, '[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = unused\n');
   let n = 0;
 
-  function make(subj: string, extensions: string[], issuer?: TestCert): TestCert {
+  function make(subj: string, extensions: string[], issuer?: TestCert, weak = false): TestCert {
     const base = join(dir, `c${n++}`);
     const certPath = `${base}.crt`;
     const keyPath = `${base}.key`;
-    const args = ['req', '-config', config, '-x509', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
-    args.push('-nodes', '-keyout', keyPath, '-out', certPath, '-subj', subj, '-days', '30', '-sha256');
+    const args = ['req', '-config', config, '-x509', '-new'];
+    args.push(...(weak ? ['-newkey', 'rsa:1024', '-sha1'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-sha256']));
+    args.push('-nodes', '-keyout', keyPath, '-out', certPath, '-subj', subj, '-days', '30');
     if (issuer) args.push('-CA', issuer.certPath, '-CAkey', issuer.keyPath);
     for (const e of extensions) args.push('-addext', e);
     execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -64,6 +66,7 @@ export function createPki(): TestPki {
               `subjectAltName=${(opts.dns ?? ['localhost']).map((d) => `DNS:${d}`).join(',')}`,
             ],
         issuer,
+        opts.weak,
       ),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
