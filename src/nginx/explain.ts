@@ -274,8 +274,12 @@ function recognise(l: ErrorLogLine): Recognised | null {
     };
   }
 
+  // Only failures on the way to an upstream: the same messages "while SSL handshaking" (no "to upstream") are a
+  // client's handshake with this nginx, logged at [info].
+  const towardsUpstream = l.action !== undefined && l.action.includes('upstream');
+
   m = /^(SSL_[A-Za-z_]+)\(\) failed \(SSL:(.*)\)$/.exec(msg);
-  if (m) {
+  if (m && towardsUpstream) {
     const errors = parseOpensslQueue(m[2]);
     const withAlert = errors.find((e) => e.alert !== undefined);
     const known = errors.find((e) => REASON_KINDS[e.reason.toLowerCase()] !== undefined);
@@ -297,7 +301,7 @@ function recognise(l: ErrorLogLine): Recognised | null {
     return { kind: 'SSL_ERROR', signature: `SSL_ERROR:${ssl.reason}`, causes: ['HANDSHAKE_FAILED'], status: 502, extra: { ssl } };
   }
 
-  if (/^peer closed connection in SSL handshake/.test(msg)) {
+  if (/^peer closed connection in SSL handshake/.test(msg) && towardsUpstream) {
     // Some servers close instead of alerting when SNI is missing or no protocol is shared.
     return {
       kind: 'PEER_CLOSED',

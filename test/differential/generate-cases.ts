@@ -8,8 +8,10 @@
  *
  * Call `generateCases()`; `run-openssl.ts` writes the result to cases.json.gz and asks `openssl verify` about each.
  */
-import { KeyPool, OID, extension, type GeneralNameSpec, type Hash, type KeyKind } from './cert-builder.js';
-import { explicit, implicitPrim, oid as oidDer, seq } from './der.js';
+import { KeyPool, OID, extension, type GeneralNameSpec, type Hash, type KeyKind, type NameConstraintsSpec } from './cert-builder.js';
+
+type NameConstraintsOptions = NameConstraintsSpec;
+import { explicit, implicitCons, implicitPrim, integer, oid as oidDer, seq, utf8 as utf8Der } from './der.js';
 import { Pki, type CertOptions, type Issued } from './pki.js';
 
 /** One differential case, as handed to `openssl verify` and to `verifyChain`. */
@@ -199,6 +201,28 @@ function validity(pki: Pki, sink: CaseSink): void {
       trusted: [old.root],
       sent: old.sent,
     });
+  }
+  // 99991231235959Z (RFC 5280 section 4.1.2.5: no well-defined expiration) and the UTCTime 50/49 years.
+  {
+    const forever = chain(pki, { leaf: { notAfter: at('9999-12-31T23:59:59Z') } });
+    sink.add('validity/leaf-notAfter-9999', 'leaf notAfter 99991231235959Z', { trusted: [forever.root], sent: forever.sent });
+    const utc = chain(pki, {
+      root: { notBefore: at('1950-01-01T00:00:00Z'), notAfter: at('2049-12-31T23:59:59Z') },
+      ints: [{ notBefore: at('1950-01-01T00:00:00Z'), notAfter: at('2049-12-31T23:59:59Z') }],
+      leaf: { notBefore: at('1950-01-01T00:00:00Z'), notAfter: at('2049-12-31T23:59:59Z') },
+    });
+    for (const [name, t] of [
+      ['1950-start', at('1950-01-01T00:00:00Z')],
+      ['1949-before', at('1949-12-31T23:59:59Z')],
+      ['2049-end', at('2049-12-31T23:59:59Z')],
+      ['2049-end-minus-1s', at('2049-12-31T23:59:58Z')],
+    ] as const) {
+      sink.add(`validity/utctime-extremes-${name}`, `all certificates UTCTime 500101000000Z..491231235959Z, at ${name}`, {
+        trusted: [utc.root],
+        sent: utc.sent,
+        at: t,
+      });
+    }
   }
   // Inverted validity window.
   {
@@ -600,6 +624,46 @@ function nameConstraints(pki: Pki, sink: CaseSink): void {
       depth: 2,
     });
   }
+  // CN-only leaves whose CN may or may not look like a host name (3.0 NAME_CONSTRAINTS_check_CN / cn2dnsid).
+  const cnVariants = ['localhost', 'www_x.a.test', 'WWW.A.TEST', 'www.a.test.', '-www.a.test', '*.a.test', 'a..test', 'www.b.test.', 'b.test', 'x y.b.test'];
+  for (const cn of cnVariants) {
+    const c = chain(pki, { ints: [{ nc: { permitted: [{ dns: 'a.test' }] } }], leaf: { cn, san: null } });
+    sink.add(`name-constraints/cn-forms/${cn}`, `permit a.test, CN-only leaf "${cn}"`, { trusted: [c.root], sent: c.sent, hostname: null });
+  }
+  // Constraints also bind the intermediate's own names (they apply to every certificate below the constraining one).
+  const intermediateNames: Array<[string, NameConstraintsOptions, CertOptions]> = [
+    ['int-dirname-outside', { permitted: [{ dn: [['O', 'Test']] }] }, { subject: [['O', 'Other'], ['CN', 'Test Intermediate CA']] }],
+    ['int-dirname-inside', { permitted: [{ dn: [['O', 'Test']] }] }, { subject: [['O', 'Test'], ['CN', 'Test Intermediate CA']] }],
+    ['int-san-outside', { permitted: [{ dns: 'a.test' }] }, { san: [{ dns: 'ca.b.test' }] }],
+    ['int-san-inside', { permitted: [{ dns: 'a.test' }] }, { san: [{ dns: 'ca.a.test' }] }],
+    ['int-cn-outside', { permitted: [{ dns: 'a.test' }] }, { cn: 'ca.b.test' }],
+  ];
+  for (const [name, nc, intOptions] of intermediateNames) {
+    const c = chain(pki, { root: { nc }, ints: [intOptions], leaf: { subject: [['O', 'Test'], ['CN', 'www.a.test']] } });
+    sink.add(`name-constraints/intermediate-names/${name}`, `root constraints ${JSON.stringify(nc)}, intermediate ${name}`, {
+      trusted: [c.root],
+      sent: c.sent,
+      hostname: null,
+    });
+  }
+  // Odd constraint encodings.
+  const oddConstraints: Array<[string, Buffer, CertOptions]> = [
+    ['minimum-present', seq(implicitCons(0, seq(implicitPrim(2, Buffer.from('a.test')), implicitPrim(0, Buffer.from([1]))))), {}],
+    ['maximum-present', seq(implicitCons(0, seq(implicitPrim(2, Buffer.from('a.test')), implicitPrim(1, Buffer.from([3]))))), {}],
+    ['empty-dns-permitted', seq(implicitCons(0, seq(implicitPrim(2, Buffer.alloc(0))))), {}],
+    ['email-exact-mailbox', seq(implicitCons(0, seq(implicitPrim(1, Buffer.from('user@a.test'))))), { san: [{ dns: 'www.a.test' }, { email: 'user@a.test' }] }],
+    ['email-exact-mailbox-other', seq(implicitCons(0, seq(implicitPrim(1, Buffer.from('user@a.test'))))), { san: [{ dns: 'www.a.test' }, { email: 'other@a.test' }] }],
+    ['email-dot-domain', seq(implicitCons(0, seq(implicitPrim(1, Buffer.from('.a.test'))))), { san: [{ dns: 'www.a.test' }, { email: 'user@mail.a.test' }] }],
+    ['ip-bad-length', seq(implicitCons(0, seq(implicitPrim(7, Buffer.from([10, 0, 0, 0, 255]))))), { san: [{ ip: '10.1.2.3' }] }],
+    ['ip-noncontiguous-mask', seq(implicitCons(0, seq(implicitPrim(7, Buffer.from([10, 0, 0, 1, 255, 0, 0, 255]))))), { san: [{ ip: '10.9.9.1' }] }],
+    ['uri-host-exact', seq(implicitCons(0, seq(implicitPrim(6, Buffer.from('www.a.test'))))), { san: [{ dns: 'www.a.test' }, { uri: 'https://www.a.test:8443/p' }] }],
+    ['uri-no-scheme', seq(implicitCons(0, seq(implicitPrim(6, Buffer.from('a.test'))))), { san: [{ dns: 'www.a.test' }, { uri: 'urn:x:y' }] }],
+    ['other-name-type', seq(implicitCons(0, seq(explicit(0, Buffer.concat([oidDer('1.3.6.1.4.1.55555.9'), explicit(0, utf8Der('x'))]))))), {}],
+  ];
+  for (const [name, value, leafOptions] of oddConstraints) {
+    const c = chain(pki, { ints: [{ extra: [extension(OID.nameConstraints, true, value)] }], leaf: leafOptions });
+    sink.add(`name-constraints/odd/${name}`, `intermediate name constraints: ${name}`, { trusted: [c.root], sent: c.sent, hostname: null });
+  }
   // With a hostname: the name check (check_id) and constraints both apply.
   const withHostname: Array<[string, CertOptions, string]> = [
     ['cn-only-outside-host-match', { cn: 'www.b.test', san: null }, 'www.b.test'],
@@ -789,6 +853,52 @@ function chainShape(pki: Pki, sink: CaseSink): void {
       sink.add(`chain-shape/${name}/d${depth}`, `${description}; depth ${depth}`, { trusted, sent, depth });
     }
   }
+  // Two CAs that certify each other (a loop), sent by the server; the root certifies only one of them.
+  {
+    const root = pki.root();
+    const keyA = pki.key('p256');
+    const keyB = pki.key('p256');
+    const aByRoot = pki.intermediate(root, { cn: 'Loop CA A', key: keyA });
+    const stub = { ...aByRoot, ski: keyA.keyId, key: keyA, subjectDer: aByRoot.subjectDer };
+    const bByA = pki.intermediate(stub, { cn: 'Loop CA B', key: keyB });
+    const aByB = pki.intermediate(bByA, { cn: 'Loop CA A', key: keyA });
+    const leaf = pki.leaf(bByA);
+    for (const depth of [1, 2, 4]) {
+      sink.add(`chain-shape/loop/d${depth}`, `leaf under B; server sends B (by A) and A (by B): a loop, the root never reached; depth ${depth}`, {
+        trusted: [root],
+        sent: [leaf, bByA, aByB],
+        depth,
+      });
+      sink.add(`chain-shape/loop-with-exit/d${depth}`, `as loop, plus A issued by the trusted root; depth ${depth}`, {
+        trusted: [root],
+        sent: [leaf, bByA, aByB, aByRoot],
+        depth,
+      });
+    }
+  }
+  // The bundle holds an expired copy of the intermediate (same key and name), the server sends the valid one.
+  {
+    const root = pki.root();
+    const key = pki.key('p256');
+    const expiredInt = pki.intermediate(root, { key, notAfter: at('2026-01-01T00:00:00Z') });
+    const validInt = pki.intermediate(root, { key });
+    const leaf = pki.leaf(validInt);
+    sink.add('chain-shape/expired-int-in-bundle-valid-sent', 'bundle holds root and an expired copy of the intermediate; server sends the valid copy', {
+      trusted: [root, expiredInt],
+      sent: [leaf, validInt],
+    });
+  }
+  // A leaf whose subject equals its issuer's name (self-issued, not self-signed).
+  {
+    const root = pki.root();
+    const int = pki.intermediate(root, { cn: 'www.a.test' });
+    const leaf = pki.leaf(int, { cn: 'www.a.test' });
+    sink.add('chain-shape/self-issued-leaf', 'leaf named like its issuing intermediate', { trusted: [root], sent: [leaf, int] });
+    sink.add('chain-shape/self-issued-leaf-int-trusted', 'leaf named like its issuing intermediate, which is in the bundle', {
+      trusted: [root, int],
+      sent: [leaf],
+    });
+  }
   // Many extra certificates after the chain.
   {
     const extras = Array.from({ length: 30 }, (_, i) => pki.intermediate(other.root, { cn: `Extra CA ${i}` }));
@@ -837,7 +947,26 @@ function depthLimits(pki: Pki, sink: CaseSink): void {
   }
 }
 
-const KEY_KINDS: KeyKind[] = ['rsa1024', 'rsa1536', 'rsa2000', 'rsa2040', 'rsa2048', 'rsa3072', 'p192', 'p224', 'p256', 'p384', 'k256', 'ed25519'];
+const KEY_KINDS: KeyKind[] = [
+  'rsa1024',
+  'rsa1536',
+  'rsa2000',
+  'rsa2040',
+  'rsa2048',
+  'rsa3072',
+  'rsapss2048',
+  'dsa1024',
+  'dsa2048',
+  'p192',
+  'p224',
+  'p256',
+  'p384',
+  'p521',
+  'k256',
+  'bp256',
+  'ed25519',
+  'ed448',
+];
 
 /** Key sizes against the security level (OpenSSL `check_key_level`, `EVP_PKEY_get_security_bits`). */
 function weakKeys(pki: Pki, sink: CaseSink): void {
@@ -849,7 +978,9 @@ function weakKeys(pki: Pki, sink: CaseSink): void {
         ints: [position === 'intermediate' ? options : {}],
         leaf: position === 'leaf' ? options : {},
       });
-      for (const seclevel of [0, 1, 2, 3]) {
+      // Level 0 switches the checks off; sweep it only for the keys that fail at level 2.
+      const levels = kind === 'rsa1024' || kind === 'p192' || kind === 'dsa1024' ? [0, 1, 2, 3] : [1, 2, 3];
+      for (const seclevel of levels) {
         sink.add(`weak-key/${position}-${kind}/s${seclevel}`, `${position} key ${kind}, security level ${seclevel}`, {
           trusted: [c.root],
           sent: c.sent,
@@ -955,6 +1086,11 @@ function criticalExtensions(pki: Pki, sink: CaseSink): void {
     ['ct-poison-critical', { extra: [extension(OID.ctPoison, true, Buffer.from([0x05, 0x00]))] }],
     ['duplicate-extension', { extra: [extension(OID.crlDistributionPoints, false, crldp), extension(OID.crlDistributionPoints, false, crldp)] }],
     ['duplicate-ski', { extra: [extension(OID.subjectKeyIdentifier, false, Buffer.from([0x04, 0x02, 0x01, 0x02]))] }],
+    ['ocsp-nocheck-critical', { extra: [extension('1.3.6.1.5.5.7.48.1.5', true, Buffer.from([0x05, 0x00]))] }],
+    ['issuer-alt-name-critical', { extra: [extension('2.5.29.18', true, seq(implicitPrim(2, Buffer.from('ca.a.test'))))] }],
+    ['tls-feature-critical', { extra: [extension('1.3.6.1.5.5.7.1.24', true, seq(integer(5)))] }],
+    ['policy-mappings-critical', { extra: [extension('2.5.29.33', true, seq(seq(oidDer('1.3.6.1.4.1.55555.2'), oidDer('1.3.6.1.4.1.55555.3'))))] }],
+    ['inhibit-any-policy-critical', { extra: [extension('2.5.29.54', true, integer(0))] }],
   ];
   for (const position of ['leaf', 'intermediate', 'root'] as const) {
     for (const [name, options] of variants) {
@@ -1075,6 +1211,9 @@ function nameMatching(pki: Pki, sink: CaseSink): void {
     ['extra-rdn', 'issuer field with an extra RDN', { subject: [['CN', 'Test Intermediate CA']] }, { issuerName: [['O', 'Test'], ['CN', 'Test Intermediate CA']] }],
     ['country-case', 'C=us in the issuer field, C=US in the subject', { subject: [['C', 'US'], ['CN', 'Test Intermediate CA']] }, { issuerName: [['C', 'us'], ['CN', 'Test Intermediate CA']] }],
     ['t61-vs-utf8', 'issuer field TeletexString', { subject: [['CN', 'Test Intermediate CA']] }, { issuerName: [['CN', 'Test Intermediate CA', 't61']] }],
+    ['non-ascii-case', 'non-ASCII letters differ in case (only ASCII is folded)', { subject: [['CN', 'Tëst Intermediate CA']] }, { issuerName: [['CN', 'TËST INTERMEDIATE CA']] }],
+    ['ascii-case-non-ascii-same', 'ASCII letters differ in case around the same non-ASCII letter', { subject: [['CN', 'Tëst Intermediate CA']] }, { issuerName: [['CN', 'tëst intermediate ca']] }],
+    ['tab-whitespace', 'a tab where the subject has a space', { subject: [['CN', 'Test Intermediate CA']] }, { issuerName: [['CN', 'Test\tIntermediate CA']] }],
     ['ia5-email-case', 'emailAddress differs in case', { subject: [['CN', 'Test Intermediate CA'], ['emailAddress', 'ca@a.test']] }, { issuerName: [['CN', 'Test Intermediate CA'], ['emailAddress', 'CA@A.TEST']] }],
   ];
   for (const [name, description, intOptions, leafOptions] of variants) {
@@ -1297,6 +1436,6 @@ export function generateCases(options: GenerateOptions = {}): DifferentialCase[]
   nameMatching(pki, sink);
   signatures(pki, sink);
   errorOrder(pki, sink);
-  randomCombinations(pki, sink, random, options.randomCount ?? 250);
+  randomCombinations(pki, sink, random, options.randomCount ?? 300);
   return sink.cases;
 }

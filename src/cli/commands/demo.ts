@@ -2,6 +2,7 @@
  * `tlsdoctor demo`: the main job on a built-in default. Starts broken upstreams on 127.0.0.1 from the committed
  * fixtures, probes each exactly as `tlsdoctor probe` would, prints the diagnoses, stops them.
  */
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cert } from '../../certs/cert.js';
 import { loadDemoScenarios, startDemoUpstream, type DemoScenario } from '../../demo/demo-upstreams.js';
@@ -34,7 +35,7 @@ export const DEMO_IDS = [
 ];
 
 function command(s: DemoScenario, port: number): string {
-  const parts = [`tlsdoctor probe 127.0.0.1:${port}`, ...s.trusted.map((t) => `--ca certs-fixtures/pki/${t}`)];
+  const parts = [`tlsdoctor probe 127.0.0.1:${port}`, ...s.trusted.map((t) => `--ca certs-fixtures/pki/${t}`), '--intermediates certs-fixtures/pki'];
   if (s.proxySslName !== '127.0.0.1') parts.push(`--proxy-ssl-name ${s.proxySslName}`);
   if (s.sni) parts.push('--proxy-ssl-server-name on');
   if (s.depth !== 1) parts.push(`--proxy-ssl-verify-depth ${s.depth}`);
@@ -59,6 +60,17 @@ function summary(s: DemoScenario, port: number, r: ProbeReport): string {
   return lines.join('\n') + '\n\n';
 }
 
+/** The fixture CA certificates (roots and intermediates): what a folder of internal CAs looks like. */
+async function demoPool(): Promise<{ cert: Cert; origin: string }[]> {
+  const out: { cert: Cert; origin: string }[] = [];
+  for (const f of readdirSync(PKI_DIR).sort()) {
+    if (!f.endsWith('.pem') || f.endsWith('.key.pem') || f.startsWith('bundle-')) continue;
+    const { certs } = await readCertFile(join(PKI_DIR, f), '--intermediates');
+    for (const cert of certs) if (cert.basicConstraints?.ca) out.push({ cert, origin: `certs-fixtures/pki/${f}` });
+  }
+  return out;
+}
+
 export async function demoCommand(o: { json?: boolean; only?: string }, io: CliIO): Promise<number> {
   const all = loadDemoScenarios();
   const ids = o.only ? o.only.split(',').map((x) => x.trim()).filter(Boolean) : DEMO_IDS;
@@ -67,7 +79,13 @@ export async function demoCommand(o: { json?: boolean; only?: string }, io: CliI
     if (!s) throw new UsageError('BAD_SCENARIO', `--only: unknown scenario "${id}" (known: ${all.map((x) => x.id).join(', ')})`);
     return s;
   });
-  if (!o.json) io.stdout(`tlsdoctor demo: ${chosen.length} upstreams on 127.0.0.1, each probed as nginx would reach it.\n\n`);
+  if (!o.json) {
+    io.stdout(
+      `tlsdoctor demo: ${chosen.length} upstreams on 127.0.0.1, each probed as nginx would reach it. The fixture CAs\n` +
+        `(certs-fixtures/pki) serve as the --intermediates pool that missing certificates are looked up in.\n\n`,
+    );
+  }
+  const pool = await demoPool();
   for (const s of chosen) {
     const upstream = await startDemoUpstream(s);
     try {
@@ -87,7 +105,7 @@ export async function demoCommand(o: { json?: boolean; only?: string }, io: CliI
         settings,
         trusted,
         trust: { source: 'bundle', files: s.trusted.map((t) => `certs-fixtures/pki/${t}`), count: trusted.length },
-        pool: [],
+        pool,
         timeoutMs: s.server === 'timeout' ? 1000 : 5000,
         fetch: false,
         at: io.now(),
