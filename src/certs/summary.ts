@@ -1,28 +1,9 @@
 /**
- * The JSON-serialisable summary of a certificate used in reports (CertSummary in cert.ts).
+ * The JSON-serialisable face of a certificate for reports (CertSummary in src/certs/cert.ts).
  */
 import type { Cert, CertSummary } from './cert.js';
+import { keyLabel } from './key-info.js';
 import { toPem } from './pem.js';
-
-function keyLabel(c: Cert): string {
-  const k = c.publicKey;
-  switch (k.type) {
-    case 'rsa':
-      return `RSA ${k.bits}`;
-    case 'rsa-pss':
-      return `RSA-PSS ${k.bits}`;
-    case 'ec':
-      return `EC ${k.curve ?? `${k.bits}-bit`}`;
-    case 'ed25519':
-      return 'Ed25519';
-    case 'ed448':
-      return 'Ed448';
-    case 'dsa':
-      return `DSA ${k.bits}`;
-    default:
-      return `${k.type} ${k.bits}`;
-  }
-}
 
 export function summarizeCertificate(c: Cert): CertSummary {
   return {
@@ -33,11 +14,12 @@ export function summarizeCertificate(c: Cert): CertSummary {
     notBefore: c.notBefore.toISOString(),
     notAfter: c.notAfter.toISOString(),
     selfSigned: c.selfSigned,
-    isCa: !!c.basicConstraints?.ca,
-    dnsNames: c.subjectAltNames?.dns ?? [],
-    ipAddresses: c.subjectAltNames?.ip ?? [],
-    keyType: keyLabel(c),
+    isCa: c.basicConstraints?.ca ?? false,
+    dnsNames: [...(c.subjectAltNames?.dns ?? [])],
+    ipAddresses: [...(c.subjectAltNames?.ip ?? [])],
+    keyType: keyLabel(c.publicKey),
     signatureAlgorithm: c.signature.name,
+    // RFC 7468 PEM, 64-column base64 lines, as `openssl x509` writes it.
     pem: toPem(c.der),
   };
 }

@@ -148,6 +148,11 @@ export interface UpstreamTls {
   };
   /** The client-side `ssl_trusted_certificate` in effect at this scope (it is not used for upstreams). */
   clientSideTrustedCertificate: Sourced<string | null>;
+  /**
+   * Client-side directives in effect here that do use `ssl_trusted_certificate` (`ssl_stapling`,
+   * `ssl_verify_client`): when there are some, the client-side bundle has a purpose of its own.
+   */
+  clientSideTrustUsers: string[];
   unresolved: UnresolvedVariable[];
   resolvedVariables: ResolvedVariable[];
 }
@@ -581,6 +586,12 @@ function makeEntry(
       crl: path(settings.crl.value),
     },
     clientSideTrustedCertificate: str(clientSideFrames, 'ssl_trusted_certificate'),
+    clientSideTrustUsers: [
+      ...(flag(clientSideFrames, 'ssl_stapling', false).value ? ['ssl_stapling'] : []),
+      ...(['on', 'optional', 'optional_no_ca'].includes((str(clientSideFrames, 'ssl_verify_client').value ?? 'off').toLowerCase())
+        ? ['ssl_verify_client']
+        : []),
+    ],
     unresolved,
     resolvedVariables,
   };

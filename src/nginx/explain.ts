@@ -121,6 +121,8 @@ export interface SettingsQuery {
   port: number | null;
   /** The name nginx checked, when the line says it. */
   name: string | null;
+  /** The request's path (`request: "GET /api/x?y HTTP/1.1"` → `/api/x`), to pick the location that served it. */
+  path: string | null;
 }
 
 /** Finds the configuration entries a log line is about. */
@@ -398,7 +400,12 @@ function flagsFromEntry(e: UpstreamTls, host: string): string[] {
   return flags;
 }
 
-function probeCommands(upstream: UpstreamAddress | null, name: string | undefined, opts: ExplainOptions): ProbeCommand[] {
+function probeCommands(
+  upstream: UpstreamAddress | null,
+  name: string | undefined,
+  path: string | null,
+  opts: ExplainOptions,
+): ProbeCommand[] {
   if (upstream === null || upstream.host.startsWith('unix:')) return [];
   const base = ['tlsdoctor', 'probe', targetOf(upstream.host, upstream.port)];
   const tail = opts.nginxVersion ? ['--nginx-version', opts.nginxVersion] : [];
@@ -407,7 +414,7 @@ function probeCommands(upstream: UpstreamAddress | null, name: string | undefine
     return { argv, command: argv.map(shellQuote).join(' '), from };
   };
 
-  const entries = opts.settings?.({ host: upstream.host, port: upstream.port, name: name ?? null }) ?? [];
+  const entries = opts.settings?.({ host: upstream.host, port: upstream.port, name: name ?? null, path }) ?? [];
   if (entries.length === 0) {
     const flags = name !== undefined && !sameHost(name, upstream.host) ? ['--proxy-ssl-name', name] : [];
     return [make(flags, null)];
@@ -423,21 +430,68 @@ function probeCommands(upstream: UpstreamAddress | null, name: string | undefine
   return out;
 }
 
+function requestPath(request: string | undefined): string | null {
+  const target = request?.split(' ')[1];
+  if (target === undefined || !target.startsWith('/')) return null;
+  return target.replace(/[?#].*$/, '');
+}
+
 /**
- * A lookup over computed effective settings: entries whose servers include the logged peer (host and port), narrowed
- * by the checked name when the line gives one; else entries whose verified name is that name.
+ * Which of these entries' locations nginx would pick for `path` (ngx_http_core_find_location): an exact `=` match,
+ * else the longest prefix if it is `^~`, else the first matching regex (in configuration order), else the longest
+ * prefix. Only the locations of the candidate entries are considered: the log says the request reached this peer.
+ */
+function byLocation(entries: UpstreamTls[], path: string): UpstreamTls[] {
+  const locOf = (u: UpstreamTls) => u.blocks.filter((b) => b.name === 'location').pop();
+  let exact: UpstreamTls[] = [];
+  let longest: { len: number; caret: boolean; list: UpstreamTls[] } = { len: -1, caret: false, list: [] };
+  const regexHits: UpstreamTls[] = [];
+  for (const u of entries) {
+    const loc = locOf(u);
+    if (!loc) continue;
+    const [op, arg] = loc.args.length > 1 ? [loc.args[0], loc.args[1]] : ['', loc.args[0] ?? ''];
+    if (op === '=') {
+      if (arg === path) exact.push(u);
+    } else if (op === '~' || op === '~*') {
+      try {
+        if (new RegExp(arg, op === '~*' ? 'i' : '').test(path)) regexHits.push(u);
+      } catch {
+        // A PCRE construct JavaScript does not know: cannot decide, leave it out.
+      }
+    } else if (!arg.startsWith('@') && path.startsWith(arg)) {
+      if (arg.length > longest.len) longest = { len: arg.length, caret: op === '^~', list: [u] };
+      else if (arg.length === longest.len) longest.list.push(u);
+    }
+  }
+  if (exact.length > 0) return exact;
+  if (longest.caret) return longest.list;
+  if (regexHits.length > 0) {
+    const first = locOf(regexHits[0]);
+    return regexHits.filter((u) => locOf(u) === first);
+  }
+  return longest.list;
+}
+
+/**
+ * A lookup over computed effective settings: entries whose servers include the logged peer (host and port),
+ * narrowed by the checked name when the line gives one, then by the location that serves the request path; else
+ * entries whose verified name is that name.
  */
 export function createSettingsLookup(upstreams: UpstreamTls[]): SettingsLookup {
   return (q) => {
-    let byServer = q.host === null
+    let found = q.host === null
       ? []
       : upstreams.filter((u) => u.servers.some((s) => sameHost(s.host, q.host!) && (q.port === null || s.port === q.port)));
     if (q.name !== null) {
-      const named = byServer.filter((u) => u.verifiedName !== null && sameHost(u.verifiedName, q.name!));
-      if (named.length > 0) byServer = named;
-      if (byServer.length === 0) return upstreams.filter((u) => u.verifiedName !== null && sameHost(u.verifiedName, q.name!));
+      const named = found.filter((u) => u.verifiedName !== null && sameHost(u.verifiedName, q.name!));
+      if (named.length > 0) found = named;
+      if (found.length === 0) found = upstreams.filter((u) => u.verifiedName !== null && sameHost(u.verifiedName, q.name!));
     }
-    return byServer;
+    if (found.length > 1 && q.path !== null) {
+      const located = byLocation(found, q.path);
+      if (located.length > 0) found = located;
+    }
+    return found;
   };
 }
 
@@ -462,7 +516,7 @@ export function explainParsedLine(parsed: ErrorLogLine, opts: ExplainOptions = {
     ...r.extra,
     status: r.status,
     causes: r.causes,
-    probe: probeCommands(upstream, r.extra.name, opts),
+    probe: probeCommands(upstream, r.extra.name, requestPath(parsed.context.request), opts),
   };
 }
 

@@ -183,7 +183,10 @@ function lintUpstream(u: UpstreamTls, set: FindingSet, files: LintFileAccess | u
   }
 
   const client = u.clientSideTrustedCertificate;
-  if (s.trustedCertificate.value === null && client.value !== null && client.source) {
+  // ssl_trusted_certificate is legitimate for OCSP stapling and client certificates: only a mix-up when nothing
+  // client-side uses it, or when upstream verification is on without its own bundle (nginx refuses to start).
+  const mixUp = s.verify.value || u.clientSideTrustUsers.length === 0;
+  if (s.trustedCertificate.value === null && client.value !== null && client.source && mixUp) {
     set.add(
       'CLIENT_SIDE_TRUSTED_CERT',
       client.source,

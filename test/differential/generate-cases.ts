@@ -859,8 +859,7 @@ function chainShape(pki: Pki, sink: CaseSink): void {
     const keyA = pki.key('p256');
     const keyB = pki.key('p256');
     const aByRoot = pki.intermediate(root, { cn: 'Loop CA A', key: keyA });
-    const stub = { ...aByRoot, ski: keyA.keyId, key: keyA, subjectDer: aByRoot.subjectDer };
-    const bByA = pki.intermediate(stub, { cn: 'Loop CA B', key: keyB });
+    const bByA = pki.intermediate(aByRoot, { cn: 'Loop CA B', key: keyB });
     const aByB = pki.intermediate(bByA, { cn: 'Loop CA A', key: keyA });
     const leaf = pki.leaf(bByA);
     for (const depth of [1, 2, 4]) {

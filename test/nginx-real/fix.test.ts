@@ -20,6 +20,8 @@ import { observeWithNginx } from '../helpers/nginx-scenario.js';
 import { startScenarioServer } from '../helpers/tls-server.js';
 
 const unavailable = nginxUnavailableReason();
+// Under CI a missing nginx is a failure, never a silent skip (.ci/run installs it).
+if (unavailable && process.env.CI) throw new Error(`real nginx is required under CI: ${unavailable}`);
 if (unavailable) console.warn(`skipping real-nginx fix test: ${unavailable}`);
 
 /** The fixture CAs as the --intermediates pool (a folder of internal CAs the user has, not trusted yet). */

@@ -100,13 +100,11 @@ async function compare(scenario: Scenario, label: string): Promise<Comparison> {
       extraDirectives: [`proxy_connect_timeout ${connectTimeout(scenario)}`],
     });
     const nginx = await startNginx({ config: setup.config, files: setup.files });
-    let seen: { verdict: Verdict; lines: string[] };
-    let args: string[];
     try {
       const res = await nginx.request('/');
-      seen = nginxVerdict(res.status, nginx.errorLog());
+      const seen = nginxVerdict(res.status, nginx.errorLog());
       // Same bundle and client certificate files nginx read (the prefix stays until stop()).
-      args = probeArgs({ port: server.port, scenario, directives: setup.directives, prefixFiles: setup.files, dir: nginx.prefix });
+      const args = probeArgs({ port: server.port, scenario, directives: setup.directives, prefixFiles: setup.files, dir: nginx.prefix });
       const run = await runCli(args);
       expect(run.stderr, `tlsdoctor ${args.join(' ')}`).not.toMatch(/internal error|at .*\.ts:\d+/);
       const doc = JSON.parse(run.stdout) as { nginx: Verdict; connection: { protocol: string | null } | null };

@@ -197,6 +197,24 @@ describe('probe command from the configuration', () => {
     expect(e.probe[0].from?.location).toBe('/b');
   });
 
+  it('picks the location that serves the request path, like nginx: = first, then ^~, then regexes in order, then longest prefix', () => {
+    const c = `http { proxy_ssl_verify on; server {
+      location /api/ { proxy_pass https://10.0.0.1:443; proxy_ssl_trusted_certificate prefix.pem; }
+      location /api/v2/ { proxy_pass https://10.0.0.1:443; proxy_ssl_trusted_certificate longer.pem; }
+      location ~ \\.json$ { proxy_pass https://10.0.0.1:443; proxy_ssl_trusted_certificate regex.pem; }
+      location ^~ /static/ { proxy_pass https://10.0.0.1:443; proxy_ssl_trusted_certificate caret.pem; }
+      location = /api/exact { proxy_pass https://10.0.0.1:443; proxy_ssl_trusted_certificate exact.pem; }
+    } }`;
+    const lk = createSettingsLookup(computeEffectiveSettings(parseConfigText(c, '/etc/nginx/nginx.conf'), { nginxVersion: '1.22.1' }).upstreams);
+    const ca = (path: string) => lk({ host: '10.0.0.1', port: 443, name: null, path }).map((u) => u.settings.trustedCertificate.value);
+    expect(ca('/api/x')).toEqual(['prefix.pem']);
+    expect(ca('/api/v2/x')).toEqual(['longer.pem']);
+    expect(ca('/api/v2/x.json')).toEqual(['regex.pem']);
+    expect(ca('/static/x.json')).toEqual(['caret.pem']);
+    expect(ca('/api/exact')).toEqual(['exact.pem']);
+    expect(ca('/other')).toHaveLength(5); // nothing decides: every candidate stays
+  });
+
   it('matches IPv6 peers and leaves the name out when it is the host', () => {
     const e = explainLogLine(logFor('upstream SSL certificate verify error: (18:self-signed certificate)', 'https://[fd00::1]:9443/c'), { settings: lookup })!;
     expect(e.probe.map((p) => p.argv)).toEqual([['tlsdoctor', 'probe', '[fd00::1]:9443', '--ca', '/etc/nginx/certs/internal-ca.pem']]);

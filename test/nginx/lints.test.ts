@@ -186,3 +186,14 @@ describe('corpus lints', () => {
     expect((off.evidence as { affected: unknown[] }).affected).toHaveLength(2);
   });
 });
+
+describe('CLIENT_SIDE_TRUSTED_CERT next to OCSP stapling or client certificates', () => {
+  it('stays quiet when the client-side bundle has a use of its own and upstream verification is off', () => {
+    const base = (extra: string) =>
+      lint(`http { server { ssl_trusted_certificate /etc/ssl/chain.pem; ${extra} location / { proxy_pass https://10.0.0.1; } } }`).map((f) => f.code);
+    expect(base('')).toEqual(['CLIENT_SIDE_TRUSTED_CERT', 'PROXY_SSL_VERIFY_OFF']);
+    expect(base('ssl_stapling on;')).toEqual(['PROXY_SSL_VERIFY_OFF']);
+    expect(base('ssl_verify_client optional;')).toEqual(['PROXY_SSL_VERIFY_OFF']);
+    expect(base('ssl_stapling on; proxy_ssl_verify on;')).toEqual(['CLIENT_SIDE_TRUSTED_CERT', 'VERIFY_WITHOUT_TRUSTED_FILE']);
+  });
+});

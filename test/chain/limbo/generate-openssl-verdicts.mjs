@@ -7,7 +7,9 @@
  *                  [-verify_hostname <peer name>]   (also for IP literals: nginx calls X509_check_host only)
  *                  -attime <epoch> -CAfile trusted.pem [-untrusted intermediates.pem] leaf.pem
  *
- * Output: test/chain/limbo/openssl-verdicts.json, committed, read by limbo.test.ts (which never spawns a process).
+ * Output: test/chain/limbo/openssl-verdicts.json, committed, read by limbo.test.ts (which never spawns a process):
+ * `verdicts` with the name check (nginx's configuration), `chainVerdicts` the same command without
+ * -verify_hostname (the chain alone: most suite cases would otherwise stop at the name).
  * Each verdict is `"ok"`, the errors the CLI printed as `code@depth` joined by commas (its callback stops at
  * the first error that is not on its continue list, so this is a prefix of what nginx's always-continue
  * callback sees), or `"load:<what>"` when the CLI could not load an input (see DISAGREEMENTS.md).
@@ -56,14 +58,14 @@ function verdictOf({ code, stdout, stderr }) {
   return `unknown:${code}:${text.trim().split('\n').slice(-1)[0]?.slice(0, 120)}`;
 }
 
-async function judge(tc, dir) {
+async function judge(tc, dir, withName) {
   await writeFile(join(dir, 'trusted.pem'), tc.trusted_certs.join(''));
   await writeFile(join(dir, 'leaf.pem'), tc.peer_certificate);
   const at = Math.floor(Date.parse(tc.validation_time ?? DEFAULT_TIME) / 1000);
   const args = ['verify', '-purpose', 'sslserver', '-auth_level', '2'];
   args.push('-verify_depth', String(tc.max_chain_depth ?? DEFAULT_DEPTH));
   args.push('-attime', String(at));
-  if (tc.expected_peer_name) args.push('-verify_hostname', tc.expected_peer_name.value);
+  if (withName && tc.expected_peer_name) args.push('-verify_hostname', tc.expected_peer_name.value);
   args.push('-CAfile', 'trusted.pem');
   if (tc.untrusted_intermediates.length > 0) {
     await writeFile(join(dir, 'untrusted.pem'), tc.untrusted_intermediates.join(''));
@@ -78,20 +80,25 @@ async function main() {
   const cases = suite.testcases.filter((tc) => tc.validation_kind === 'SERVER');
   const version = (await run(['version'], tmpdir())).stdout.trim();
   const verdicts = {};
+  const chainVerdicts = {};
   let next = 0;
   const workers = Array.from({ length: Math.max(2, availableParallelism()) * 2 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'limbo-openssl-'));
     try {
       while (next < cases.length) {
         const tc = cases[next++];
-        verdicts[tc.id] = await judge(tc, dir);
+        verdicts[tc.id] = await judge(tc, dir, true);
+        // The same without the name check: what the chain alone gets (most suite cases fail on the name).
+        chainVerdicts[tc.id] = tc.expected_peer_name ? await judge(tc, dir, false) : verdicts[tc.id];
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
   await Promise.all(workers);
-  const sorted = Object.fromEntries(Object.keys(verdicts).sort().map((id) => [id, verdicts[id]]));
+  const ids = Object.keys(verdicts).sort();
+  const sorted = Object.fromEntries(ids.map((id) => [id, verdicts[id]]));
+  const sortedChain = Object.fromEntries(ids.map((id) => [id, chainVerdicts[id]]));
   const doc = {
     generator: 'test/chain/limbo/generate-openssl-verdicts.mjs',
     openssl: version,
@@ -100,11 +107,12 @@ async function main() {
     defaultDepth: DEFAULT_DEPTH,
     command: 'openssl verify -purpose sslserver -auth_level 2 -verify_depth <depth> -attime <t> [-verify_hostname <name>] -CAfile trusted.pem [-untrusted untrusted.pem] leaf.pem',
     verdicts: sorted,
+    chainVerdicts: sortedChain,
   };
   // One verdict per line: small diffs when regenerated.
-  const lines = Object.entries(sorted).map(([id, v]) => `    ${JSON.stringify(id)}: ${JSON.stringify(v)}`);
-  const head = JSON.stringify({ ...doc, verdicts: undefined }, null, 2).replace(/\n}$/, '');
-  await writeFile(output, `${head},\n  "verdicts": {\n${lines.join(',\n')}\n  }\n}\n`);
+  const block = (m) => Object.entries(m).map(([id, v]) => `    ${JSON.stringify(id)}: ${JSON.stringify(v)}`).join(',\n');
+  const head = JSON.stringify({ ...doc, verdicts: undefined, chainVerdicts: undefined }, null, 2).replace(/\n}$/, '');
+  await writeFile(output, `${head},\n  "verdicts": {\n${block(sorted)}\n  },\n  "chainVerdicts": {\n${block(sortedChain)}\n  }\n}\n`);
   const counts = {};
   for (const v of Object.values(sorted)) counts[v] = (counts[v] ?? 0) + 1;
   console.log(`${cases.length} cases, ${version}:`, counts);

@@ -1,0 +1,149 @@
+// Issue 5: `tlsdoctor check` at fleet scale. Run after `npm run build`: node bench/check-bench.mjs
+//
+// 1. check over 1,000 loopback targets next to a minimal node:tls connect loop with the same concurrency:
+//    wall times (median of BENCH_RUNS, alternated), ratio (target <= 1.2), handshakes/s, client CPU per target,
+//    peak RSS of each.
+// 2. check over 10,000 targets: peak RSS (target < 200 MB) and throughput.
+//
+// Upstreams: UPSTREAMS healthy node:tls servers (the fixture chain) in ONE separate process, so that their CPU is
+// not on the measuring process; targets cycle over them (1,000 targets = 50 servers x 20). Each client run is a
+// fresh child process that reports its own wall time (from the first connection to the last result, rendering
+// included for check), CPU time and peak RSS (getrusage maxrss). Env: BENCH_RUNS (3), BENCH_TARGETS (1000),
+// BENCH_BIG (10000), BENCH_CONCURRENCY (32), UPSTREAMS (50).
+import { fork, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { median, PKI, ROOT } from './lib.mjs';
+
+const SELF = fileURLToPath(import.meta.url);
+const mode = process.argv[2];
+
+function usage() {
+  const u = process.resourceUsage();
+  return { cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, maxRssMB: u.maxRSS / 1024 };
+}
+
+if (mode === '--upstreams') {
+  // Child: N healthy upstreams; sends their ports to the parent.
+  const n = Number(process.argv[3]);
+  const pem = (f) => readFileSync(PKI + f, 'utf8');
+  const opts = { cert: pem('leaf.pem') + pem('int1.pem'), key: pem('leaf.key.pem') };
+  const ports = [];
+  for (let i = 0; i < n; i++) {
+    const server = tls.createServer(opts, (s) => {
+      s.on('error', () => {});
+      s.end();
+    });
+    server.on('tlsClientError', () => {});
+    server.on('error', () => {});
+    await new Promise((r) => server.listen(0, '127.0.0.1', 511, r));
+    ports.push(server.address().port);
+  }
+  process.send(ports);
+  process.on('disconnect', () => process.exit(0));
+} else if (mode === '--baseline') {
+  // Child: the least a script can do per target: connect, complete the handshake, close. Same concurrency.
+  const [targets, concurrency] = [JSON.parse(process.argv[3]), Number(process.argv[4])];
+  const list = expand(targets);
+  let next = 0;
+  let ok = 0;
+  const one = (port) =>
+    new Promise((resolve) => {
+      const s = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+        if (s.getPeerCertificate().subject) ok++;
+        s.destroy();
+        resolve();
+      });
+      s.setTimeout(5000, () => s.destroy());
+      s.on('error', () => resolve());
+      s.on('close', () => resolve());
+    });
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < list.length) await one(list[next++]);
+    }),
+  );
+  const ms = performance.now() - t0;
+  console.log(JSON.stringify({ ms, ok, total: list.length, ...usage() }));
+} else if (mode === '--check') {
+  // Child: `tlsdoctor check - --json` in-process, targets on "stdin", output counted and dropped.
+  const [targets, concurrency] = [JSON.parse(process.argv[3]), Number(process.argv[4])];
+  const { main } = await import(`${ROOT}dist/cli/main.js`);
+  const list = expand(targets);
+  let outBytes = 0;
+  const io = {
+    stdout: (t) => {
+      outBytes += t.length;
+    },
+    stderr: (t) => process.stderr.write(t),
+    readStdin: async () => list.map((p) => `127.0.0.1:${p}`).join('\n') + '\n',
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    now: () => new Date(),
+    cwd: ROOT,
+    env: {},
+  };
+  const args = ['check', '-', '--ca', `${PKI}root.pem`, '--proxy-ssl-name', 'localhost', '--concurrency', String(concurrency), '--timeout', '10s', '--format', 'prometheus'];
+  const t0 = performance.now();
+  const code = await main(args, io); // 0 = every target OK
+  const ms = performance.now() - t0;
+  console.log(JSON.stringify({ ms, code, outBytes, total: list.length, ...usage() }));
+} else {
+  await parent();
+}
+
+/** `[ports, n]` → n ports cycling over `ports`. */
+function expand([ports, n]) {
+  return Array.from({ length: n }, (_, i) => ports[i % ports.length]);
+}
+
+function runChild(args) {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=4096', SELF, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0 && !r.stdout.trim()) throw new Error(`child ${args[0]} failed: ${r.stderr}`);
+  const last = r.stdout.trim().split('\n').pop();
+  return JSON.parse(last);
+}
+
+async function parent() {
+  const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+  const N = Number(process.env.BENCH_TARGETS ?? 1000);
+  const BIG = Number(process.env.BENCH_BIG ?? 10_000);
+  const C = Number(process.env.BENCH_CONCURRENCY ?? 32);
+  const UP = Number(process.env.UPSTREAMS ?? 50);
+
+  const upstreams = fork(SELF, ['--upstreams', String(UP)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const ports = await new Promise((resolve) => upstreams.once('message', resolve));
+  try {
+    // Warm-up (page cache, the upstream process' JIT).
+    runChild(['--baseline', JSON.stringify([ports, 200]), String(C)]);
+    runChild(['--check', JSON.stringify([ports, 200]), String(C)]);
+
+    const base = [];
+    const check = [];
+    for (let i = 0; i < RUNS; i++) {
+      base.push(runChild(['--baseline', JSON.stringify([ports, N]), String(C)]));
+      check.push(runChild(['--check', JSON.stringify([ports, N]), String(C)]));
+    }
+    const failed = check.filter((r) => r.code !== 0).length + base.filter((r) => r.ok !== r.total).length;
+    const bMs = median(base.map((r) => r.ms));
+    const cMs = median(check.map((r) => r.ms));
+    const fmt = (x, d = 0) => x.toFixed(d);
+    console.log(`check over ${N} loopback targets (${UP} upstreams, concurrency ${C}, median of ${RUNS}):`);
+    console.log(
+      `  node:tls connect loop  ${fmt(bMs)} ms  ${fmt((N / bMs) * 1000)} handshakes/s  cpu ${fmt(median(base.map((r) => r.cpuMs)) / N, 2)} ms/target  peak RSS ${fmt(Math.max(...base.map((r) => r.maxRssMB)))} MB`,
+    );
+    console.log(
+      `  tlsdoctor check        ${fmt(cMs)} ms  ${fmt((N / cMs) * 1000)} handshakes/s  cpu ${fmt(median(check.map((r) => r.cpuMs)) / N, 2)} ms/target  peak RSS ${fmt(Math.max(...check.map((r) => r.maxRssMB)))} MB`,
+    );
+    console.log(`  ratio check / loop: ${(cMs / bMs).toFixed(2)} (target <= 1.2)${failed ? `  WARNING: ${failed} runs with failures` : ''}`);
+
+    const big = runChild(['--check', JSON.stringify([ports, BIG]), String(C)]);
+    console.log(
+      `check over ${BIG} targets: ${fmt(big.ms)} ms, ${fmt((BIG / big.ms) * 1000)} handshakes/s, peak RSS ${fmt(big.maxRssMB)} MB (target < 200 MB), exit ${big.code}, ${fmt(big.outBytes / 1e6, 1)} MB of output`,
+    );
+  } finally {
+    upstreams.kill();
+  }
+}
