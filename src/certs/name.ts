@@ -231,13 +231,18 @@ function escapeValue(s: string): string {
   return out.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-/** One-line text, most specific RDN first (`CN=leaf,O=Example`), like `-nameopt RFC2253`. */
+/**
+ * One-line text, most specific RDN first (`CN=leaf,O=Example`), like `-nameopt RFC2253`: OpenSSL reverses
+ * the whole entry list (XN_FLAG_DN_REV), so members of a multi-valued RDN come out reversed too.
+ */
 export function nameToString(name: DecodedName): string {
   return name.rdns
     .slice()
     .reverse()
     .map((rdn) =>
       rdn
+        .slice()
+        .reverse()
         .map((a) => {
           const key = ATTRIBUTE_NAMES[a.oid] ?? a.oid;
           const text = stringValue(a.tag, a.value);

@@ -9,12 +9,12 @@
  * at one handshake per healthy target, and every step fits in the target's own time budget.
  */
 import type { Cert } from '../certs/cert.js';
-import { parseCertificate } from '../certs/parse.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import type { DiagnoseInput, Diagnosis } from '../diagnosis/types.js';
 import { isIpLiteral, sniFor } from '../nginx/defaults.js';
 import { probe } from '../probe/probe.js';
 import type { ProbeObservation, ProbeParams } from '../probe/types.js';
+import { CertCache } from './cert-cache.js';
 import { reasonCodes, targetStatus } from './status.js';
 import type { CheckedCert, CheckResult, CheckTarget, CheckThresholds } from './types.js';
 
@@ -41,14 +41,18 @@ export interface ClientCertMaterial {
 export interface CheckDeps {
   loadTrust(files: string[]): Promise<TrustSet>;
   loadClientCert(certFile: string, keyFile: string): Promise<ClientCertMaterial>;
+  /** Parsed certificates shared across targets (one is made per process when absent). */
+  certCache?: CertCache;
 }
 
-function parseSent(o: ProbeObservation): { sent: Cert[]; unparsable: { index: number; error: string }[] } {
+const processCache = new CertCache();
+
+function parseSent(o: ProbeObservation, cache: CertCache): { sent: Cert[]; unparsable: { index: number; error: string }[] } {
   const sent: Cert[] = [];
   const unparsable: { index: number; error: string }[] = [];
   o.sentChain.forEach((der, index) => {
     try {
-      sent.push(parseCertificate(der));
+      sent.push(cache.parse(der));
     } catch (e) {
       unparsable.push({ index, error: (e as Error).message });
     }
@@ -86,8 +90,9 @@ export async function checkTarget(t: CheckTarget, at: Date, thresholds: CheckThr
     clientCert: client ? { cert: client.cert, key: client.key } : undefined,
     timeoutMs: Math.max(1, Math.round(deadline - performance.now())),
   };
+  const cache = deps.certCache ?? processCache;
   const observation = await probe(params);
-  const { sent, unparsable } = parseSent(observation);
+  const { sent, unparsable } = parseSent(observation, cache);
   for (const u of unparsable) notes.push(`certificate #${u.index} sent by the server cannot be parsed: ${u.error}`);
 
   const input: DiagnoseInput = {
@@ -110,7 +115,7 @@ export async function checkTarget(t: CheckTarget, at: Date, thresholds: CheckThr
     const left = deadline - performance.now();
     if (left >= MIN_WHAT_IF_MS) {
       const sniObservation = await probe({ ...params, servername: name, timeoutMs: Math.round(left) });
-      const sniSent = parseSent(sniObservation).sent;
+      const sniSent = parseSent(sniObservation, cache).sent;
       if (sniSent[0] && sniSent[0].sha256 !== leaf.sha256) {
         input.sniObservation = sniObservation;
         input.sniSent = sniSent;

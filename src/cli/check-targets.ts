@@ -126,12 +126,22 @@ export function cachedCheckDeps(io: CliIO): CheckDeps {
     return p;
   };
   const clients = new Map<string, Promise<ClientCertMaterial>>();
+  // Combinations are cached too: the same array object for the same files lets the chain engine reuse its
+  // index of the trust store (src/chain/trust-store.ts memoises per array).
+  const combined = new Map<string, Promise<TrustSet>>();
   return {
-    async loadTrust(files) {
+    loadTrust(files) {
       if (files.length <= 1) return bundle(files);
-      const parts = await Promise.all(files.map((f) => bundle([f])));
-      const certs = parts.flatMap((p) => p.certs);
-      return { certs, trust: { source: 'bundle', files, count: certs.length }, notes: parts.flatMap((p) => p.notes) };
+      const key = files.join('\0');
+      let p = combined.get(key);
+      if (!p) {
+        p = Promise.all(files.map((f) => bundle([f]))).then((parts) => {
+          const certs = parts.flatMap((x) => x.certs);
+          return { certs, trust: { source: 'bundle' as const, files, count: certs.length }, notes: parts.flatMap((x) => x.notes) };
+        });
+        combined.set(key, p);
+      }
+      return p;
     },
     loadClientCert(certFile, keyFile) {
       const key = `${certFile}\0${keyFile}`;

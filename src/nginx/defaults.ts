@@ -4,6 +4,7 @@
  * ("the default value of the ssl_protocols directive ... now TLSv1.2 TLSv1.3"), and ../shared/NGINX.md.
  */
 import type { TlsProtocol } from '../probe/types.js';
+import { defaultUpstreamProtocols } from './nginx-version.js';
 
 /** The version modelled when `--nginx-version` is not given: a current stable release. */
 export const DEFAULT_NGINX_VERSION = '1.28.0';
@@ -33,18 +34,10 @@ export function parseVersion(v: string): [number, number, number] | null {
   return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
 }
 
-function versionAtLeast(v: string, min: [number, number, number]): boolean {
-  const p = parseVersion(v);
-  if (!p) return true;
-  for (let i = 0; i < 3; i++) {
-    if (p[i] !== min[i]) return p[i] > min[i];
-  }
-  return true;
-}
 
-/** nginx 1.23.4 changed the default protocols to TLSv1.2 TLSv1.3 (CHANGES, "Changes with nginx 1.23.4"). */
+/** nginx's default proxy_ssl_protocols for a version (src/nginx/nginx-version.ts has the history and sources). */
 export function defaultProtocols(nginxVersion: string): TlsProtocol[] {
-  return versionAtLeast(nginxVersion, [1, 23, 4]) ? ['TLSv1.2', 'TLSv1.3'] : ['TLSv1', 'TLSv1.1', 'TLSv1.2'];
+  return defaultUpstreamProtocols(nginxVersion).filter((p): p is TlsProtocol => p.startsWith('TLS'));
 }
 
 /** `proxy_ssl_name` defaults to `$proxy_host`: the host of proxy_pass, port stripped, IPv6 in brackets. */

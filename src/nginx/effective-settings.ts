@@ -212,8 +212,21 @@ function children(node: Directive): Directive[] {
   return node.block ?? [];
 }
 
+/** Children by name, indexed once per block: settings are looked up many times per block on big configs. */
+const byNameIndex = new WeakMap<Directive, Map<string, Directive[]>>();
+
 function directivesNamed(node: Directive, name: string): Directive[] {
-  return children(node).filter((d) => d.name === name);
+  let index = byNameIndex.get(node);
+  if (!index) {
+    index = new Map();
+    for (const d of children(node)) {
+      const list = index.get(d.name);
+      if (list) list.push(d);
+      else index.set(d.name, [d]);
+    }
+    byNameIndex.set(node, index);
+  }
+  return index.get(name) ?? [];
 }
 
 function levelOf(frame: Frame): SettingLevel {
@@ -399,6 +412,7 @@ interface WalkContext {
   upstreams: Map<string, UpstreamBlockInfo>;
   out: UpstreamTls[];
   problems: ConfigProblem[];
+  serversCache: Map<Directive, UpstreamServer[]>;
 }
 
 function blockRef(d: Directive): BlockRef {
@@ -414,8 +428,12 @@ function serverRef(d: Directive): ServerRef {
   };
 }
 
+/** Servers of an upstream block, read once per run (many locations share a block; its problems are reported once). */
 function serversOfBlock(block: Directive, namespace: 'http' | 'stream', ctx: WalkContext): UpstreamServer[] {
+  const cached = ctx.serversCache.get(block);
+  if (cached) return cached;
   const out: UpstreamServer[] = [];
+  ctx.serversCache.set(block, out);
   for (const s of directivesNamed(block, 'server')) {
     const arg = s.args[0] ?? '';
     const addr = parseAddress(arg, false);
@@ -708,6 +726,7 @@ export function computeEffectiveSettings(config: ParsedConfig, options: Effectiv
       upstreams: upstreamsOf(top),
       out,
       problems,
+      serversCache: new Map(),
     };
     if (top.name === 'http') walkHttp(ctx, top);
     else walkStream(ctx, top);

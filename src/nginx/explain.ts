@@ -47,6 +47,8 @@ export type LogEventKind =
   | 'CONNECT_FAILED'
   /** `upstream timed out (110: ...) while connecting to upstream` or `... while SSL handshaking to upstream` */
   | 'TIMEOUT'
+  /** `[emerg] host not found in upstream "NAME:PORT"` at start-up, or `NAME could not be resolved` with a resolver. */
+  | 'HOST_NOT_FOUND'
   /** `[emerg] no proxy_ssl_trusted_certificate for proxy_ssl_verify` */
   | 'NO_TRUSTED_CERTIFICATE'
   /** `[emerg] SSL_CTX_load_verify_locations("FILE") failed (...)` */
@@ -57,6 +59,7 @@ export type ExplainCause = Extract<
   FindingCode | LintCode,
   | 'CONNECTION_REFUSED'
   | 'TIMEOUT'
+  | 'DNS_FAILURE'
   | 'NOT_TLS'
   | 'PROTOCOL_MISMATCH'
   | 'HANDSHAKE_FAILED'
@@ -109,6 +112,8 @@ export interface Explanation {
   ssl?: { call: string; errors: OpensslQueuedError[]; reason: string; alert?: number };
   /** File named in a start-up error. */
   file?: string;
+  /** The upstream host (`host[:port]`) nginx could not resolve. */
+  unresolvedHost?: string;
   /** What the client got: 502, 504, or null for a start-up error. */
   status: 502 | 504 | null;
   /** Most likely first. */
@@ -244,7 +249,7 @@ interface Recognised {
   signature: string;
   causes: ExplainCause[];
   status: 502 | 504 | null;
-  extra: Partial<Pick<Explanation, 'verifyError' | 'name' | 'nameKind' | 'ssl' | 'file'>>;
+  extra: Partial<Pick<Explanation, 'verifyError' | 'name' | 'nameKind' | 'ssl' | 'file' | 'unresolvedHost'>>;
 }
 
 function recognise(l: ErrorLogLine): Recognised | null {
@@ -331,6 +336,16 @@ function recognise(l: ErrorLogLine): Recognised | null {
       status: 504,
       extra: {},
     };
+  }
+
+  m = /^host not found in upstream "(.*)"$/.exec(msg);
+  if (m) {
+    return { kind: 'HOST_NOT_FOUND', signature: `HOST_NOT_FOUND:${m[1]}`, causes: ['DNS_FAILURE'], status: null, extra: { unresolvedHost: m[1] } };
+  }
+
+  m = /^(\S+) could not be resolved$/.exec(msg);
+  if (m && l.errno) {
+    return { kind: 'HOST_NOT_FOUND', signature: `HOST_NOT_FOUND:${m[1]}`, causes: ['DNS_FAILURE'], status: 502, extra: { unresolvedHost: m[1] } };
   }
 
   m = /^no (proxy|grpc|uwsgi)_ssl_trusted_certificate for \1_ssl_verify$/.exec(msg);
@@ -505,9 +520,18 @@ export function explainLogLine(line: string, opts: ExplainOptions = {}): Explana
 }
 
 export function explainParsedLine(parsed: ErrorLogLine, opts: ExplainOptions = {}): Explanation | null {
+  return explainRecognised(parsed, opts, true);
+}
+
+function explainRecognised(parsed: ErrorLogLine, opts: ExplainOptions, withProbe: boolean): Explanation | null {
   const r = recognise(parsed);
   if (!r) return null;
-  const upstream = parsed.context.upstream !== undefined ? parseUpstreamField(parsed.context.upstream) : null;
+  const upstream =
+    parsed.context.upstream !== undefined
+      ? parseUpstreamField(parsed.context.upstream)
+      : r.extra.unresolvedHost !== undefined
+        ? parseUpstreamField(r.extra.unresolvedHost)
+        : null;
   return {
     kind: r.kind,
     signature: r.signature,
@@ -516,7 +540,7 @@ export function explainParsedLine(parsed: ErrorLogLine, opts: ExplainOptions = {
     ...r.extra,
     status: r.status,
     causes: r.causes,
-    probe: probeCommands(upstream, r.extra.name, requestPath(parsed.context.request), opts),
+    probe: withProbe ? probeCommands(upstream, r.extra.name, requestPath(parsed.context.request), opts) : [],
   };
 }
 
@@ -552,7 +576,7 @@ export function explainLog(text: string, opts: ExplainOptions = {}): LogSummary 
     if (raw.trim() === '') continue;
     lines++;
     const parsed = parseErrorLogLine(raw);
-    const e = parsed ? explainParsedLine(parsed, opts) : null;
+    const e = parsed ? explainRecognised(parsed, opts, false) : null;
     if (!e) continue;
     recognised++;
     const upstream = e.upstream?.address ?? null;
@@ -560,6 +584,8 @@ export function explainLog(text: string, opts: ExplainOptions = {}): LogSummary 
     const g = groups.get(key);
     const t = e.line.time;
     if (!g) {
+      // Only a group's example needs the probe command (and the configuration lookup behind it).
+      e.probe = probeCommands(e.upstream, e.name, requestPath(e.line.context.request), opts);
       groups.set(key, {
         upstream,
         kind: e.kind,

@@ -276,6 +276,9 @@ function lintSessionReuse(upstreams: UpstreamTls[], set: FindingSet): void {
   const groups = new Map<string, { upstream: string; servers: UpstreamServer[]; members: UpstreamTls[] }>();
   for (const u of upstreams) {
     if (!u.settings.sessionReuse.value || u.upstreamHost === null || u.servers.length === 0) continue;
+    // A target built from variables that is not an upstream block gets per-request peers
+    // (ngx_http_upstream_create_round_robin_peer): its sessions are not kept across requests.
+    if (u.pass.includes('$') && u.upstreamBlock === null) continue;
     const namespace = u.module === 'stream' ? 'stream' : 'http';
     const upstream = u.upstreamBlock ? u.upstreamBlock.args[0] ?? u.upstreamHost : u.upstreamHost;
     const upstreamKey = u.upstreamBlock

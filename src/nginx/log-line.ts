@@ -64,7 +64,7 @@ const CONTEXT_ITEM = /, (client|server|request|subrequest|upstream|host|referrer
 
 /** Parses one line; null when it is not an nginx error-log line. */
 export function parseErrorLogLine(line: string): ErrorLogLine | null {
-  const raw = line.replace(/\r?\n$/, '');
+  const raw = line.replace(/\r?\n?$/, '');
   const head = HEAD.exec(raw);
   if (!head) return null;
   const level = head[7];

@@ -4,9 +4,10 @@
  * `proxy_ssl_protocols` (and grpc_/uwsgi_/stream proxy_ssl_protocols) merge to `NGX_SSL_DEFAULT_PROTOCOLS`:
  * - before 1.9.1: SSLv3 TLSv1 TLSv1.1 TLSv1.2 (1.9.1: "SSLv3 protocol is disabled by default");
  * - 1.9.1 - 1.23.3: TLSv1 TLSv1.1 TLSv1.2 (NGINX.md, measured on 1.22.1: no TLS 1.3 to upstreams);
- * - 1.23.4 - 1.27.2: TLSv1 TLSv1.1 TLSv1.2 TLSv1.3 (1.23.4: "TLSv1.3 protocol is enabled by default");
- * - 1.27.3 and later: TLSv1.2 TLSv1.3 (nginx/nginx PR #252 "SSL: disabled TLSv1 and TLSv1.1 by default",
- *   merged 2024-10-31, shipped in 1.27.3; src/event/ngx_event_openssl.h NGX_SSL_DEFAULT_PROTOCOLS).
+ * - 1.23.4 - 1.27.2: TLSv1 TLSv1.1 TLSv1.2 TLSv1.3 (CHANGES 1.23.4: "now TLSv1.3 protocol is enabled by
+ *   default"; TLSv1/TLSv1.1 stay in the list, they only fail later at OpenSSL 3's security level);
+ * - 1.27.3 and later: TLSv1.2 TLSv1.3 (CHANGES 1.27.3: "now TLSv1 and TLSv1.1 protocols are disabled by default",
+ *   nginx/nginx PR #252; src/event/ngx_event_openssl.h NGX_SSL_DEFAULT_PROTOCOLS).
  */
 
 export type TlsProtocolName = 'SSLv2' | 'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';

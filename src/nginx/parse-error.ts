@@ -25,7 +25,9 @@ export class NginxParseError extends Error {
   readonly detail: string;
 
   constructor(params: { detail: string; file: string; line: number; reason?: NginxParseReason; cause?: unknown }) {
-    super(`${params.detail} in ${params.file}:${params.line}`, params.cause === undefined ? undefined : { cause: params.cause });
+    // Line 0: no position (the main file itself could not be opened), printed without one as nginx does.
+    const where = params.line > 0 ? ` in ${params.file}:${params.line}` : '';
+    super(`${params.detail}${where}`, params.cause === undefined ? undefined : { cause: params.cause });
     this.name = 'NginxParseError';
     this.reason = params.reason ?? 'syntax';
     this.file = params.file;

@@ -45,6 +45,10 @@ export function checkTargetDocument(r: CheckResult): Record<string, unknown> {
 }
 
 export function checkDocument(run: CheckRun): Record<string, unknown> {
+  return { ...documentHead(run), targets: run.results.map(checkTargetDocument) };
+}
+
+function documentHead(run: CheckRun): Record<string, unknown> {
   const s = run.summary;
   return {
     schemaVersion: CHECK_SCHEMA_VERSION,
@@ -63,6 +67,23 @@ export function checkDocument(run: CheckRun): Record<string, unknown> {
       minDaysLeft: s.minSecondsLeft === null ? null : days(s.minSecondsLeft),
       durationMs: run.durationMs,
     },
-    targets: run.results.map(checkTargetDocument),
   };
+}
+
+/**
+ * `JSON.stringify(checkDocument(run), null, 2)`, byte for byte, in chunks: one per target, so that 10,000
+ * targets are never one 30 MB string (written as they come; test/check/check-report.test.ts compares both).
+ */
+export function* checkJsonChunks(run: CheckRun): Generator<string> {
+  const head = JSON.stringify(documentHead(run), null, 2);
+  if (run.results.length === 0) {
+    yield `${head.slice(0, -2)},\n  "targets": []\n}\n`;
+    return;
+  }
+  yield `${head.slice(0, -2)},\n  "targets": [\n`;
+  for (let i = 0; i < run.results.length; i++) {
+    const body = JSON.stringify(checkTargetDocument(run.results[i]), null, 2).replace(/\n/g, '\n    ');
+    yield `    ${body}${i < run.results.length - 1 ? ',' : ''}\n`;
+  }
+  yield '  ]\n}\n';
 }

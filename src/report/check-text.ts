@@ -69,15 +69,21 @@ function details(r: CheckResult, run: CheckRun): string[] {
   return lines;
 }
 
-export function checkText(run: CheckRun): string {
+/** The report in chunks (status line, table, details), written one after the other. */
+export function* checkTextChunks(run: CheckRun): Generator<string> {
   const sorted = [...run.results].sort(byUrgency);
   const rows = [['STATUS', 'TARGET', 'DAYS LEFT', 'NGINX', 'REASON']];
   for (const r of sorted) rows.push([r.status, r.id, daysLeftCell(r), nginxCell(r), r.reason.join(',') || '-']);
-  const out = [statusLine(run), '', ...table(rows)];
+  yield `${statusLine(run)}\n\n`;
+  const lines = table(rows);
+  for (let i = 0; i < lines.length; i += 512) yield lines.slice(i, i + 512).join('\n') + '\n';
   const bad = sorted.filter((r) => r.status !== 'OK');
   if (bad.length) {
-    out.push('');
-    for (const r of bad) out.push(...details(r, run));
+    yield '\n';
+    for (const r of bad) yield details(r, run).join('\n') + '\n';
   }
-  return out.join('\n') + '\n';
+}
+
+export function checkText(run: CheckRun): string {
+  return [...checkTextChunks(run)].join('');
 }

@@ -37,6 +37,10 @@ const KIND_TEXT: Record<LogEventKind, (e: Explanation) => string> = {
     e.line.action === 'connecting to upstream'
       ? 'No TCP connection to the upstream within proxy_connect_timeout (firewall drop, wrong address, host down).'
       : 'The upstream accepted the TCP connection but never completed a TLS handshake within proxy_connect_timeout.',
+  HOST_NOT_FOUND: (e) =>
+    e.status === null
+      ? `nginx refuses to start: the upstream name "${e.unresolvedHost}" does not resolve (nginx resolves upstream names when it reads its configuration).`
+      : `The resolver could not resolve the upstream name "${e.unresolvedHost}".`,
   NO_TRUSTED_CERTIFICATE: () =>
     'nginx refuses to start: proxy_ssl_verify is on but no proxy_ssl_trusted_certificate names the CA bundle (nginx never uses the system CA store).',
   TRUSTED_FILE_LOAD_FAILED: (e) => `nginx refuses to start: it cannot load the CA bundle "${e.file}" (${e.ssl?.reason}).`,
@@ -46,6 +50,7 @@ const KIND_TEXT: Record<LogEventKind, (e: Explanation) => string> = {
 export const CAUSE_TEXT: Record<ExplainCause, string> = {
   CONNECTION_REFUSED: 'the upstream process is down or listens on another port',
   TIMEOUT: 'a firewall drops the traffic, or the port accepts connections but never speaks TLS',
+  DNS_FAILURE: 'the upstream name does not resolve (a typo, or a record missing from this host\'s DNS)',
   NOT_TLS: 'the port speaks plain HTTP (or another protocol), not TLS',
   PROTOCOL_MISMATCH: 'no TLS version or cipher in common (older nginx offers no TLS 1.3; TLS 1.0/1.1 fail at security level 2)',
   HANDSHAKE_FAILED: 'the handshake fails for another reason the probe will name',

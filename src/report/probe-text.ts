@@ -47,7 +47,16 @@ export function probeText(r: ProbeReport): string {
   const s = r.settings;
   const o = r.observation;
   const conn = o
-    ? [o.protocol ?? o.outcome, o.cipher, o.sni ? `SNI ${o.sni}` : 'no SNI'].filter(Boolean).join(', ')
+    ? [
+        o.protocol ?? o.outcome,
+        o.cipher,
+        o.sni ? `SNI ${o.sni}` : 'no SNI',
+        o.clientCertRequested
+          ? `client certificate requested${o.acceptableCaNames.length ? ` (accepted CAs: ${o.acceptableCaNames.join('; ')})` : ''}${o.clientCertSent ? ', sent' : ', none sent'}`
+          : undefined,
+      ]
+        .filter(Boolean)
+        .join(', ')
     : 'offline';
   lines.push('');
   lines.push(

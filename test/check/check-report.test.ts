@@ -9,7 +9,7 @@ import type { CheckedCert, CheckResult, CheckRun, CheckTarget } from '../../src/
 import type { Finding } from '../../src/diagnosis/codes.js';
 import type { NginxOutcome } from '../../src/diagnosis/types.js';
 import { defaultSettings } from '../../src/nginx/defaults.js';
-import { checkDocument } from '../../src/report/check-json.js';
+import { checkDocument, checkJsonChunks } from '../../src/report/check-json.js';
 import { checkText } from '../../src/report/check-text.js';
 import { escapeLabelValue, renderExposition } from '../../src/report/exposition.js';
 import { exporterMetrics, newExporterStats, observeDuration } from '../../src/report/exporter-metrics.js';
@@ -134,6 +134,12 @@ describe('JSON document', () => {
     expect(doc.targets[2]).toMatchObject({ notAfter: '2025-12-29T00:00:00.000Z', nginx: FAIL_NGINX, findings: [expired], labels: {} });
     expect(doc.targets[4]).toMatchObject({ nginx: null, notAfter: null, error: { code: 'FILE_NOT_FOUND' } });
     expect(JSON.parse(JSON.stringify(doc))).toEqual(doc);
+  });
+
+  it('the chunked writer produces exactly JSON.stringify(document, null, 2)', () => {
+    for (const r of [fleet(), run([]), run([fleet().results[2]])]) {
+      expect([...checkJsonChunks(r)].join('')).toBe(JSON.stringify(checkDocument(r), null, 2) + '\n');
+    }
   });
 });
 

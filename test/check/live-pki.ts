@@ -18,7 +18,7 @@ const subtle = webcrypto.subtle as unknown as SubtleCrypto;
 
 const DAY_MS = 86_400_000;
 
-function pemToDer(pem: string): Uint8Array {
+function pemToDer(pem: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(Buffer.from(pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64'));
 }
 

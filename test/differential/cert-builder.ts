@@ -28,6 +28,7 @@ import {
   set,
   t61,
   time,
+  tlv,
   utf8,
   type Der,
 } from './der.js';
@@ -168,6 +169,12 @@ export interface SignatureScheme {
   hash: Hash;
   /** RSASSA-PSS instead of PKCS#1 v1.5 (RSA keys only). */
   pss?: boolean;
+  /** RSASSA-PSS salt length (default: the digest length). */
+  pssSalt?: number;
+  /** RSASSA-PSS with absent parameters (RFC 4055 defaults: SHA-1, MGF1-SHA-1, salt 20); `hash` must be sha1. */
+  pssDefaultParams?: boolean;
+  /** Encoding quirks of the AlgorithmIdentifier: NULL parameters on ECDSA, absent NULL on RSA PKCS#1. */
+  paramsQuirk?: 'ecdsa-null' | 'rsa-absent';
 }
 
 /** The AlgorithmIdentifier for a signature by `signer` (RFC 5754, RFC 4055, RFC 8410). */
@@ -181,21 +188,23 @@ export function signatureAlgorithm(signer: KeyPair, scheme: SignatureScheme): De
   }
   if (signer.kind.startsWith('rsa')) {
     if (scheme.pss || signer.kind.startsWith('rsapss')) {
+      if (scheme.pssDefaultParams) return seq(oid('1.2.840.113549.1.1.10'), seq());
       const hashAlg = seq(oid(HASH_OID[scheme.hash]!), nul());
       return seq(
         oid('1.2.840.113549.1.1.10'),
         seq(
           explicit(0, hashAlg),
           explicit(1, seq(oid('1.2.840.113549.1.1.8'), hashAlg)),
-          explicit(2, integer(HASH_BYTES[scheme.hash])),
+          explicit(2, integer(scheme.pssSalt ?? HASH_BYTES[scheme.hash])),
         ),
       );
     }
+    if (scheme.paramsQuirk === 'rsa-absent') return seq(oid(RSA_PKCS1_OID[scheme.hash]));
     return seq(oid(RSA_PKCS1_OID[scheme.hash]), nul());
   }
   const ecdsa = ECDSA_OID[scheme.hash];
   if (!ecdsa) throw new Error(`no ECDSA signature algorithm with ${scheme.hash}`);
-  return seq(oid(ecdsa));
+  return scheme.paramsQuirk === 'ecdsa-null' ? seq(oid(ecdsa), nul()) : seq(oid(ecdsa));
 }
 
 function signBytes(signer: KeyPair, scheme: SignatureScheme, tbs: Buffer): Buffer {
@@ -204,7 +213,7 @@ function signBytes(signer: KeyPair, scheme: SignatureScheme, tbs: Buffer): Buffe
     return sign(scheme.hash, tbs, {
       key: signer.privateKey,
       padding: constants.RSA_PKCS1_PSS_PADDING,
-      saltLength: HASH_BYTES[scheme.hash],
+      saltLength: scheme.pssDefaultParams ? 20 : (scheme.pssSalt ?? HASH_BYTES[scheme.hash]),
     });
   }
   return sign(scheme.hash, tbs, signer.privateKey);
@@ -212,9 +221,12 @@ function signBytes(signer: KeyPair, scheme: SignatureScheme, tbs: Buffer): Buffe
 
 // ------------------------------------------------------------------------------------------------ names
 
-export type StringType = 'utf8' | 'printable' | 'ia5' | 't61' | 'bmp';
-/** One attribute per RDN, in order: `[['CN', 'Test CA'], ['O', 'Example', 'printable']]`. */
-export type NameSpec = Array<[attribute: string, value: string, type?: StringType]>;
+export type StringType = 'utf8' | 'printable' | 'ia5' | 't61' | 'bmp' | 'visible' | 'numeric';
+/**
+ * One attribute per RDN, in order: `[['CN', 'Test CA'], ['O', 'Example', 'printable']]`. An attribute whose 4th element
+ * is `'+'` joins the previous RDN (a multi-valued RDN), in the order given (not DER-sorted, on purpose).
+ */
+export type NameSpec = Array<[attribute: string, value: string, type?: StringType, join?: '+']>;
 
 const ATTRIBUTE_OID: Record<string, string> = {
   CN: '2.5.4.3',
@@ -240,23 +252,29 @@ function encodeString(value: string, type: StringType): Der {
       return t61(value);
     case 'bmp':
       return bmp(value);
+    case 'visible':
+      return tlv(0x1a, Buffer.from(value, 'latin1'));
+    case 'numeric':
+      return tlv(0x12, Buffer.from(value, 'latin1'));
   }
 }
 
 export function encodeName(name: NameSpec): Der {
-  return seq(
-    ...name.map(([attribute, value, type]) => {
-      const oidText = ATTRIBUTE_OID[attribute];
-      if (!oidText) throw new Error(`unknown attribute ${attribute}`);
-      const defaultType: StringType =
-        attribute === 'C' || attribute === 'serialNumber'
-          ? 'printable'
-          : attribute === 'emailAddress' || attribute === 'DC'
-            ? 'ia5'
-            : 'utf8';
-      return set(seq(oid(oidText), encodeString(value, type ?? defaultType)));
-    }),
-  );
+  const rdns: Der[][] = [];
+  for (const [attribute, value, type, join] of name) {
+    const oidText = ATTRIBUTE_OID[attribute];
+    if (!oidText) throw new Error(`unknown attribute ${attribute}`);
+    const defaultType: StringType =
+      attribute === 'C' || attribute === 'serialNumber'
+        ? 'printable'
+        : attribute === 'emailAddress' || attribute === 'DC'
+          ? 'ia5'
+          : 'utf8';
+    const ava = seq(oid(oidText), encodeString(value, type ?? defaultType));
+    if (join === '+' && rdns.length > 0) rdns[rdns.length - 1]!.push(ava);
+    else rdns.push([ava]);
+  }
+  return seq(...rdns.map((avas) => set(...avas)));
 }
 
 // ------------------------------------------------------------------------------------------------ general names
@@ -268,7 +286,8 @@ export type GeneralNameSpec =
   | { ipRange: string }
   | { email: string }
   | { uri: string }
-  | { dn: NameSpec };
+  /** directoryName, as a spec or as exact DER bytes. */
+  | { dn: NameSpec | Der };
 
 export function ipBytes(text: string): Buffer {
   if (text.includes('.') && !text.includes(':')) return Buffer.from(text.split('.').map((p) => Number(p)));
@@ -298,7 +317,7 @@ export function encodeGeneralName(gn: GeneralNameSpec): Der {
     const bytes = ipBytes(address!);
     return implicitPrim(7, Buffer.concat([bytes, prefixMask(Number(prefix), bytes.length)]));
   }
-  return explicit(4, encodeName(gn.dn));
+  return explicit(4, Buffer.isBuffer(gn.dn) ? gn.dn : encodeName(gn.dn as NameSpec));
 }
 
 // ------------------------------------------------------------------------------------------------ extensions
@@ -388,13 +407,17 @@ export function subjectKeyIdExtension(keyId: Uint8Array, critical = false): Der 
 export interface AkiSpec {
   keyId?: Uint8Array;
   issuerName?: NameSpec | Der;
+  /** authorityCertIssuer as a list of GeneralNames (overrides issuerName). */
+  issuerGeneralNames?: GeneralNameSpec[];
   serial?: bigint;
 }
 
 export function authorityKeyIdExtension(aki: AkiSpec, critical = false): Der {
   const parts: Der[] = [];
   if (aki.keyId) parts.push(implicitPrim(0, aki.keyId));
-  if (aki.issuerName) {
+  if (aki.issuerGeneralNames) {
+    parts.push(implicitCons(1, Buffer.concat(aki.issuerGeneralNames.map(encodeGeneralName))));
+  } else if (aki.issuerName) {
     const name = Buffer.isBuffer(aki.issuerName) ? aki.issuerName : encodeName(aki.issuerName as NameSpec);
     parts.push(implicitCons(1, explicit(4, name)));
   }
@@ -461,6 +484,9 @@ export interface TbsSpec {
   notAfter: Date;
   /** Encode both dates as GeneralizedTime even before 2050 (allowed by BER, not by RFC 5280). */
   generalizedTime?: boolean;
+  /** Raw Time encodings replacing notBefore / notAfter (malformed or non-RFC 5280 forms). */
+  rawNotBefore?: Der;
+  rawNotAfter?: Der;
   spki: Der;
   extensions: Der[];
 }
@@ -481,7 +507,10 @@ export function buildCertificate(tbs: TbsSpec, options: SignOptions): Buffer {
     integer(tbs.serial),
     algorithm,
     tbs.issuer,
-    seq(time(tbs.notBefore, tbs.generalizedTime), time(tbs.notAfter, tbs.generalizedTime)),
+    seq(
+      tbs.rawNotBefore ?? time(tbs.notBefore, tbs.generalizedTime),
+      tbs.rawNotAfter ?? time(tbs.notAfter, tbs.generalizedTime),
+    ),
     tbs.subject,
     tbs.spki,
   );

@@ -193,7 +193,7 @@ describe('differential: trust engine vs openssl verify', () => {
     lines.push(`  first error, CLI order:          ${percent(first, n)}`);
     lines.push(`  first error code and depth:      ${percent(firstWithDepth, n)}`);
     lines.push(`  chain accept/reject (no name):   ${percent(chainAccept, n)}`);
-    lines.push(`  first chain error (nginx view):  ${percent(chainFirst, n)}`);
+    lines.push(`  first chain error (no hostname): ${percent(chainFirst, n)}`);
     lines.push(`  engine threw:                    ${threw}`);
 
     // Per family.

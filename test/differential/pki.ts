@@ -23,6 +23,7 @@ import {
   type KeyPool,
   type NameConstraintsSpec,
   type NameSpec,
+  type SignatureScheme,
 } from './cert-builder.js';
 import type { Der } from './der.js';
 
@@ -54,9 +55,14 @@ export interface CertOptions {
   key?: KeyKind | KeyPair;
   hash?: Hash;
   pss?: boolean;
+  /** PSS salt / default parameters, AlgorithmIdentifier parameter quirks. */
+  signatureQuirks?: Omit<SignatureScheme, 'hash' | 'pss'>;
   notBefore?: Date;
   notAfter?: Date;
   generalizedTime?: boolean;
+  /** Raw Time encodings for notBefore / notAfter (malformed forms); the Date fields are then only informative. */
+  rawNotBefore?: Der;
+  rawNotAfter?: Der;
   version?: 1 | 2 | 3;
   serial?: bigint;
   bc?: BasicConstraintsSpec | null;
@@ -165,6 +171,8 @@ export class Pki {
         notBefore,
         notAfter,
         generalizedTime: o.generalizedTime,
+        rawNotBefore: o.rawNotBefore,
+        rawNotAfter: o.rawNotAfter,
         spki: key.spki,
         extensions: version === 3 ? extensions : [],
       },
@@ -172,6 +180,7 @@ export class Pki {
         signer,
         hash,
         pss: o.pss,
+        ...o.signatureQuirks,
         corruptSignature: o.corruptSignature,
         outerAlgorithm: o.outerHash ? signatureAlgorithm(signer, { hash: o.outerHash, pss: o.pss }) : undefined,
       },

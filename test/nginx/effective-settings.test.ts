@@ -222,6 +222,17 @@ describe('upstream resolution and names', () => {
     expect(list[0].server?.listen).toEqual(['5432']);
   });
 
+  it('reports a stream upstream server without port once, however many servers use the block', () => {
+    const conf = 'stream {\n upstream db { server 10.0.0.5; }\n server { listen 1; proxy_pass db; proxy_ssl on; }\n server { listen 2; proxy_pass db; proxy_ssl on; }\n}';
+    const parsed = parseConfigText(conf, '/etc/nginx/nginx.conf');
+    for (let run = 0; run < 2; run++) {
+      const r = computeEffectiveSettings(parsed, { nginxVersion: '1.22.1' });
+      expect(r.upstreams).toHaveLength(2);
+      expect(r.upstreams[0].servers[0]).toMatchObject({ host: '10.0.0.5', port: null });
+      expect(r.problems).toEqual([{ code: 'NO_PORT_IN_UPSTREAM', directive: 'server', file: '/etc/nginx/nginx.conf', line: 2, context: '10.0.0.5' }]);
+    }
+  });
+
   it('keeps http and stream upstream namespaces apart', () => {
     const list = settingsOf(`
       http { upstream db { server 10.0.0.1:443; } server { location / { proxy_pass https://db; } } }

@@ -275,9 +275,23 @@ describe('--log: a real nginx 1.22.1 error log', () => {
       '',
       line('error', VERIFY('10:certificate has expired'), '10:00:06'),
     ].join('\n');
-    const s = explainLog(lines);
+    const s = explainLog(lines.replace(/\n/g, '\r\n')); // CRLF logs (copied from Windows) read the same
     expect(s).toMatchObject({ lines: 5, recognised: 4, unknown: 1 });
     expect(s.groups[0]).toMatchObject({ signature: 'VERIFY_ERROR:21', count: 3, firstSeen: '2026-11-22T09:59:58', lastSeen: '2026-11-22T10:00:05' });
     expect(s.groups[1]).toMatchObject({ signature: 'VERIFY_ERROR:10', count: 1 });
+  });
+});
+
+describe('name resolution', () => {
+  it('recognises host-not-found at start-up and with a resolver, and probes the host', () => {
+    const boot = explain('nginx: [emerg] host not found in upstream "backend.internal:8443" in /etc/nginx/conf.d/app.conf:3');
+    expect(boot).toMatchObject({ kind: 'HOST_NOT_FOUND', status: null, causes: ['DNS_FAILURE'], unresolvedHost: 'backend.internal:8443' });
+    expect(boot.line.configLocation).toEqual({ file: '/etc/nginx/conf.d/app.conf', line: 3 });
+    expect(boot.probe.map((p) => p.command)).toEqual(['tlsdoctor probe backend.internal:8443']);
+    const runtime = explain(
+      '2026/11/22 16:35:08 [error] 1#1: *7 api.example.com could not be resolved (3: Host not found), client: 127.0.0.1, server: _, request: "GET / HTTP/1.1", host: "x"',
+    );
+    expect(runtime).toMatchObject({ kind: 'HOST_NOT_FOUND', status: 502, unresolvedHost: 'api.example.com' });
+    expect(runtime.probe[0].command).toBe('tlsdoctor probe api.example.com');
   });
 });

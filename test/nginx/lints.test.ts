@@ -139,6 +139,13 @@ describe('SESSION_REUSE_MIXED_TRUST', () => {
     expect(lint(same)).toEqual([]);
   });
 
+  it('leaves out targets built from variables (per-request peers), unless they name an upstream block', () => {
+    const conf = (target: string) =>
+      `http { upstream app { server 10.0.0.1:443; } server { set $t ${target};\n location /a { proxy_pass $t; proxy_ssl_verify on; proxy_ssl_trusted_certificate /r.pem; }\n location /b { proxy_pass https://${target.replace('https://', '')}; }\n} }`;
+    expect(lint(conf('https://10.0.0.1:443')).filter((x) => x.code === 'SESSION_REUSE_MIXED_TRUST')).toEqual([]);
+    expect(lint(conf('https://app')).filter((x) => x.code === 'SESSION_REUSE_MIXED_TRUST')).toHaveLength(1);
+  });
+
   it('does not mix different upstream blocks that list the same address (separate peers)', () => {
     const conf = 'http { upstream a { server 10.0.0.1:443; } upstream b { server 10.0.0.1:443; } server {\n location /a { proxy_pass https://a; proxy_ssl_verify on; proxy_ssl_trusted_certificate /r.pem; }\n location /b { proxy_pass https://b; }\n} }';
     expect(lint(conf).filter((x) => x.code === 'SESSION_REUSE_MIXED_TRUST')).toEqual([]);
@@ -190,7 +197,7 @@ describe('corpus lints', () => {
 describe('CLIENT_SIDE_TRUSTED_CERT next to OCSP stapling or client certificates', () => {
   it('stays quiet when the client-side bundle has a use of its own and upstream verification is off', () => {
     const base = (extra: string) =>
-      lint(`http { server { ssl_trusted_certificate /etc/ssl/chain.pem; ${extra} location / { proxy_pass https://10.0.0.1; } } }`).map((f) => f.code);
+      lint(`http { server { ssl_trusted_certificate /etc/ssl/chain.pem; ${extra} location / { proxy_pass https://10.0.0.1; } } }`).map((f) => f.code).sort();
     expect(base('')).toEqual(['CLIENT_SIDE_TRUSTED_CERT', 'PROXY_SSL_VERIFY_OFF']);
     expect(base('ssl_stapling on;')).toEqual(['PROXY_SSL_VERIFY_OFF']);
     expect(base('ssl_verify_client optional;')).toEqual(['PROXY_SSL_VERIFY_OFF']);

@@ -117,6 +117,12 @@ describe('includes', () => {
     expect(e.message).toBe('open() "/etc/nginx/missing.conf" failed (2: No such file or directory) in /etc/nginx/nginx.conf:2');
   });
 
+  it('fails like nginx when the main file itself is missing', () => {
+    const e = parseError(() => parseConfigFile('/etc/nginx/nginx.conf', memoryReader(new Map())));
+    expect(e).toMatchObject({ reason: 'file-missing', file: '/etc/nginx/nginx.conf', line: 0 });
+    expect(e.message).toBe('open() "/etc/nginx/nginx.conf" failed (2: No such file or directory)');
+  });
+
   it('detects include loops', () => {
     const m = new Map([
       ['/n/nginx.conf', 'http {\n include a.conf;\n}'],

@@ -7,9 +7,9 @@
 import { resolve } from 'node:path';
 import { DEFAULT_CONCURRENCY, runCheck } from '../../check/run-check.js';
 import { EXIT_FOR_STATUS } from '../../check/status.js';
-import { checkDocument } from '../../report/check-json.js';
-import { checkText } from '../../report/check-text.js';
-import { checkPrometheus } from '../../report/prometheus.js';
+import { checkJsonChunks } from '../../report/check-json.js';
+import { checkTextChunks } from '../../report/check-text.js';
+import { checkPrometheusChunks } from '../../report/prometheus.js';
 import { cachedCheckDeps, collectTargetSpecs, resolveTargets } from '../check-targets.js';
 import { parseDuration } from '../duration.js';
 import type { CliIO } from '../io.js';
@@ -112,9 +112,10 @@ export async function checkCommand(args: string[], o: CheckCommandOptions, io: C
       },
     }).finally(() => bar.stop());
 
-    if (format === 'json') io.stdout(JSON.stringify(checkDocument(run), null, 2) + '\n');
-    else if (format === 'prometheus') io.stdout(checkPrometheus(run));
-    else io.stdout(checkText(run));
+    // Chunks, not one string: process.stdout writes to files and pipes synchronously on Linux (Node docs,
+    // "A note on process I/O"), so a 10,000-target document is never held whole.
+    const chunks = format === 'json' ? checkJsonChunks(run) : format === 'prometheus' ? checkPrometheusChunks(run) : checkTextChunks(run);
+    for (const chunk of chunks) io.stdout(chunk);
     return run.summary.exitCode;
   } catch (e) {
     if (!isUserError(e)) throw e;
