@@ -2,7 +2,7 @@
 //
 // 1. check over 1,000 loopback targets next to a minimal node:tls connect loop with the same concurrency:
 //    wall times (median of BENCH_RUNS, alternated), ratio (target <= 1.2), handshakes/s, client CPU per target,
-//    peak RSS of each.
+//    peak RSS of each; plus tlsdoctor's probe() alone, to tell the handshake layer's cost from the check's.
 // 2. check over 10,000 targets: peak RSS (target < 200 MB) and throughput.
 //
 // Upstreams: UPSTREAMS healthy node:tls servers (the fixture chain) in ONE separate process, so that their CPU is
@@ -67,6 +67,24 @@ if (mode === '--upstreams') {
   );
   const ms = performance.now() - t0;
   console.log(JSON.stringify({ ms, ok, total: list.length, ...usage() }));
+} else if (mode === '--probe-loop') {
+  // Child: tlsdoctor's probe() alone (src/probe, the wire-capturing handshake), no diagnosis: splits the cost.
+  const [targets, concurrency] = [JSON.parse(process.argv[3]), Number(process.argv[4])];
+  const { probe } = await import(`${ROOT}dist/probe/probe.js`);
+  const list = expand(targets);
+  let next = 0;
+  let ok = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < list.length) {
+        const o = await probe({ host: '127.0.0.1', port: list[next++], protocols: ['TLSv1.2', 'TLSv1.3'], timeoutMs: 10_000 });
+        if (o.outcome === 'handshake') ok++;
+      }
+    }),
+  );
+  const ms = performance.now() - t0;
+  console.log(JSON.stringify({ ms, ok, total: list.length, ...usage() }));
 } else if (mode === '--check') {
   // Child: `tlsdoctor check - --json` in-process, targets on "stdin", output counted and dropped.
   const [targets, concurrency] = [JSON.parse(process.argv[3]), Number(process.argv[4])];
@@ -121,21 +139,27 @@ async function parent() {
     runChild(['--check', JSON.stringify([ports, 200]), String(C)]);
 
     const base = [];
+    const probes = [];
     const check = [];
     for (let i = 0; i < RUNS; i++) {
       base.push(runChild(['--baseline', JSON.stringify([ports, N]), String(C)]));
+      probes.push(runChild(['--probe-loop', JSON.stringify([ports, N]), String(C)]));
       check.push(runChild(['--check', JSON.stringify([ports, N]), String(C)]));
     }
-    const failed = check.filter((r) => r.code !== 0).length + base.filter((r) => r.ok !== r.total).length;
+    const failed = check.filter((r) => r.code !== 0).length + [...base, ...probes].filter((r) => r.ok !== r.total).length;
+    const pMs = median(probes.map((r) => r.ms));
     const bMs = median(base.map((r) => r.ms));
     const cMs = median(check.map((r) => r.ms));
     const fmt = (x, d = 0) => x.toFixed(d);
     console.log(`check over ${N} loopback targets (${UP} upstreams, concurrency ${C}, median of ${RUNS}):`);
     console.log(
-      `  node:tls connect loop  ${fmt(bMs)} ms  ${fmt((N / bMs) * 1000)} handshakes/s  cpu ${fmt(median(base.map((r) => r.cpuMs)) / N, 2)} ms/target  peak RSS ${fmt(Math.max(...base.map((r) => r.maxRssMB)))} MB`,
+      `  node:tls connect loop       ${fmt(bMs)} ms  ${fmt((N / bMs) * 1000)} handshakes/s  cpu ${fmt(median(base.map((r) => r.cpuMs)) / N, 2)} ms/target  peak RSS ${fmt(Math.max(...base.map((r) => r.maxRssMB)))} MB`,
     );
     console.log(
-      `  tlsdoctor check        ${fmt(cMs)} ms  ${fmt((N / cMs) * 1000)} handshakes/s  cpu ${fmt(median(check.map((r) => r.cpuMs)) / N, 2)} ms/target  peak RSS ${fmt(Math.max(...check.map((r) => r.maxRssMB)))} MB`,
+      `  probe() loop (no diagnosis) ${fmt(pMs)} ms  ${fmt((N / pMs) * 1000)} handshakes/s  cpu ${fmt(median(probes.map((r) => r.cpuMs)) / N, 2)} ms/target  peak RSS ${fmt(Math.max(...probes.map((r) => r.maxRssMB)))} MB`,
+    );
+    console.log(
+      `  tlsdoctor check             ${fmt(cMs)} ms  ${fmt((N / cMs) * 1000)} handshakes/s  cpu ${fmt(median(check.map((r) => r.cpuMs)) / N, 2)} ms/target  peak RSS ${fmt(Math.max(...check.map((r) => r.maxRssMB)))} MB`,
     );
     console.log(`  ratio check / loop: ${(cMs / bMs).toFixed(2)} (target <= 1.2)${failed ? `  WARNING: ${failed} runs with failures` : ''}`);
 

@@ -35,6 +35,10 @@ const KU_NAMES: [number, string][] = [
   [KU.decipherOnly, 'decipherOnly'],
 ];
 
+function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
 function firstLine(e: unknown): string {
   return String((e as Error)?.message ?? e).split('\n')[0];
 }
@@ -73,8 +77,8 @@ export function parseCertificate(der: Uint8Array): Cert {
     serial: native.serialNumber.toUpperCase(),
     subject: nameToString(facts.subject),
     issuer: nameToString(facts.issuer),
-    subjectDer: Buffer.from(facts.subject.der).toString('hex'),
-    issuerDer: Buffer.from(facts.issuer.der).toString('hex'),
+    subjectDer: hex(facts.subject.der),
+    issuerDer: hex(facts.issuer.der),
     commonNames: facts.subject.rdns
       .flat()
       .filter((a) => a.oid === OID.commonName)

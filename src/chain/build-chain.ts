@@ -5,16 +5,19 @@
  * auxiliary trust: a trust-store certificate anchors the chain only when it is self-signed (EXFLAG_SS,
  * via X509_check_trust → trust_compat).
  *
- * The chain may grow to max_depth = depth + 1 certificates beyond the leaf... precisely: lookups stop once
- * the chain holds more than depth + 1 certificates, and an untrusted result longer than that is reported
- * as X509_V_ERR_CERT_CHAIN_TOO_LONG (22) and then, the callback having returned 1, also with the usual
- * 2/18/19/20 code: nginx logs the latter (NGINX.md: "never 22").
+ * Depth: max_depth = depth + 1. No issuer is looked up for a chain already longer than max_depth, so a
+ * chain may end with depth + 2 certificates; an untrusted chain that long is reported as
+ * X509_V_ERR_CERT_CHAIN_TOO_LONG (22) and then, the callback having returned 1, with the usual 2/19/20
+ * code as well: nginx logs the latter (NGINX.md: "never 22").
  */
 import { selfSigned0, timeValid, type ChainCert } from './chain-cert.js';
 import { V } from './error-text.js';
 import { likelyIssued } from './issuer.js';
 import { trustedIssuer } from './trust-store.js';
 import { report, type VerifyContext } from './verify-context.js';
+
+/** Longest chain we build, whatever the configured depth (nginx configs use single digits). */
+export const MAX_CHAIN = 1000;
 
 const enum Trust {
   TRUSTED = 1,
@@ -40,9 +43,11 @@ function checkTrust(ctx: VerifyContext, from: number): Trust {
 function findUntrustedIssuer(ctx: VerifyContext, pool: ChainCert[], x: ChainCert): ChainCert | undefined {
   let best: ChainCert | undefined;
   const leafException = x.facts.selfIssued && ctx.chain.length === 1;
+  let inChain: Set<string> | undefined;
   for (const c of pool) {
     if (!likelyIssued(x, c)) continue;
-    if (!leafException && ctx.chain.some((n) => n.cert.sha256 === c.cert.sha256)) continue;
+    inChain ??= new Set(ctx.chain.map((n) => n.cert.sha256));
+    if (!leafException && inChain.has(c.cert.sha256)) continue;
     if (timeValid(c, ctx.at)) return c;
     if (!best || c.facts.notAfter.date.getTime() > best.facts.notAfter.date.getTime()) best = c;
   }
@@ -59,7 +64,10 @@ export function buildChain(ctx: VerifyContext): boolean {
   const mayTrusted = true;
   let trust: Trust = Trust.UNTRUSTED;
   const pool = ctx.untrusted.slice();
-  const maxDepth = Math.min(ctx.depth, 0x3fffffff) + 1;
+  // OpenSSL clamps the depth to INT_MAX / 2; we stop at MAX_CHAIN instead, so that two trust-store CAs
+  // issuing each other (get1_trusted_issuer does not suppress duplicates) cannot grow the chain without
+  // bound under an absurd depth. Below that cap the result is OpenSSL's; above it, same codes (22, then 2).
+  const maxDepth = Math.min(ctx.depth, MAX_CHAIN) + 1;
 
   while (search !== 0) {
     let num = ctx.chain.length;

@@ -18,10 +18,16 @@ export interface ChainCert {
   invalid: boolean;
 }
 
+const baseMemo = new WeakMap<Cert, Pick<ChainCert, 'facts' | 'keyType' | 'ss' | 'invalid'>>();
+
 export function toChainCert(cert: Cert, source: CertSource, sentIndex?: number): ChainCert {
-  const { facts, keyType } = factsOf(cert);
-  const invalid = facts.invalid.length > 0;
-  const node: ChainCert = { cert, facts, keyType, source, ss: looksSelfSigned(facts, keyType), invalid };
+  let base = baseMemo.get(cert);
+  if (!base) {
+    const { facts, keyType } = factsOf(cert);
+    base = { facts, keyType, ss: looksSelfSigned(facts, keyType), invalid: facts.invalid.length > 0 };
+    baseMemo.set(cert, base);
+  }
+  const node: ChainCert = { cert, source, ...base };
   if (sentIndex !== undefined) node.sentIndex = sentIndex;
   return node;
 }

@@ -2,10 +2,10 @@
  * internal_verify() and ossl_x509_check_cert_time() of OpenSSL 3.0 (crypto/x509/x509_vfy.c): signatures
  * from the top of the chain down, and validity periods of every certificate including the trust anchor.
  *
- * - The top certificate's own signature is checked only when it is not self-issued... precisely: when the
- *   top is self-issued it is its own issuer and its self-signature is skipped (X509_V_FLAG_CHECK_SS_SIGNATURE
- *   is off); when it is not, the walk starts one below it, and a lone leaf without issuer is reported as
- *   X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE (21).
+ * - A self-issued top certificate is its own issuer and its self-signature is not checked
+ *   (X509_V_FLAG_CHECK_SS_SIGNATURE is off). When the top is not self-issued (an incomplete chain) the walk
+ *   starts one below it; a lone leaf without issuer is reported as X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE
+ *   (21). Issuer keyUsage without keyCertSign is reported here (32), not during chain building.
  * - Times: X509_cmp_time() is "<=": valid while notBefore <= t and t < notAfter. At exactly notAfter the
  *   certificate has expired (test/chain/verify-openssl.test.ts checks this against `openssl verify`).
  */

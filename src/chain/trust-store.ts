@@ -15,8 +15,15 @@ export interface TrustStore {
 
 const storeMemo = new WeakMap<readonly Cert[], TrustStore>();
 
+const keyMemo = new WeakMap<Uint8Array, string>();
+
 function key(canon: Uint8Array): string {
-  return Buffer.from(canon).toString('latin1');
+  let k = keyMemo.get(canon);
+  if (k === undefined) {
+    k = Buffer.from(canon.buffer, canon.byteOffset, canon.byteLength).toString('latin1');
+    keyMemo.set(canon, k);
+  }
+  return k;
 }
 
 /** Indexes `trusted` once per array (parse once, index once: a 150-certificate bundle is reused across calls). */

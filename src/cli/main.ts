@@ -7,6 +7,7 @@ import { EXIT, MONITORING_EXIT } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { addNginxOptions } from './nginx-options.js';
 import { TOOL_VERSION } from '../report/version.js';
+import { DEFAULT_NGINX_VERSION } from '../nginx/defaults.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -117,6 +118,35 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     const { serveCommand } = await import('./commands/serve.js');
     exitCode = await serveCommand(opts, io);
   });
+
+  program
+    .command('nginx')
+    .description("read nginx's configuration, lint it, and probe every TLS upstream exactly as nginx would")
+    .argument('[file]', 'nginx.conf (includes resolved), or - for `nginx -T` output on standard input (default: `nginx -T`)')
+    .option('--nginx-version <x.y.z>', `nginx version to model (default: \`nginx -v\` of the nginx on the PATH, else ${DEFAULT_NGINX_VERSION})`)
+    .option('--openssl-seclevel <n>', "OpenSSL security level of nginx's build (Debian/Ubuntu: 2)", '2')
+    .option('--timeout <duration>', 'bound per probe: connect + handshake + first read (bare number = seconds)', '5s')
+    .option('--concurrency <n>', 'upstream servers probed at the same time', '8')
+    .option('--json', 'print the versioned JSON document')
+    .option('--no-probe', 'configuration checks only: no network')
+    .option('--no-fetch', 'never fetch missing intermediates from AIA URLs')
+    .action(async (file: string | undefined, opts) => {
+      const { nginxCommand } = await import('./commands/nginx.js');
+      exitCode = await nginxCommand(file, opts, io);
+    });
+
+  program
+    .command('explain')
+    .description('explain nginx upstream TLS error-log lines: causes ranked, and the tlsdoctor probe command that pinpoints it')
+    .argument('[line...]', 'one error-log line (default: standard input)')
+    .option('--log <file>', 'a whole error log (- = standard input): grouped by upstream and error')
+    .option('--config <file>', 'nginx.conf (or - for `nginx -T` output): the probe command gets the location\'s settings')
+    .option('--nginx-version <x.y.z>', 'nginx version passed on to the probe command')
+    .option('--json', 'print JSON')
+    .action(async (line: string[], opts) => {
+      const { explainCommand } = await import('./commands/explain.js');
+      exitCode = await explainCommand(line, opts, io);
+    });
 
   // check follows the monitoring-plugin convention: commander's own usage errors exit 3 (UNKNOWN) there, not 2.
   let usageExit: number = EXIT.USAGE;

@@ -161,6 +161,24 @@ describe('verifyChain agrees with `openssl verify` (OpenSSL 3.0) on the nginx pa
     expect(ours.errors.map((e) => e.code)).toContain(32);
   });
 
+  it('intermediate with keyCertSign but no basicConstraints: 79 (strict checks are implicit for intermediates)', async () => {
+    const { root, inter, leaf } = await standardChain({ inter: { noBasicConstraints: true } });
+    const { codes } = both({ sent: [leaf, inter], trusted: [root] });
+    expect(codes[0]).toBe('79@1');
+  });
+
+  it('trust anchor whose EKU lacks serverAuth: 26 at the root (the purpose applies to every CA)', async () => {
+    const { root, inter, leaf } = await standardChain({ root: { eku: [EKU_CLIENT] } });
+    expect(both({ sent: [leaf, inter], trusted: [root] }).codes).toEqual(['26@2']);
+  });
+
+  it('trust anchor that is not self-signed anchors nothing: the chain continues to its issuer (2)', async () => {
+    const { inter, leaf } = await standardChain();
+    const r = both({ sent: [leaf, inter], trusted: [inter] });
+    expect(r.codes).toEqual(['2@1']);
+    expect(r.ours.anchored).toBe(false);
+  });
+
   it('name: X509_check_host only, so an IP target never matches an IP SAN (62)', async () => {
     const { root, inter, leaf } = await standardChain({ leaf: { dns: ['127.0.0.1.example'], ips: ['127.0.0.1'] } });
     const r = both({ sent: [leaf, inter], trusted: [root], hostname: '127.0.0.1' });

@@ -5,7 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Cert } from '../../src/certs/cert.js';
 import { verifyChain } from '../../src/chain/verify.js';
+import { parseCertificate } from '../../src/certs/parse.js';
 import { NOW, issue, standardChain } from './helpers/make-pki.js';
+import { bool, ext, int, octet, rawCert, seq } from '../certs/helpers/raw-cert.js';
 
 const DAY = 86_400_000;
 
@@ -47,7 +49,7 @@ describe('verifyChain: the error list a continue-always callback sees', () => {
     const p = { sent: [leaf.cert, inter.cert], trusted: [root.cert], depth: 1, seclevel: 2 };
     const later = new Date(NOW.getTime() + 400 * DAY);
     expect(verifyChain({ ...p, at: NOW })).toEqual(verifyChain({ ...p, at: NOW }));
-    expect(verifyChain({ ...p, at: later }).errors.map((e) => e.code)).toEqual([10, 10]);
+    expect(verifyChain({ ...p, at: later }).errors.map((e) => e.code)).toEqual([10, 10, 10]);
   });
 
   it('uses extra untrusted certificates (AIA or pool) and says where each path element came from', async () => {
@@ -96,13 +98,19 @@ describe('verifyChain: hostile input stays bounded', () => {
 
   it('thousands of same-name certificates in a bundle', async () => {
     const { root, inter, leaf } = await standardChain();
-    const decoyKeys = (await issue({ subject: 'CN=decoy', ca: true })).keys;
+    // Same subject as the real root, another key and SKI: check_issued fails on the AKID for each of them.
+    const rootName = Buffer.from(root.cert.subjectDer, 'hex');
     const decoys: Cert[] = [];
-    for (let i = 0; i < 1500; i++) {
-      // Same subject as the real intermediate's issuer, different key: check_issued fails on the AKID.
-      decoys.push((await issue({ subject: 'O=tlsdoctor,CN=Test Root', ca: true, keys: decoyKeys, serial: (0x1000 + i).toString(16) })).cert);
+    for (let i = 0; i < 3000; i++) {
+      const ski = ext('2.5.29.14', octet(Uint8Array.of(0x04, 0x02, i >> 8, i & 0xff).subarray(2)));
+      const bc = ext('2.5.29.19', seq(bool(true)), true);
+      decoys.push(parseCertificate(rawCert({ subject: rootName, serial: int(0x10, i >> 8, i & 0xff), extensions: [bc, ski] })));
     }
     const r = verifyChain({ sent: [leaf.cert, inter.cert], trusted: [...decoys, root.cert], at: NOW, depth: 1, seclevel: 2 });
     expect(r.ok).toBe(true);
+    // The same decoys sent by the server as "intermediates".
+    const sent = verifyChain({ sent: [leaf.cert, ...decoys, inter.cert], trusted: [root.cert], at: NOW, depth: 1, seclevel: 2 });
+    expect(sent.ok).toBe(true);
+    expect(sent.path.map((p) => p.sentIndex)).toEqual([0, decoys.length + 1, undefined]);
   }, 120_000);
 });

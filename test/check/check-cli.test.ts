@@ -212,6 +212,20 @@ describe('check against live upstreams', () => {
   });
 });
 
+describe('progress', () => {
+  it('goes to stderr on a terminal once the run is long, and is erased at the end; never otherwise', async () => {
+    const tty = recordingIO({ cwd: dir, stderrIsTTY: true });
+    const args = ['check', '--json', '--concurrency', '1', '--timeout', '800ms', addr.timeout, addr.timeout];
+    expect(await main(args, tty)).toBe(2);
+    expect(tty.err).toMatch(/^\r\x1b\[Ktlsdoctor: checked [01]\/2 targets, [01] not OK/);
+    expect(tty.err.endsWith('\r\x1b[K')).toBe(true);
+    expect(JSON.parse(tty.out).targets).toHaveLength(2);
+    const pipe = recordingIO({ cwd: dir });
+    await main(args, pipe);
+    expect(pipe.err).toBe('');
+  });
+});
+
 describe('check usage errors are UNKNOWN (exit 3) with one line', () => {
   it.each([
     [['--warn', 'soon', '127.0.0.1:1'], 'UNKNOWN: --warn: "soon" is not a duration (examples: 5s, 500ms, 2m, 30d)\n'],

@@ -40,9 +40,21 @@ export interface OpensslRun {
   loadError?: string;
 }
 
+/**
+ * The chain verified the way nginx verifies it: over TLS, by libssl (ssl_verify_cert_chain), with a verify callback
+ * that always returns 1 (`openssl s_client`'s, like ngx_ssl_verify_callback) and no host name in the verify
+ * parameters. `errors` is every error the callback saw, in order; nginx logs the last one.
+ */
+export type TlsRun =
+  | { observed: true; errors: Array<[code: number, depth: number]> }
+  /** The handshake failed before verification, or the server did not send the chain as given. */
+  | { observed: false; reason: string };
+
 export interface OpensslVerdict extends OpensslRun {
   /** Same run without `-verify_hostname` (present only for cases with a hostname): the chain-only verdict. */
   chain?: OpensslRun;
+  /** `openssl s_client` against a local TLS server sending the case's chain (see run-openssl.ts). */
+  tls?: TlsRun;
 }
 
 export interface VerdictFile {

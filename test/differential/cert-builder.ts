@@ -76,7 +76,7 @@ const CURVES: Partial<Record<KeyKind, string>> = {
   bp256: 'brainpoolP256r1',
 };
 
-function toKeyPair(kind: KeyKind, publicKey: KeyObject, privateKey: KeyObject): KeyPair {
+export function toKeyPair(kind: KeyKind, publicKey: KeyObject, privateKey: KeyObject): KeyPair {
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const outer = readTlv(spki);
   const algorithm = readTlv(outer.content, 0);
@@ -497,10 +497,12 @@ export interface SignOptions extends SignatureScheme {
   corruptSignature?: boolean;
   /** Put this AlgorithmIdentifier in the outer `signatureAlgorithm` instead of the one that was used. */
   outerAlgorithm?: Der;
+  /** Announce this AlgorithmIdentifier in both places (the signature is still made as `signer` + scheme). */
+  algorithm?: Der;
 }
 
 export function buildCertificate(tbs: TbsSpec, options: SignOptions): Buffer {
-  const algorithm = signatureAlgorithm(options.signer, options);
+  const algorithm = options.algorithm ?? signatureAlgorithm(options.signer, options);
   const fields: Der[] = [];
   if (tbs.version !== 1) fields.push(explicit(0, integer(tbs.version - 1)));
   fields.push(

@@ -11,6 +11,9 @@
  *  3. first chain error: the run without `-verify_hostname` against our first non-62 error — what nginx's verify
  *     callback sees (nginx calls X509_check_host only after the handshake).
  *  4. chain accept/reject (without the name) and the depth of the first error, for diagnosis.
+ *  5. over TLS (`tls` verdicts: libssl + a verify callback that returns 1, exactly nginx's set-up): the whole error
+ *     sequence and its last entry — the code nginx logs (`upstream SSL certificate verify error: (N:...)`) — against
+ *     our non-62 errors and their last one. Cases the TLS handshake could not carry (DSA, P-192 leaves) are skipped.
  *
  * DIFFERENTIAL_REPORT=path.json writes every disagreement with both sides' errors for analysis.
  */
@@ -73,6 +76,9 @@ interface Outcome {
   oursErrors: Array<[number, number]>;
   hostnameMatched?: boolean;
   threw?: string;
+  /** nginx's view over TLS (undefined when not observable). */
+  tlsErrors?: Array<[number, number]>;
+  oursChainErrors: Array<[number, number]>;
 }
 
 function familyOf(id: string): string {
@@ -103,6 +109,7 @@ function judge(c: DifferentialCase, verdict: OpensslVerdict, parse: (pem: string
     opensslChainFirst: chainRun.errors[0]?.[0] ?? 0,
     opensslChainAccept: chainRun.ok,
     opensslErrors: verdict.errors,
+    ...(verdict.tls?.observed ? { tlsErrors: verdict.tls.errors } : {}),
   };
   let result: VerifyResult;
   try {
@@ -123,6 +130,7 @@ function judge(c: DifferentialCase, verdict: OpensslVerdict, parse: (pem: string
       oursChainFirst: -1,
       oursChainAccept: false,
       oursErrors: [],
+      oursChainErrors: [],
       threw,
     };
   }
@@ -137,6 +145,7 @@ function judge(c: DifferentialCase, verdict: OpensslVerdict, parse: (pem: string
     oursChainFirst: chainErrors[0]?.code ?? 0,
     oursChainAccept: chainErrors.length === 0,
     oursErrors: ordered,
+    oursChainErrors: chainErrors.map((e): [number, number] => [e.code, e.depth]),
     hostnameMatched: result.hostnameMatched,
   };
 }
@@ -186,6 +195,10 @@ describe('differential: trust engine vs openssl verify', () => {
     const chainAccept = outcomes.filter((o) => o.opensslChainAccept === o.oursChainAccept).length;
     const chainFirst = outcomes.filter((o) => o.opensslChainFirst === o.oursChainFirst).length;
     const threw = outcomes.filter((o) => o.threw).length;
+    const overTls = outcomes.filter((o) => o.tlsErrors !== undefined);
+    const lastOf = (errors: Array<[number, number]>): number => errors[errors.length - 1]?.[0] ?? 0;
+    const tlsSequence = overTls.filter((o) => JSON.stringify(o.tlsErrors) === JSON.stringify(o.oursChainErrors)).length;
+    const tlsLast = overTls.filter((o) => lastOf(o.tlsErrors!) === lastOf(o.oursChainErrors)).length;
 
     const lines: string[] = [];
     lines.push(`differential suite: ${n} cases, ${verdictFile.openssl}`);
@@ -194,6 +207,9 @@ describe('differential: trust engine vs openssl verify', () => {
     lines.push(`  first error code and depth:      ${percent(firstWithDepth, n)}`);
     lines.push(`  chain accept/reject (no name):   ${percent(chainAccept, n)}`);
     lines.push(`  first chain error (no hostname): ${percent(chainFirst, n)}`);
+    lines.push(`  over TLS, as nginx verifies (${overTls.length} observable cases):`);
+    lines.push(`    last error (what nginx logs):  ${percent(tlsLast, overTls.length)}`);
+    lines.push(`    every error, in order:         ${percent(tlsSequence, overTls.length)}`);
     lines.push(`  engine threw:                    ${threw}`);
 
     // Per family.
@@ -218,6 +234,13 @@ describe('differential: trust engine vs openssl verify', () => {
       groups.set(key, [...(groups.get(key) ?? []), o]);
     }
     lines.push(`  disagreements: ${[...groups.values()].reduce((s, g) => s + g.length, 0)} cases in ${groups.size} groups`);
+    const tlsGroups = new Map<string, Outcome[]>();
+    for (const o of overTls) {
+      if (lastOf(o.tlsErrors!) === lastOf(o.oursChainErrors) && JSON.stringify(o.tlsErrors) === JSON.stringify(o.oursChainErrors)) continue;
+      const fmt = (errors: Array<[number, number]>): string => errors.map(([c, d]) => `${c}@${d}`).join(',') || 'none';
+      const key = `${o.family} | tls ${fmt(o.tlsErrors!)} | ours ${o.threw ? 'threw' : fmt(o.oursChainErrors)}`;
+      tlsGroups.set(key, [...(tlsGroups.get(key) ?? []), o]);
+    }
     for (const [key, list] of [...groups.entries()].sort((a, b) => b[1].length - a[1].length)) {
       const example = list[0]!;
       lines.push(`    [${list.length}] ${key}`);
@@ -225,12 +248,21 @@ describe('differential: trust engine vs openssl verify', () => {
       lines.push(`        ours:    ${example.threw ? `threw ${example.threw}` : describeErrors(example.oursErrors, example.oursAccept, texts)}`);
       lines.push(`        ids: ${list.slice(0, 8).map((o) => o.id).join(' ')}${list.length > 8 ? ` ... (+${list.length - 8})` : ''}`);
     }
+    lines.push(`  error-sequence disagreements over TLS: ${[...tlsGroups.values()].reduce((s, g) => s + g.length, 0)} cases in ${tlsGroups.size} groups`);
+    for (const [key, list] of [...tlsGroups.entries()].sort((a, b) => b[1].length - a[1].length)) {
+      lines.push(`    [${list.length}] ${key}`);
+      lines.push(`        ids: ${list.slice(0, 8).map((o) => o.id).join(' ')}${list.length > 8 ? ` ... (+${list.length - 8})` : ''}`);
+    }
     console.log(lines.join('\n'));
 
     const reportPath = process.env.DIFFERENTIAL_REPORT;
     if (reportPath) {
       const disagreements = outcomes.filter(
-        (o) => o.opensslAccept !== o.oursAccept || o.opensslFirst !== o.oursFirst || o.opensslChainFirst !== o.oursChainFirst,
+        (o) =>
+          o.opensslAccept !== o.oursAccept ||
+          o.opensslFirst !== o.oursFirst ||
+          o.opensslChainFirst !== o.oursChainFirst ||
+          (o.tlsErrors !== undefined && JSON.stringify(o.tlsErrors) !== JSON.stringify(o.oursChainErrors)),
       );
       writeFileSync(reportPath, JSON.stringify({ summary: lines, disagreements }, null, 2));
     }

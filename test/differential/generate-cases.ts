@@ -8,6 +8,7 @@
  *
  * Call `generateCases()`; `run-openssl.ts` writes the result to cases.json.gz and asks `openssl verify` about each.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import {
   KeyPool,
   OID,
@@ -18,12 +19,10 @@ import {
   type NameConstraintsSpec,
   type SignatureScheme,
 } from './cert-builder.js';
+import { bitString, explicit, implicitCons, implicitPrim, integer, oid as oidDer, seq, tlv, utf8 as utf8Der } from './der.js';
+import { Pki, type CertOptions, type Issued } from './pki.js';
 
 type SignatureQuirks = Omit<SignatureScheme, 'hash' | 'pss'>;
-
-type NameConstraintsOptions = NameConstraintsSpec;
-import { explicit, implicitCons, implicitPrim, integer, oid as oidDer, seq, tlv, utf8 as utf8Der } from './der.js';
-import { Pki, type CertOptions, type Issued } from './pki.js';
 
 /** One differential case, as handed to `openssl verify` and to `verifyChain`. */
 export interface DifferentialCase {
@@ -43,6 +42,11 @@ export interface DifferentialCase {
   depth: number;
   /** OpenSSL security level (`-auth_level`). */
   seclevel: number;
+  /**
+   * The leaf's private key (PKCS#8 PEM), present only in freshly generated cases (never written to cases.json.gz):
+   * run-openssl.ts uses it to serve the chain over TLS to `openssl s_client`.
+   */
+  leafKey?: string;
 }
 
 /** The check time of every case that is not about a validity boundary. */
@@ -106,6 +110,7 @@ class CaseSink {
       ...(hostname !== null ? { hostname } : {}),
       depth: spec.depth ?? 1,
       seclevel: spec.seclevel ?? 2,
+      leafKey: spec.sent[0]!.key.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
     });
   }
 }
@@ -680,7 +685,7 @@ function nameConstraints(pki: Pki, sink: CaseSink): void {
     sink.add(`name-constraints/cn-forms/${cn}`, `permit a.test, CN-only leaf "${cn}"`, { trusted: [c.root], sent: c.sent, hostname: null });
   }
   // Constraints also bind the intermediate's own names (they apply to every certificate below the constraining one).
-  const intermediateNames: Array<[string, NameConstraintsOptions, CertOptions]> = [
+  const intermediateNames: Array<[string, NameConstraintsSpec, CertOptions]> = [
     ['int-dirname-outside', { permitted: [{ dn: [['O', 'Test']] }] }, { subject: [['O', 'Other'], ['CN', 'Test Intermediate CA']] }],
     ['int-dirname-inside', { permitted: [{ dn: [['O', 'Test']] }] }, { subject: [['O', 'Test'], ['CN', 'Test Intermediate CA']] }],
     ['int-san-outside', { permitted: [{ dns: 'a.test' }] }, { san: [{ dns: 'ca.b.test' }] }],
@@ -1337,6 +1342,35 @@ function signatures(pki: Pki, sink: CaseSink): void {
       trusted: [c.root],
       sent: [leaf],
     });
+  }
+  // Keys OpenSSL cannot decode, or cannot sign with (X509_get0_pubkey == NULL; X25519 is key agreement only).
+  {
+    const unknownSpki = seq(seq(oidDer('1.3.6.1.4.1.55555.7')), bitString(Buffer.alloc(32, 0x42)));
+    const x25519 = generateKeyPairSync('x25519').publicKey.export({ type: 'spki', format: 'der' });
+    const stranger = pki.key('p256');
+    const keyCases: Array<[string, string, ChainOptions]> = [
+      ['leaf-unknown-key-algorithm', 'leaf SubjectPublicKeyInfo with an unknown algorithm', { leaf: { rawSpki: unknownSpki, ski: null } }],
+      ['leaf-x25519-key', 'leaf with an X25519 key (keyAgreement)', { leaf: { rawSpki: x25519, ski: null, ku: ['keyAgreement'] } }],
+      [
+        'int-unknown-key-algorithm',
+        'intermediate SubjectPublicKeyInfo with an unknown algorithm (the leaf is signed by another key)',
+        { ints: [{ rawSpki: unknownSpki, ski: null }], leaf: { signWith: stranger, aki: null } },
+      ],
+      [
+        'leaf-ecdsa-oid-rsa-issuer',
+        'leaf announces ecdsa-with-SHA256, its only candidate issuer has an RSA key',
+        { ints: [{ key: 'rsa2048' }], leaf: { announcedAlgorithm: seq(oidDer('1.2.840.10045.4.3.2')) } },
+      ],
+      [
+        'leaf-rsa-oid-ec-issuer',
+        'leaf announces sha256WithRSAEncryption, its issuer has an EC key',
+        { leaf: { announcedAlgorithm: seq(oidDer('1.2.840.113549.1.1.11'), Buffer.from([0x05, 0x00])) } },
+      ],
+    ];
+    for (const [name, description, options] of keyCases) {
+      const c = chain(pki, options);
+      sink.add(`signature/${name}`, description, { trusted: [c.root], sent: c.sent });
+    }
   }
   // Serial number oddities (tolerated outside X509_V_FLAG_X509_STRICT).
   for (const [name, serial] of [

@@ -88,6 +88,10 @@ export interface CertOptions {
   signWith?: KeyPair;
   /** Announce this digest in the outer signatureAlgorithm while signing with `hash`. */
   outerHash?: Hash;
+  /** Announce this AlgorithmIdentifier (inner and outer) whatever the signing key is. */
+  announcedAlgorithm?: Der;
+  /** SubjectPublicKeyInfo to put in the certificate instead of the key's own (undecodable or foreign keys). */
+  rawSpki?: Der;
 }
 
 type Role = 'root' | 'intermediate' | 'leaf';
@@ -173,7 +177,7 @@ export class Pki {
         generalizedTime: o.generalizedTime,
         rawNotBefore: o.rawNotBefore,
         rawNotAfter: o.rawNotAfter,
-        spki: key.spki,
+        spki: o.rawSpki ?? key.spki,
         extensions: version === 3 ? extensions : [],
       },
       {
@@ -183,6 +187,7 @@ export class Pki {
         ...o.signatureQuirks,
         corruptSignature: o.corruptSignature,
         outerAlgorithm: o.outerHash ? signatureAlgorithm(signer, { hash: o.outerHash, pss: o.pss }) : undefined,
+        algorithm: o.announcedAlgorithm,
       },
     );
     return { der, pem: toPem(der), subject, subjectDer, issuerDer, key, serial, ski, notBefore, notAfter };

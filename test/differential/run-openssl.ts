@@ -17,26 +17,94 @@
  * X509_verify_cert (check_id, before signatures and dates), while nginx checks it with X509_check_host after the
  * handshake, so the chain-only run is what nginx's verify callback sees.
  *
+ * Unless `--no-tls` or `--verdicts-only` (cases.json.gz holds no private keys, so the TLS verdicts already recorded
+ * for the same cases are kept), each case is also served over TLS on
+ * 127.0.0.1 (a node:tls server sending exactly the case's leaf + chain) to
+ *   openssl s_client -connect 127.0.0.1:<port> -showcerts -CAfile trusted.pem -no-CApath -no-CAstore -purpose sslserver
+ *                    -verify_depth <depth> -attime <epoch> -cipher ALL:@SECLEVEL=<seclevel>
+ * whose verify callback (apps/lib/s_cb.c verify_callback) prints every error and returns 1, as nginx's does: the
+ * `tls` verdict is the full error sequence nginx's OpenSSL produces, its last entry the code nginx logs. The security
+ * level comes from the cipher string because libssl overrides auth_level with SSL_get_security_level().
+ *
  * `--compare-leaf-in-untrusted` also runs each case with the leaf prepended to `-untrusted`, which is what libssl
  * passes (ssl_verify_cert_chain: X509_STORE_CTX_init(ctx, store, leaf, whole peer chain)), and lists any case where
  * that changes the verdict.
  */
 import { execFile } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import tls from 'node:tls';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCases, writeCases, writeVerdicts, type OpensslRun, type OpensslVerdict, type VerdictFile } from './case-file.js';
+import { existsSync } from 'node:fs';
+import {
+  VERDICTS_FILE,
+  readCases,
+  readVerdicts,
+  writeCases,
+  writeVerdicts,
+  type OpensslRun,
+  type OpensslVerdict,
+  type TlsRun,
+  type VerdictFile,
+} from './case-file.js';
+import { fromPem } from './cert-builder.js';
 import { generateCases, type DifferentialCase } from './generate-cases.js';
 
 const CONCURRENCY = 2;
 
 function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('openssl', args, { cwd, timeout: 60_000 }, (error, stdout, stderr) => {
+    const child = execFile('openssl', args, { cwd, timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
+    child.stdin?.end(); // s_client closes the connection on EOF
   });
+}
+
+/** Serves the case's chain on 127.0.0.1 and lets `openssl s_client` verify it as nginx's libssl would. */
+async function tlsRunFor(c: DifferentialCase, dir: string): Promise<TlsRun> {
+  if (!c.leafKey) return { observed: false, reason: 'no leaf key' };
+  const sent = [c.leaf, ...c.untrusted];
+  let server: tls.Server;
+  try {
+    // SECLEVEL=0 on the server: it must send weak chains as they are; the client's level is the one under test.
+    server = tls.createServer({ key: c.leafKey, cert: sent.join(''), ciphers: 'ALL:@SECLEVEL=0', minVersion: 'TLSv1.2' });
+  } catch (e) {
+    return { observed: false, reason: `server refused the chain: ${String((e as Error).message).split('\n')[0]}` };
+  }
+  server.on('secureConnection', (socket) => socket.end());
+  server.on('tlsClientError', () => undefined);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-showcerts', '-CAfile', 'trusted.pem', '-no-CApath', '-no-CAstore'];
+    args.push('-purpose', 'sslserver', '-verify_depth', String(c.depth), '-attime', String(Math.floor(Date.parse(c.at) / 1000)));
+    args.push('-cipher', `ALL:@SECLEVEL=${c.seclevel}`);
+    const out = await run(args, dir);
+    const received = [...out.stdout.matchAll(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g)].map((m) =>
+      fromPem(m[0]).toString('base64'),
+    );
+    const expected = sent.map((pem) => fromPem(pem).toString('base64'));
+    // -showcerts prints the chain only when the handshake completes; when it does, it must be the chain we meant.
+    if (received.length > 0 && JSON.stringify(received) !== JSON.stringify(expected)) {
+      return { observed: false, reason: 'server sent another chain' };
+    }
+    // The callback prints `depth=D <subject>` then `verify error:num=N:text` for each error (s_cb.c).
+    const errors: Array<[number, number]> = [];
+    let depth = -1;
+    for (const line of out.stderr.split('\n')) {
+      const d = /^depth=(\d+) /.exec(line);
+      if (d) depth = Number(d[1]);
+      const e = /^verify error:num=(\d+):/.exec(line);
+      if (e) errors.push([Number(e[1]), depth]);
+    }
+    if (depth === -1) return { observed: false, reason: 'handshake failed before the certificate was verified' };
+    return { observed: true, errors };
+  } finally {
+    server.close();
+  }
 }
 
 const ERROR_LINE = /^(?:\[CRL path\] )?error (\d+) at (\d+) depth lookup: (.*)$/;
@@ -70,7 +138,12 @@ function commandFor(c: DifferentialCase, withHostname: boolean, hasUntrusted: bo
   return args;
 }
 
-async function verdictFor(c: DifferentialCase, texts: Map<number, string>, leafInUntrusted: boolean): Promise<OpensslVerdict> {
+async function verdictFor(
+  c: DifferentialCase,
+  texts: Map<number, string>,
+  leafInUntrusted: boolean,
+  withTls = false,
+): Promise<OpensslVerdict> {
   const dir = await mkdtemp(join(tmpdir(), 'tlsdoctor-diff-'));
   try {
     const untrusted = leafInUntrusted ? [c.leaf, ...c.untrusted] : c.untrusted;
@@ -78,9 +151,10 @@ async function verdictFor(c: DifferentialCase, texts: Map<number, string>, leafI
     await writeFile(join(dir, 'leaf.pem'), c.leaf);
     if (untrusted.length > 0) await writeFile(join(dir, 'chain.pem'), untrusted.join(''));
     const full = parseVerifyOutput(await run(commandFor(c, true, untrusted.length > 0), dir), texts);
-    if (c.hostname === undefined) return full;
+    const tlsRun = withTls ? { tls: await tlsRunFor(c, dir) } : {};
+    if (c.hostname === undefined) return { ...full, ...tlsRun };
     const chain = parseVerifyOutput(await run(commandFor(c, false, untrusted.length > 0), dir), texts);
-    return { ...full, chain };
+    return { ...full, chain, ...tlsRun };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -103,6 +177,7 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T, index: 
 async function main(argv: string[]): Promise<number> {
   const verdictsOnly = argv.includes('--verdicts-only');
   const compareLeafInUntrusted = argv.includes('--compare-leaf-in-untrusted');
+  const withTls = !argv.includes('--no-tls') && !verdictsOnly;
   let cases: DifferentialCase[];
   let casesSha256: string;
   const started = Date.now();
@@ -117,14 +192,24 @@ async function main(argv: string[]): Promise<number> {
   const version = (await run(['version'], tmpdir())).stdout.trim();
   const texts = new Map<number, string>();
   const verdictStart = Date.now();
-  const verdicts = await mapLimited(cases, CONCURRENCY, (c) => verdictFor(c, texts, false));
+  const verdicts = await mapLimited(cases, CONCURRENCY, (c) => verdictFor(c, texts, false, withTls));
+  if (verdictsOnly) {
+    // No private keys in cases.json.gz: keep the TLS verdicts recorded when these very cases were generated.
+    const previous = existsSync(VERDICTS_FILE) ? readVerdicts() : undefined;
+    if (previous?.casesSha256 === casesSha256) {
+      cases.forEach((c, i) => {
+        const tlsRun = previous.verdicts[c.id]?.tls;
+        if (tlsRun) verdicts[i] = { ...verdicts[i]!, tls: tlsRun };
+      });
+    }
+  }
   process.stderr.write(`openssl verdicts in ${Date.now() - verdictStart} ms\n`);
 
   const file: VerdictFile = {
     schemaVersion: 1,
     openssl: version,
     command:
-      'openssl verify -purpose sslserver -auth_level <seclevel> -verify_depth <depth> -attime <epoch> [-verify_hostname <hostname>] -CAfile trusted.pem -no-CApath -no-CAstore [-untrusted chain.pem] leaf.pem; chain: the same without -verify_hostname',
+      'openssl verify -purpose sslserver -auth_level <seclevel> -verify_depth <depth> -attime <epoch> [-verify_hostname <hostname>] -CAfile trusted.pem -no-CApath -no-CAstore [-untrusted chain.pem] leaf.pem; chain: the same without -verify_hostname; tls: openssl s_client -showcerts -CAfile trusted.pem -no-CApath -no-CAstore -purpose sslserver -verify_depth <depth> -attime <epoch> -cipher ALL:@SECLEVEL=<seclevel> against a node:tls server sending leaf + chain',
     casesSha256,
     errorTexts: Object.fromEntries([...texts.entries()].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v])),
     verdicts: Object.fromEntries(cases.map((c, i) => [c.id, verdicts[i]!])),
@@ -133,10 +218,18 @@ async function main(argv: string[]): Promise<number> {
   const ok = verdicts.filter((v) => v.ok).length;
   const loadErrors = verdicts.filter((v) => v.loadError).length;
   process.stderr.write(`${cases.length} cases: ${ok} ok, ${cases.length - ok} rejected, ${loadErrors} load errors\n`);
+  if (withTls) {
+    const unobserved = verdicts.filter((v) => v.tls && !v.tls.observed);
+    process.stderr.write(`tls: ${cases.length - unobserved.length} observed, ${unobserved.length} not observable\n`);
+    const reasons = new Map<string, number>();
+    for (const v of unobserved) if (v.tls && !v.tls.observed) reasons.set(v.tls.reason, (reasons.get(v.tls.reason) ?? 0) + 1);
+    for (const [reason, n] of reasons) process.stderr.write(`  ${n}: ${reason}\n`);
+  }
 
   if (compareLeafInUntrusted) {
     const nginxStyle = await mapLimited(cases, CONCURRENCY, (c) => verdictFor(c, new Map(), true));
-    const differ = cases.filter((c, i) => JSON.stringify(nginxStyle[i]) !== JSON.stringify(verdicts[i]));
+    const withoutTls = (v: OpensslVerdict): string => JSON.stringify({ ...v, tls: undefined });
+    const differ = cases.filter((c, i) => withoutTls(nginxStyle[i]!) !== withoutTls(verdicts[i]!));
     process.stderr.write(`leaf prepended to -untrusted changes ${differ.length} verdicts\n`);
     for (const c of differ) {
       const i = cases.indexOf(c);

@@ -1,0 +1,127 @@
+/**
+ * Getting an nginx configuration into src/nginx/: from a file (includes resolved on disk), from standard input
+ * (`nginx -T | tlsdoctor nginx -`), or from the local nginx itself (`nginx -T`). The only place the nginx
+ * commands touch node:fs and child processes for the configuration.
+ */
+import { execFile } from 'node:child_process';
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+import { createGlob, parseConfigFile, parseConfigText, parseNginxDump, splitNginxDump, type ConfigReader, type ParsedConfig } from '../nginx/parse-config.js';
+import { parseVersion } from '../nginx/defaults.js';
+import type { CliIO } from './io.js';
+import { UsageError } from './usage-error.js';
+import type { NginxSourceKind } from '../report/nginx-model.js';
+
+/** Bound for `nginx -T` / `nginx -v`: they read files and load certificates, nothing slow. */
+const NGINX_EXEC_TIMEOUT_MS = 10_000;
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** node:fs behind the parser's ConfigReader; glob(3) semantics come from createGlob. */
+export function fsConfigReader(): ConfigReader {
+  return {
+    readFile(path) {
+      try {
+        if (!statSync(path).isFile()) return null;
+        return readFileSync(path, 'utf8');
+      } catch {
+        return null;
+      }
+    },
+    glob: createGlob((dir) => {
+      try {
+        return readdirSync(dir, { withFileTypes: true }).map((e) => ({
+          name: e.name,
+          // nginx's glob follows symlinks (Debian's sites-enabled/* are symlinks to files).
+          isDirectory: e.isDirectory() || (e.isSymbolicLink() && isDirectory(join(dir, e.name))),
+        }));
+      } catch {
+        return null;
+      }
+    }),
+  };
+}
+
+/** An executable named `name` in PATH (as the shell would find it), or null. */
+export function findOnPath(name: string, env: CliIO['env']): string | null {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const p = join(dir, name);
+    try {
+      if (!statSync(p).isFile()) continue;
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      /* not here */
+    }
+  }
+  return null;
+}
+
+function run(bin: string, args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string; reason: string }> {
+  return new Promise((done) => {
+    execFile(bin, args, { timeout: NGINX_EXEC_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (!err) return done({ ok: true, stdout, stderr, reason: '' });
+      const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
+      const reason = e.killed ? `no answer within ${NGINX_EXEC_TIMEOUT_MS / 1000}s` : typeof e.code === 'number' ? `exit code ${e.code}` : String(e.code ?? e.message);
+      done({ ok: false, stdout: stdout ?? '', stderr: stderr ?? '', reason });
+    });
+  });
+}
+
+/** `nginx -v` prints `nginx version: nginx/1.22.1` on stderr. Null when it cannot be run or read. */
+export async function nginxVersionOf(bin: string): Promise<string | null> {
+  const r = await run(bin, ['-v']);
+  const m = /nginx\/(\d+\.\d+(?:\.\d+)?)/.exec(`${r.stderr}${r.stdout}`);
+  return m && parseVersion(m[1]) ? m[1] : null;
+}
+
+export interface LoadedNginxConfig {
+  parsed: ParsedConfig;
+  kind: NginxSourceKind;
+  /** The nginx binary the configuration came from (`nginx -T`), when it did. */
+  binary?: string;
+}
+
+/**
+ * FILE, `-` (standard input: `nginx -T` output, or one configuration file whose includes are read from disk,
+ * relative to the current directory), or nothing (`nginx -T` of the nginx on the PATH).
+ */
+export async function loadNginxConfig(file: string | undefined, io: CliIO): Promise<LoadedNginxConfig> {
+  if (file === '-') {
+    const text = await io.readStdin();
+    if (text.trim() === '') throw new UsageError('EMPTY_INPUT', 'standard input is empty: expected `nginx -T` output or an nginx configuration');
+    if (splitNginxDump(text).length > 0) return { parsed: parseNginxDump(text), kind: 'stdin' };
+    const prefix = io.cwd.endsWith('/') ? io.cwd : `${io.cwd}/`;
+    return { parsed: parseConfigText(text, '<stdin>', { reader: fsConfigReader(), confPrefix: prefix }), kind: 'stdin' };
+  }
+  if (file !== undefined) {
+    const path = resolve(io.cwd, file);
+    if (isDirectory(path)) throw new UsageError('FILE_IS_DIRECTORY', `${file}: is a directory, expected nginx.conf`);
+    // A missing main file is an NginxParseError (open() "..." failed), like nginx's own message.
+    return { parsed: parseConfigFile(path, fsConfigReader()), kind: 'file' };
+  }
+  const bin = findOnPath('nginx', io.env);
+  if (bin === null) {
+    throw new UsageError(
+      'NO_CONFIG',
+      'no configuration given and nginx is not on the PATH: run `tlsdoctor nginx /etc/nginx/nginx.conf` or `nginx -T | tlsdoctor nginx -`',
+    );
+  }
+  const r = await run(bin, ['-T']);
+  if (!r.ok || splitNginxDump(r.stdout).length === 0) {
+    const why = r.stderr.split('\n').find((l) => /\[(emerg|alert|crit)\]/.test(l))?.trim() ?? r.stderr.trim().split('\n')[0] ?? '';
+    throw new UsageError(
+      'NGINX_T_FAILED',
+      `\`${bin} -T\` failed (${r.ok ? 'no configuration in its output' : r.reason})${why ? `: ${why}` : ''}. ` +
+        'Give the configuration file instead: tlsdoctor nginx /etc/nginx/nginx.conf',
+    );
+  }
+  return { parsed: parseNginxDump(r.stdout), kind: 'nginx -T', binary: bin };
+}
