@@ -48,6 +48,7 @@ export const OID = {
   sbgpIpAddrBlock: '1.3.6.1.5.5.7.1.7',
   sbgpAutonomousSysNum: '1.3.6.1.5.5.7.1.8',
   netscapeCertType: '2.16.840.1.113730.1.1',
+  ocspNoCheck: '1.3.6.1.5.5.7.48.1.5',
   // Access methods (RFC 5280 §4.2.2.1)
   caIssuers: '1.3.6.1.5.5.7.48.2',
   ocsp: '1.3.6.1.5.5.7.48.1',
@@ -77,9 +78,10 @@ export const OID = {
 } as const;
 
 /**
- * Extensions OpenSSL 3.0 "supports" for the critical-extension check (X509_supported_extension in
- * crypto/x509/v3_purp.c): a critical extension outside this list sets EXFLAG_CRITICAL, which
- * check_extensions turns into X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION.
+ * Extensions OpenSSL 3.0 "supports" for the critical-extension check (supported_nids[] of
+ * X509_supported_extension in crypto/x509/v3_purp.c): a critical extension outside this list sets
+ * EXFLAG_CRITICAL, which check_extensions turns into X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION (34).
+ * AKID, SKID and AIA are not in it: a critical one is rejected.
  */
 export const OPENSSL_SUPPORTED_EXTENSIONS: ReadonlySet<string> = new Set([
   OID.netscapeCertType,
@@ -87,9 +89,11 @@ export const OPENSSL_SUPPORTED_EXTENSIONS: ReadonlySet<string> = new Set([
   OID.subjectAltName,
   OID.basicConstraints,
   OID.certificatePolicies,
+  OID.crlDistributionPoints,
   OID.extKeyUsage,
   OID.sbgpIpAddrBlock,
   OID.sbgpAutonomousSysNum,
+  OID.ocspNoCheck,
   OID.policyConstraints,
   OID.proxyCertInfo,
   OID.nameConstraints,

@@ -50,7 +50,10 @@ export async function guardedCheck(t: CheckTarget, o: Pick<RunCheckOptions, 'at'
   });
   try {
     return await Promise.race([
-      run(t, o.at, o.thresholds, o.deps).catch((e: unknown) => unknownResult(t, errorOf(e), performance.now() - started)),
+      // Through then(): a function that throws before returning its promise is caught too.
+      Promise.resolve()
+        .then(() => run(t, o.at, o.thresholds, o.deps))
+        .catch((e: unknown) => unknownResult(t, errorOf(e), performance.now() - started)),
       overrun,
     ]);
   } finally {

@@ -71,12 +71,3 @@ export function summarize(results: CheckResult[]): CheckSummary {
   const status = results.length === 0 ? 'UNKNOWN' : worstStatus(results.map((r) => r.status));
   return { status, exitCode: EXIT_FOR_STATUS[status], counts, total: results.length, minSecondsLeft };
 }
-
-/** Text/table order: urgency, then the earliest expiry, then the id. */
-export function byUrgency(a: CheckResult, b: CheckResult): number {
-  return (
-    URGENCY.indexOf(a.status) - URGENCY.indexOf(b.status) ||
-    (a.notAfter ?? '9999').localeCompare(b.notAfter ?? '9999') ||
-    a.id.localeCompare(b.id)
-  );
-}

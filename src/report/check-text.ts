@@ -3,10 +3,21 @@
  * perfdata`, Nagios plugin API "Plugin Output"), then a table sorted by urgency, then one detail block per
  * target that is not OK (long output: Nagios shows it under the first line).
  */
-import { byUrgency } from '../check/status.js';
-import type { CheckResult, CheckRun } from '../check/types.js';
+import type { CheckResult, CheckRun, CheckStatus } from '../check/types.js';
 
 const DAY_S = 86_400;
+
+/** Most urgent first: what needs a person now, then what soon will, then what could not be checked. */
+const URGENCY: CheckStatus[] = ['CRITICAL', 'WARNING', 'UNKNOWN', 'OK'];
+
+/** Table order: urgency, then the earliest expiry, then the id. */
+function byUrgency(a: CheckResult, b: CheckResult): number {
+  return (
+    URGENCY.indexOf(a.status) - URGENCY.indexOf(b.status) ||
+    (a.notAfter ?? '9999').localeCompare(b.notAfter ?? '9999') ||
+    a.id.localeCompare(b.id)
+  );
+}
 
 function daysText(seconds: number): string {
   return (seconds / DAY_S).toFixed(1);

@@ -49,13 +49,14 @@ describe('runCheck', () => {
       thresholds,
       concurrency: 7,
       deps,
-      check: async (t) => {
+      // Not async on purpose: kind 4 throws before returning a promise.
+      check: (t) => {
         const i = Number(t.spec.host.slice(1, -5));
-        if (i % 5 === 1) throw Object.assign(new Error(`boom ${i}`), { code: 'FILE_NOT_FOUND' });
-        if (i % 5 === 2) throw new TypeError('unexpected');
+        if (i % 5 === 4) throw new RangeError(`sync ${i}`);
+        if (i % 5 === 1) return Promise.reject(Object.assign(new Error(`boom ${i}`), { code: 'FILE_NOT_FOUND' }));
+        if (i % 5 === 2) return Promise.reject('a string, not an Error');
         if (i % 5 === 3) return new Promise<CheckResult>(() => {}); // never settles
-        await sleep(i % 3);
-        return ok(t);
+        return sleep(i % 3).then(() => ok(t));
       },
     });
     expect(run.results.map((r) => r.id)).toEqual(targets.map((t) => t.id));
@@ -64,9 +65,10 @@ describe('runCheck', () => {
     expect(byKind(1).map((r) => [r.status, r.reason, r.error?.message])).toEqual(
       byKind(1).map((_, j) => ['UNKNOWN', ['FILE_NOT_FOUND'], `boom ${j * 5 + 1}`]),
     );
-    expect(byKind(2).every((r) => r.status === 'UNKNOWN' && r.reason[0] === 'INTERNAL_ERROR')).toBe(true);
+    expect(byKind(2).every((r) => r.status === 'UNKNOWN' && r.reason[0] === 'INTERNAL_ERROR' && r.error?.message === 'a string, not an Error')).toBe(true);
     expect(byKind(3).every((r) => r.status === 'UNKNOWN' && r.reason[0] === 'CHECK_TIMEOUT')).toBe(true);
-    expect(run.summary.counts).toEqual({ OK: 16, WARNING: 0, CRITICAL: 0, UNKNOWN: 24 });
+    expect(byKind(4).map((r) => [r.status, r.reason[0], r.error?.message])).toEqual(byKind(4).map((_, j) => ['UNKNOWN', 'INTERNAL_ERROR', `sync ${j * 5 + 4}`]));
+    expect(run.summary.counts).toEqual({ OK: 8, WARNING: 0, CRITICAL: 0, UNKNOWN: 32 });
     expect(run.summary.exitCode).toBe(3);
   });
 

@@ -43,6 +43,12 @@ const UPSTREAMS = {
   allBad1: 'self-signed-leaf',
   allBad2: 'expired-leaf',
   insecure: 'self-signed-leaf',
+  noRetryBad: 'self-signed-leaf',
+  noRetryGood: 'healthy',
+  backupBad: 'leaf-only-sent',
+  backupGood: 'healthy',
+  weightedGood: 'healthy',
+  weightedBad: 'expired-leaf',
   pinned: 'self-signed-pinned',
   expired: 'expired-leaf',
   sni: 'sni-required',
@@ -61,6 +67,9 @@ const LOCATIONS: { path: string; host: string; roles: Role[] }[] = [
   { path: '/pool/', host: 'a.test', roles: ['poolBad', 'poolGood'] },
   { path: '/allbad/', host: 'a.test', roles: ['allBad1', 'allBad2'] },
   { path: '/insecure/', host: 'a.test', roles: ['insecure'] },
+  { path: '/no-retry/', host: 'a.test', roles: ['noRetryBad', 'noRetryGood'] },
+  { path: '/with-backup/', host: 'a.test', roles: ['backupBad', 'backupGood'] },
+  { path: '/weighted/', host: 'a.test', roles: ['weightedGood', 'weightedBad'] },
   { path: '/pinned/', host: 'b.test', roles: ['pinned'] },
   { path: '/expired/', host: 'b.test', roles: ['expired'] },
   { path: '/sni/', host: 'b.test', roles: ['sni'] },
@@ -92,6 +101,18 @@ http {
     upstream allbad {
         server ${at('allBad1')};
         server ${at('allBad2')};
+    }
+    upstream noretry {
+        server ${at('noRetryBad')};
+        server ${at('noRetryGood')};
+    }
+    upstream withbackup {
+        server ${at('backupGood')} backup;
+        server ${at('backupBad')};
+    }
+    upstream weighted {
+        server ${at('weightedGood')};
+        server ${at('weightedBad')} weight=2;   # the first request goes to the heavier server
     }
 
     server {
@@ -133,6 +154,16 @@ http {
         location /insecure/ {
             proxy_ssl_verify off;
             proxy_pass https://${at('insecure')};
+        }
+        location /no-retry/ {
+            proxy_next_upstream off;
+            proxy_pass https://noretry;
+        }
+        location /with-backup/ {
+            proxy_pass https://withbackup;
+        }
+        location /weighted/ {
+            proxy_pass https://weighted;
         }
     }
 
@@ -269,10 +300,13 @@ describe.skipIf(unavailable !== null)('tlsdoctor nginx / explain against real ng
 
   it('sanity: the configuration produced the failures it was built for', () => {
     const status = (path: string) => observed.get(path)!.status;
-    for (const ok of ['/healthy/', '/outer/deep/', '/pool/', '/insecure/', '/pinned/']) expect(status(ok), ok).toBe(200);
-    for (const bad of ['/leaf-only/', '/wrong-ca/', '/self-signed/', '/ip/', '/deep/', '/allbad/', '/expired/', '/sni/']) expect(status(bad), bad).toBe(502);
-    // A failing server in an upstream block: logged, then the next server answered.
-    expect(observed.get('/pool/')!.lines).toHaveLength(1);
+    const ok = ['/healthy/', '/outer/deep/', '/pool/', '/insecure/', '/pinned/', '/with-backup/', '/weighted/'];
+    const bad = ['/leaf-only/', '/wrong-ca/', '/self-signed/', '/ip/', '/deep/', '/allbad/', '/expired/', '/sni/', '/no-retry/'];
+    expect([...ok, ...bad].sort()).toEqual(LOCATIONS.map((l) => l.path).sort());
+    for (const path of ok) expect(status(path), path).toBe(200);
+    for (const path of bad) expect(status(path), path).toBe(502);
+    // A failing server in an upstream block: logged, then the next server (or the backup) answered.
+    for (const path of ['/pool/', '/with-backup/', '/weighted/', '/no-retry/']) expect(observed.get(path)!.lines, path).toHaveLength(1);
     expect(observed.get('/allbad/')!.lines).toHaveLength(2);
   });
 

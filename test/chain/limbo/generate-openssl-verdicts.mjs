@@ -66,7 +66,9 @@ async function judge(tc, dir, withName) {
   args.push('-verify_depth', String(tc.max_chain_depth ?? DEFAULT_DEPTH));
   args.push('-attime', String(at));
   if (withName && tc.expected_peer_name) args.push('-verify_hostname', tc.expected_peer_name.value);
-  args.push('-CAfile', 'trusted.pem');
+  // Only the case's trusted certificates, like proxy_ssl_trusted_certificate: -CAfile alone still consults the
+  // system store (the default CApath/CAstore).
+  args.push('-CAfile', 'trusted.pem', '-no-CApath', '-no-CAstore');
   if (tc.untrusted_intermediates.length > 0) {
     await writeFile(join(dir, 'untrusted.pem'), tc.untrusted_intermediates.join(''));
     args.push('-untrusted', 'untrusted.pem');
