@@ -7,8 +7,8 @@
  * nginx runs it; each location gets one request (a fresh connection) and the lines nginx wrote for it are taken
  * from its real error log. Then:
  *  - `tlsdoctor nginx <that nginx.conf> --nginx-version <installed>` must predict, per location, the status and
- *    exactly the [error]/[crit] lines nginx wrote (upstream blocks included: a failure logs its line and
- *    proxy_next_upstream tries the next server);
+ *    exactly the [warn]-or-worse lines nginx wrote (upstream blocks included: a failure logs its line and
+ *    `upstream server temporarily disabled`, and proxy_next_upstream tries the next server);
  *  - `tlsdoctor explain --log <nginx's error log> --config <nginx.conf>` must name, per upstream server, the
  *    finding codes `tlsdoctor nginx` found there among its causes.
  *
@@ -49,6 +49,8 @@ const UPSTREAMS = {
   backupGood: 'healthy',
   weightedGood: 'healthy',
   weightedBad: 'expired-leaf',
+  noMaxFailsBad: 'leaf-only-sent',
+  noMaxFailsGood: 'healthy',
   pinned: 'self-signed-pinned',
   expired: 'expired-leaf',
   sni: 'sni-required',
@@ -70,6 +72,7 @@ const LOCATIONS: { path: string; host: string; roles: Role[] }[] = [
   { path: '/no-retry/', host: 'a.test', roles: ['noRetryBad', 'noRetryGood'] },
   { path: '/with-backup/', host: 'a.test', roles: ['backupBad', 'backupGood'] },
   { path: '/weighted/', host: 'a.test', roles: ['weightedGood', 'weightedBad'] },
+  { path: '/no-max-fails/', host: 'a.test', roles: ['noMaxFailsBad', 'noMaxFailsGood'] },
   { path: '/pinned/', host: 'b.test', roles: ['pinned'] },
   { path: '/expired/', host: 'b.test', roles: ['expired'] },
   { path: '/sni/', host: 'b.test', roles: ['sni'] },
@@ -113,6 +116,10 @@ http {
     upstream weighted {
         server ${at('weightedGood')};
         server ${at('weightedBad')} weight=2;   # the first request goes to the heavier server
+    }
+    upstream nomaxfails {
+        server ${at('noMaxFailsBad')} max_fails=0;   # no "temporarily disabled" warning
+        server ${at('noMaxFailsGood')};
     }
 
     server {
@@ -165,6 +172,9 @@ http {
         location /weighted/ {
             proxy_pass https://weighted;
         }
+        location /no-max-fails/ {
+            proxy_pass https://nomaxfails;
+        }
     }
 
     include conf.d/*.conf;
@@ -201,7 +211,7 @@ http {
 
 interface Observed {
   status: number;
-  /** `[level] message` of every [error]-or-worse line nginx wrote for this request. */
+  /** `[level] message` of every [warn]-or-worse line nginx wrote for this request. */
   lines: string[];
 }
 
@@ -244,7 +254,7 @@ describe.skipIf(unavailable !== null)('tlsdoctor nginx / explain against real ng
     nginx = await startNginx({ config, files });
     for (const l of LOCATIONS) {
       const res = await nginx.request(l.path, { host: l.host });
-      const lines = parseErrorLog(nginx.takeErrorLog().join('\n'), 'error').map((x) => `[${x.level}] ${x.message}`);
+      const lines = parseErrorLog(nginx.takeErrorLog().join('\n'), 'warn').map((x) => `[${x.level}] ${x.message}`);
       observed.set(l.path, { status: res.status, lines });
     }
     scratch = mkdtempSync(join(tmpdir(), 'tlsdoctor-e2e-'));
@@ -300,14 +310,19 @@ describe.skipIf(unavailable !== null)('tlsdoctor nginx / explain against real ng
 
   it('sanity: the configuration produced the failures it was built for', () => {
     const status = (path: string) => observed.get(path)!.status;
-    const ok = ['/healthy/', '/outer/deep/', '/pool/', '/insecure/', '/pinned/', '/with-backup/', '/weighted/'];
+    const ok = ['/healthy/', '/outer/deep/', '/pool/', '/insecure/', '/pinned/', '/with-backup/', '/weighted/', '/no-max-fails/'];
     const bad = ['/leaf-only/', '/wrong-ca/', '/self-signed/', '/ip/', '/deep/', '/allbad/', '/expired/', '/sni/', '/no-retry/'];
     expect([...ok, ...bad].sort()).toEqual(LOCATIONS.map((l) => l.path).sort());
     for (const path of ok) expect(status(path), path).toBe(200);
     for (const path of bad) expect(status(path), path).toBe(502);
-    // A failing server in an upstream block: logged, then the next server (or the backup) answered.
-    for (const path of ['/pool/', '/with-backup/', '/weighted/', '/no-retry/']) expect(observed.get(path)!.lines, path).toHaveLength(1);
-    expect(observed.get('/allbad/')!.lines).toHaveLength(2);
+    // A failing server in an upstream block: logged (with the [warn] that it is disabled for fail_timeout), then
+    // the next server (or the backup) answered.
+    const levels = (path: string) => observed.get(path)!.lines.map((l) => l.slice(0, l.indexOf(']') + 1));
+    for (const path of ['/pool/', '/with-backup/', '/weighted/', '/no-retry/']) expect(levels(path), path).toEqual(['[error]', '[warn]']);
+    expect(levels('/no-max-fails/')).toEqual(['[error]']);
+    expect(levels('/allbad/')).toEqual(['[error]', '[warn]', '[error]', '[warn]']);
+    // A lone server (implicit upstream of proxy_pass host:port) is never "disabled".
+    expect(levels('/leaf-only/')).toEqual(['[error]']);
   });
 
   it('exit code 1: some upstreams fail', () => {

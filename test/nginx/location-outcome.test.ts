@@ -59,7 +59,14 @@ describe('predictLocation', () => {
   it('a timeout is 504, and with proxy_next_upstream error (no timeout) nginx does not retry it', () => {
     const servers = [srv('a:1', TIMEOUT), srv('b:1', OK)];
     expect(predictLocation(servers, DEFAULT_POLICY)).toMatchObject({ ok: true, status: 200, servedBy: 'b:1' });
-    expect(predictLocation(servers, { ...DEFAULT_POLICY, timeout: false })).toMatchObject({ ok: false, status: 504, lines: [{ server: 'a:1', level: 'error' }] });
+    expect(predictLocation(servers, { ...DEFAULT_POLICY, timeout: false })).toMatchObject({
+      ok: false,
+      status: 504,
+      lines: [
+        { server: 'a:1', level: 'error' },
+        { server: 'a:1', level: 'warn', error: 'upstream server temporarily disabled while SSL handshaking to upstream' },
+      ],
+    });
   });
 
   it('the status after the last failure is that failure\'s (502 or 504)', () => {
@@ -70,7 +77,19 @@ describe('predictLocation', () => {
   it('*_next_upstream_tries bounds the servers tried', () => {
     const r = predictLocation([srv('a:1', V18), srv('b:1', NOT_TLS), srv('c:1', OK)], { ...DEFAULT_POLICY, tries: 2 });
     expect(r).toMatchObject({ ok: false, status: 502 });
-    expect(r.lines.map((l) => l.server)).toEqual(['a:1', 'b:1']);
+    expect(r.lines.filter((l) => l.level !== 'warn').map((l) => l.server)).toEqual(['a:1', 'b:1']);
+  });
+
+  it('"upstream server temporarily disabled" follows each failure, except for a lone server or max_fails other than 1', () => {
+    const warns = (servers: ServerVerdict[]) => predictLocation(servers, DEFAULT_POLICY).lines.filter((l) => l.level === 'warn').map((l) => l.error);
+    expect(warns([srv('a:1', V18)])).toEqual([]);
+    // A lone server with a backup is not `single`; a down server counts too.
+    expect(warns([srv('a:1', V18), srv('b:1', OK, { backup: true })])).toEqual(['upstream server temporarily disabled while SSL handshaking to upstream']);
+    expect(warns([srv('a:1', V18), srv('b:1', null, { down: true })])).toHaveLength(1);
+    expect(warns([srv('a:1', V18, { maxFails: 0 }), srv('b:1', OK)])).toEqual([]);
+    expect(warns([srv('a:1', V18, { maxFails: 3 }), srv('b:1', OK)])).toEqual([]);
+    const refused: NginxOutcome = { ...NOT_TLS, error: 'connect() failed (111: Connection refused) while connecting to upstream', stage: 'connect' };
+    expect(warns([srv('a:1', refused), srv('b:1', OK)])).toEqual(['upstream server temporarily disabled while connecting to upstream']);
   });
 
   it('down servers are never tried; every server down is 502 without a verify line', () => {

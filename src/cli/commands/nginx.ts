@@ -216,6 +216,13 @@ async function resolveVersion(o: NginxCommandOptions, io: CliIO, binary: string 
   return { version: DEFAULT_NGINX_VERSION, source: 'default' };
 }
 
+/** `max_fails=N` of an upstream block's server line (effective-settings keeps only the parameters it models). */
+function maxFailsOf(index: ConfigIndex, s: UpstreamServer): number | undefined {
+  const d = index.find('server', s.file, s.line)?.node;
+  const arg = d?.args.find((a) => a.startsWith('max_fails='));
+  return arg && /^\d+$/.test(arg.slice(10)) ? Number(arg.slice(10)) : undefined;
+}
+
 interface Task {
   upstream: UpstreamTls;
   server: UpstreamServer | null;
@@ -336,6 +343,7 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
       backup: r.server?.backup ?? false,
       down: r.server?.down ?? false,
       weight: r.server?.weight,
+      maxFails: r.server && u.upstreamBlock ? maxFailsOf(index, r.server) : undefined,
       outcome: r.nginx,
     }));
     const pass = index.find(u.directive, u.file, u.line);
