@@ -5,14 +5,19 @@
  * certificate at all, and later on signatures, X509_check_issued and X509_check_host. Our DER reader
  * (der.ts) supplies the TBS fields and extensions OpenSSL does not expose to Node, and the flags
  * x509v3_cache_extensions() would compute (x509-facts.ts).
+ *
+ * The model is built eagerly from our reader (names, validity, extensions, SHA-256: what indexing a trust store
+ * and most reports need); what needs OpenSSL's parse (`native`, the key, `selfSigned`, `serial`) is computed on
+ * first read and kept. With `deferOpenSsl` the parse itself waits for that first read (see ParseOptions).
  */
 import { X509Certificate, createHash, type KeyObject } from 'node:crypto';
-import type { Cert, GeneralSubtree, NameConstraints, SubjectAltNames } from './cert.js';
+import type { Cert, GeneralSubtree, NameConstraints, PublicKeyInfo, SubjectAltNames } from './cert.js';
 import { DerError } from './der.js';
 import { ipToString, latin1, type GeneralName } from './general-name.js';
 import { describePublicKey, describeSignature } from './key-info.js';
 import { nameToString, stringValue } from './name.js';
 import { OID } from './oids.js';
+import { opensslParseProblem } from './openssl-d2i.js';
 import { KU, looksSelfSigned, readX509Facts, rememberFacts, type X509Facts } from './x509-facts.js';
 
 export class CertParseError extends Error {
@@ -43,16 +48,40 @@ function firstLine(e: unknown): string {
   return String((e as Error)?.message ?? e).split('\n')[0];
 }
 
-export function parseCertificate(der: Uint8Array): Cert {
+export interface ParseOptions {
+  /**
+   * Leave OpenSSL's own parse (node:crypto X509Certificate, ~0.13 ms a certificate, most of it the public-key
+   * decode d2i_X509 does eagerly in OpenSSL 3.0) until `native`, `publicKey`, `selfSigned` or `serial` is first
+   * read. For certificates that may never be used: of a 150-root CA bundle, chain building touches the few
+   * whose subject is the issuer name looked up (src/chain/trust-store.ts). In its place opensslParseProblem()
+   * (openssl-d2i.ts) refuses at once what d2i_X509 would refuse, so a broken bundle is still refused when read.
+   *
+   * Certificates a server sent should be parsed without it: every check reads their `native`. If OpenSSL
+   * still refuses a deferred certificate later, `native` throws CertParseError and the certificate behaves as
+   * one with an undecodable key (no issuer of anything, not self-signed).
+   */
+  deferOpenSsl?: boolean;
+}
+
+export function parseCertificate(der: Uint8Array, options: ParseOptions = {}): Cert {
   if (!(der instanceof Uint8Array) || der.length === 0) throw new CertParseError('empty input: expected DER bytes');
   // DER certificates start with SEQUENCE; anything else (PEM text included) is refused here so `der` stays exact.
   if (der[0] !== 0x30) throw new CertParseError('not DER: a certificate starts with a SEQUENCE (0x30)');
-  let native: X509Certificate;
-  try {
-    native = new X509Certificate(der);
-  } catch (e) {
-    throw new CertParseError(`OpenSSL cannot parse this certificate: ${firstLine(e)}`, { cause: e });
-  }
+  let native: X509Certificate | undefined;
+  let nativeError: CertParseError | undefined;
+  const openssl = (): X509Certificate => {
+    if (native === undefined) {
+      if (nativeError) throw nativeError;
+      try {
+        native = new X509Certificate(der);
+      } catch (e) {
+        nativeError = new CertParseError(`OpenSSL cannot parse this certificate: ${firstLine(e)}`, { cause: e });
+        throw nativeError;
+      }
+    }
+    return native;
+  };
+  if (!options.deferOpenSsl) openssl();
   let facts: X509Facts;
   try {
     facts = readX509Facts(der);
@@ -60,21 +89,45 @@ export function parseCertificate(der: Uint8Array): Cert {
     const what = e instanceof DerError ? e.message : firstLine(e);
     throw new CertParseError(`malformed certificate structure: ${what}`, { cause: e });
   }
-
-  let key: KeyObject | undefined;
-  try {
-    key = native.publicKey;
-  } catch {
-    key = undefined; // X509_get0_pubkey() == NULL: unsupported or malformed key
+  if (options.deferOpenSsl) {
+    const problem = opensslParseProblem(der);
+    if (problem !== undefined) throw new CertParseError(`OpenSSL cannot parse this certificate: ${problem}`);
   }
-  const publicKey = describePublicKey(key, facts.spkiAlgorithmOid, facts.spkiParams, facts.spkiKey);
-  const keyType = key?.asymmetricKeyType;
 
+  let key: KeyObject | null | undefined;
+  const publicKeyObject = (): KeyObject | undefined => {
+    if (key === undefined) {
+      try {
+        key = openssl().publicKey;
+      } catch {
+        key = null; // X509_get0_pubkey() == NULL: unsupported or malformed key (or a deferred parse OpenSSL refused)
+      }
+    }
+    return key ?? undefined;
+  };
+  const keyType = (): string | undefined => publicKeyObject()?.asymmetricKeyType;
+
+  let serial: string | undefined;
+  let publicKey: PublicKeyInfo | undefined;
+  // X509_self_signed(cert, 1): -1 (treated as "no") for EXFLAG_INVALID, else EXFLAG_SS and a good signature.
+  // Computed on first read: the signature check is the costliest part of parsing a CA bundle.
+  let selfSigned: boolean | undefined = facts.invalid.length === 0 && facts.selfIssued ? undefined : false;
+
+  // Getters (own, enumerable: spreads and JSON see values) for what needs OpenSSL's parse; plain data otherwise.
   const cert: Cert = {
     der,
     sha256: createHash('sha256').update(der).digest('hex'),
     version: facts.version,
-    serial: native.serialNumber.toUpperCase(),
+    get serial(): string {
+      if (serial === undefined) {
+        try {
+          serial = openssl().serialNumber.toUpperCase();
+        } catch {
+          serial = facts.serialHex;
+        }
+      }
+      return serial;
+    },
     subject: nameToString(facts.subject),
     issuer: nameToString(facts.issuer),
     subjectDer: hex(facts.subject.der),
@@ -85,7 +138,9 @@ export function parseCertificate(der: Uint8Array): Cert {
       .map((a) => stringValue(a.tag, a.value) ?? latin1(a.value)),
     notBefore: facts.notBefore.date,
     notAfter: facts.notAfter.date,
-    publicKey,
+    get publicKey(): PublicKeyInfo {
+      return (publicKey ??= describePublicKey(publicKeyObject(), facts.spkiAlgorithmOid, facts.spkiParams, facts.spkiKey));
+    },
     signature: describeSignature(facts.signatureOid, facts.signatureParams),
     aia: {
       caIssuers: facts.aia.filter((a) => a.method === OID.caIssuers && a.location.type === 'uri').map((a) => latin1(a.location.bytes)),
@@ -94,9 +149,21 @@ export function parseCertificate(der: Uint8Array): Cert {
     crlDistributionPoints: facts.crlDistributionPoints.filter((g) => g.type === 'uri').map((g) => latin1(g.bytes)),
     extensions: facts.extensions.map((e) => ({ oid: e.oid, critical: e.critical, length: e.value.length })),
     selfIssued: facts.selfIssued,
-    selfSigned: false,
+    get selfSigned(): boolean {
+      if (selfSigned === undefined) {
+        const k = publicKeyObject();
+        try {
+          selfSigned = k !== undefined && looksSelfSigned(facts, k.asymmetricKeyType) && openssl().verify(k);
+        } catch {
+          selfSigned = false;
+        }
+      }
+      return selfSigned;
+    },
     malformed: [...facts.invalid],
-    native,
+    get native(): X509Certificate {
+      return openssl();
+    },
   };
 
   const bcExt = facts.extensions.find((e) => e.oid === OID.basicConstraints);
@@ -122,24 +189,6 @@ export function parseCertificate(der: Uint8Array): Cert {
     };
     cert.nameConstraints = nc;
   }
-  // X509_self_signed(cert, 1): -1 (treated as "no") for EXFLAG_INVALID, else EXFLAG_SS and a good signature.
-  // Computed on first read: the signature check is the costliest part of parsing a CA bundle.
-  const couldBe = facts.invalid.length === 0 && key !== undefined && looksSelfSigned(facts, keyType);
-  let selfSigned: boolean | undefined = couldBe ? undefined : false;
-  Object.defineProperty(cert, 'selfSigned', {
-    enumerable: true,
-    configurable: true,
-    get(): boolean {
-      if (selfSigned === undefined) {
-        try {
-          selfSigned = native.verify(key!);
-        } catch {
-          selfSigned = false;
-        }
-      }
-      return selfSigned;
-    },
-  });
   rememberFacts(cert, facts, keyType);
   return cert;
 }

@@ -372,15 +372,16 @@ export function sigAlgMatchesKey(keyType: string | undefined, tbsSignatureOid: s
 
 export { toHex };
 
-interface Remembered {
+export interface Remembered {
   facts: X509Facts;
-  keyType: string | undefined;
+  /** node:crypto's key type (`rsa`, `ec`, ...), undefined when OpenSSL cannot decode the key. Reads `native` on first call. */
+  keyType: () => string | undefined;
 }
 
 /** Facts are computed once per Cert (parse.ts primes this); keyed by the object, so nothing leaks. */
 const REMEMBERED = new WeakMap<object, Remembered>();
 
-export function rememberFacts(cert: object, facts: X509Facts, keyType: string | undefined): void {
+export function rememberFacts(cert: object, facts: X509Facts, keyType: () => string | undefined): void {
   REMEMBERED.set(cert, { facts, keyType });
 }
 
@@ -388,13 +389,20 @@ export function rememberFacts(cert: object, facts: X509Facts, keyType: string | 
 export function factsOf(cert: { der: Uint8Array; native: { publicKey: { asymmetricKeyType?: string } } }): Remembered {
   let r = REMEMBERED.get(cert);
   if (!r) {
-    let keyType: string | undefined;
-    try {
-      keyType = cert.native.publicKey.asymmetricKeyType;
-    } catch {
-      keyType = undefined;
-    }
-    r = { facts: readX509Facts(cert.der), keyType };
+    let keyType: string | null | undefined;
+    r = {
+      facts: readX509Facts(cert.der),
+      keyType: () => {
+        if (keyType === undefined) {
+          try {
+            keyType = cert.native.publicKey.asymmetricKeyType ?? null;
+          } catch {
+            keyType = null;
+          }
+        }
+        return keyType ?? undefined;
+      },
+    };
     REMEMBERED.set(cert, r);
   }
   return r;

@@ -10,24 +10,60 @@ import type { CertSource } from './types.js';
 export interface ChainCert {
   cert: Cert;
   facts: X509Facts;
-  keyType: string | undefined;
+  /** node:crypto's key type; read on first use (it needs OpenSSL's parse of the certificate). */
+  readonly keyType: string | undefined;
   source: CertSource;
   sentIndex?: number;
-  /** EXFLAG_SS (without signature check). */
-  ss: boolean;
+  /** EXFLAG_SS (without signature check); read on first use. */
+  readonly ss: boolean;
   invalid: boolean;
 }
 
-const baseMemo = new WeakMap<Cert, Pick<ChainCert, 'facts' | 'keyType' | 'ss' | 'invalid'>>();
+interface CertBase {
+  facts: X509Facts;
+  invalid: boolean;
+  keyType: () => string | undefined;
+  ss: () => boolean;
+}
 
-export function toChainCert(cert: Cert, source: CertSource, sentIndex?: number): ChainCert {
+const baseMemo = new WeakMap<Cert, CertBase>();
+
+/**
+ * Per-certificate state shared by every ChainCert of it. The key type (check_sig_alg_match) and EXFLAG_SS need
+ * OpenSSL's parse of the certificate: they are computed when first asked for, so indexing a 150-root trust
+ * store reads names only and leaves the roots that anchor nothing unparsed by OpenSSL.
+ */
+function baseOf(cert: Cert): CertBase {
   let base = baseMemo.get(cert);
   if (!base) {
     const { facts, keyType } = factsOf(cert);
-    base = { facts, keyType, ss: looksSelfSigned(facts, keyType), invalid: facts.invalid.length > 0 };
+    let ss: boolean | undefined;
+    base = {
+      facts,
+      invalid: facts.invalid.length > 0,
+      keyType,
+      // looksSelfSigned() is false for a certificate that is not self-issued whatever its key: no key needed then.
+      ss: () => (ss ??= facts.selfIssued && looksSelfSigned(facts, keyType())),
+    };
     baseMemo.set(cert, base);
   }
-  const node: ChainCert = { cert, source, ...base };
+  return base;
+}
+
+export function toChainCert(cert: Cert, source: CertSource, sentIndex?: number): ChainCert {
+  const base = baseOf(cert);
+  const node: ChainCert = {
+    cert,
+    facts: base.facts,
+    get keyType() {
+      return base.keyType();
+    },
+    source,
+    get ss() {
+      return base.ss();
+    },
+    invalid: base.invalid,
+  };
   if (sentIndex !== undefined) node.sentIndex = sentIndex;
   return node;
 }

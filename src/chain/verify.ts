@@ -51,7 +51,7 @@ export function verifyChain(params: VerifyParams): VerifyResult {
     // check_id(): X509_check_host(leaf, name, 0, hostflags = 0) — node's checkHost with default options.
     // An empty name clears the host list (X509_VERIFY_PARAM_set1_host): no check at all.
     if (params.hostname !== undefined && params.hostname !== '') {
-      hostnameMatched = checkHost(leaf.cert.native, params.hostname);
+      hostnameMatched = checkHost(leaf.cert, params.hostname);
       if (!hostnameMatched) report(ctx, V.HOSTNAME_MISMATCH, 0, leaf);
     }
     // X509_get_pubkey_parameters(NULL, chain) fails when the leaf key cannot be decoded: internal error.
@@ -80,12 +80,13 @@ export function verifyChain(params: VerifyParams): VerifyResult {
   return result;
 }
 
-function checkHost(native: { checkHost(name: string): string | undefined }, name: string): boolean {
+function checkHost(cert: { readonly native: { checkHost(name: string): string | undefined } }, name: string): boolean {
   // X509_VERIFY_PARAM_set1_host refuses embedded NULs; a trailing NUL is dropped.
   const n = name.endsWith('\0') ? name.slice(0, -1) : name;
   if (n.includes('\0')) return false;
   try {
-    return native.checkHost(n) !== undefined;
+    // `native` inside the try: a certificate parsed with deferOpenSsl that OpenSSL refuses matches no name.
+    return cert.native.checkHost(n) !== undefined;
   } catch {
     return false;
   }

@@ -8,7 +8,7 @@ import { rootCertificates } from 'node:tls';
 import type { Cert } from '../certs/cert.js';
 import { InputError } from '../certs/input-error.js';
 import { readCertificateBlobsAsync } from '../certs/load.js';
-import { parseCertificate } from '../certs/parse.js';
+import { parseCertificate, type ParseOptions } from '../certs/parse.js';
 import { UsageError } from './usage-error.js';
 
 export interface LoadedCerts {
@@ -32,8 +32,18 @@ function readBytes(file: string, option: string): Uint8Array {
   }
 }
 
-/** Parse the certificates of one file. `option` names the argument in error messages (`--ca`). */
-export async function readCertFile(file: string, option: string): Promise<LoadedCerts> {
+/**
+ * How trust stores and candidate pools are parsed: OpenSSL's own parse waits until a certificate is used
+ * (parse.ts ParseOptions), because of a 150-root bundle chain building touches a few. A certificate OpenSSL
+ * would refuse is still refused here, by the structural check that stands in for it.
+ */
+export const DEFERRED: ParseOptions = { deferOpenSsl: true };
+
+/**
+ * Parse the certificates of one file. `option` names the argument in error messages (`--ca`). `parse`:
+ * DEFERRED for trust stores and pools; the default parses with OpenSSL at once (certificates that will be read).
+ */
+export async function readCertFile(file: string, option: string, parse: ParseOptions = {}): Promise<LoadedCerts> {
   const bytes = readBytes(file, option);
   const notes: string[] = [];
   try {
@@ -45,7 +55,7 @@ export async function readCertFile(file: string, option: string): Promise<Loaded
     const certs: Cert[] = [];
     blobs.ders.forEach((der, i) => {
       try {
-        certs.push(parseCertificate(der));
+        certs.push(parseCertificate(der, parse));
       } catch (e) {
         throw new UsageError('INPUT_BAD_CERTIFICATE', `${option} ${file}: certificate #${i + 1} cannot be parsed (${(e as Error).message})`);
       }
@@ -86,7 +96,7 @@ export async function readPool(paths: string[], option: string): Promise<{ certs
     const files = expandPoolPath(p, option);
     for (const f of files) {
       try {
-        const r = await readCertFile(f, option);
+        const r = await readCertFile(f, option, DEFERRED);
         certs.push(...r.certs.map((cert) => ({ cert, origin: f })));
         notes.push(...r.notes);
       } catch (e) {
@@ -103,10 +113,10 @@ export const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
 export async function readSystemStore(): Promise<{ certs: Cert[]; file: string }> {
   if (existsSync(SYSTEM_BUNDLE)) {
-    const r = await readCertFile(SYSTEM_BUNDLE, 'system store');
+    const r = await readCertFile(SYSTEM_BUNDLE, 'system store', DEFERRED);
     return { certs: r.certs, file: SYSTEM_BUNDLE };
   }
   const { readCertificateBlobs } = await import('../certs/load.js');
   const blobs = readCertificateBlobs(new TextEncoder().encode(rootCertificates.join('\n')), 'node:tls rootCertificates');
-  return { certs: blobs.ders.map((d) => parseCertificate(d)), file: 'node:tls rootCertificates' };
+  return { certs: blobs.ders.map((d) => parseCertificate(d, DEFERRED)), file: 'node:tls rootCertificates' };
 }

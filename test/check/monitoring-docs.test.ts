@@ -145,9 +145,9 @@ describe.skipIf(!existsSync(PROMETHEUS))('a real Prometheus scrapes tlsdoctor se
     });
     const exporterAddr = exporter.url.replace('http://', '');
     // The documented config, aimed at this exporter, on a test's time scale.
-    const config = 'global:\n  evaluation_interval: 1s\n' + PROM_CONFIG.replaceAll('127.0.0.1:9219', exporterAddr)
-      .replace('scrape_interval: 5m', 'scrape_interval: 1s')
-      .replace('scrape_timeout: 30s', 'scrape_timeout: 1s');
+    const config = 'global:\n  evaluation_interval: 1s\n  scrape_interval: 2s\n' + PROM_CONFIG.replaceAll('127.0.0.1:9219', exporterAddr)
+      .replace('scrape_interval: 5m', 'scrape_interval: 2s')
+      .replace('scrape_timeout: 30s', 'scrape_timeout: 2s');
     writeFileSync(join(dir, 'prometheus.yml'), config);
     writeFileSync(join(dir, 'tlsdoctor-alerts.yml'), ALERT_RULES);
     const port = await freePort();
@@ -191,10 +191,12 @@ describe.skipIf(!existsSync(PROMETHEUS))('a real Prometheus scrapes tlsdoctor se
   }
 
   it('finds both targets through /sd, relabels to /probe, and stores status, reason, labels and certificate dates', async () => {
+    // Poll for the expected verdicts, not just for two series: on a loaded machine an early scrape may time out.
     const status = await until(async () => {
       const r = await query('tlsdoctor_check_status == 1');
-      return r.length === 2 ? r : undefined;
-    }, 'two scraped targets');
+      const statuses = Object.fromEntries(r.map((x) => [x.metric.target, x.metric.status]));
+      return r.length === 2 && statuses[addr.healthy] === 'OK' && statuses[addr['expired-intermediate']] === 'CRITICAL' ? r : undefined;
+    }, 'two scraped targets with their verdicts');
     const byTarget = Object.fromEntries(status.map((s) => [s.metric.target, s.metric]));
     expect(byTarget[addr.healthy]).toMatchObject({ status: 'OK', team: 'payments', instance: addr.healthy, job: 'tlsdoctor' });
     expect(byTarget[addr['expired-intermediate']]).toMatchObject({ status: 'CRITICAL', team: 'shop' });
@@ -206,8 +208,11 @@ describe.skipIf(!existsSync(PROMETHEUS))('a real Prometheus scrapes tlsdoctor se
     expect(certs.map((s) => s.metric.depth).sort()).toEqual(['0', '1', '2']);
     expect(certs.find((s) => s.metric.depth === '1')!.value[1]).toBe('1764633600');
 
-    const scrapes = await query('up{job="tlsdoctor"}');
-    expect(scrapes.map((s) => s.value[1])).toEqual(['1', '1']);
+    const scrapes = await until(async () => {
+      const r = await query('up{job="tlsdoctor"} == 1');
+      return r.length === 2 ? r : undefined;
+    }, 'both /probe scrapes up');
+    expect(scrapes.map((s) => s.metric.instance).sort()).toEqual([addr.healthy, addr['expired-intermediate']].sort());
     const self = await until(async () => {
       const r = await query('tlsdoctor_exporter_probes_total{status="CRITICAL"}');
       return r.length === 1 && Number(r[0].value[1]) > 0 ? r : undefined;

@@ -11,7 +11,7 @@ import { parseDuration } from '../duration.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import { settingsFromOptions, type NginxOptionValues } from '../nginx-options.js';
-import { readCertFile, readPool, readSystemStore } from '../read-cert-files.js';
+import { DEFERRED, readCertFile, readPool, readSystemStore } from '../read-cert-files.js';
 import { runProbe } from '../run-probe.js';
 import { UsageError } from '../usage-error.js';
 import { writeFixFiles } from '../write-files.js';
@@ -36,7 +36,7 @@ export async function loadTrust(files: string[], io: CliIO) {
   }
   const certs: Cert[] = [];
   for (const f of files) {
-    const r = await readCertFile(f, '--ca');
+    const r = await readCertFile(f, '--ca', DEFERRED);
     if (r.certs.length === 0) throw new UsageError('INPUT_NOT_CERTIFICATE', `--ca ${f}: holds no certificate`);
     certs.push(...r.certs);
     notes.push(...r.notes);
