@@ -8,7 +8,7 @@
  * (TLS 1.3 with the secrets from the `keylog` event). `getPeerCertificate(true)` is not used: it rebuilds
  * the chain from the local store and returns nothing when the handshake fails (NGINX.md, Node.js pitfalls).
  */
-import { constants } from 'node:crypto';
+import { constants, createHash } from 'node:crypto';
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
@@ -122,6 +122,23 @@ export class ProbeSetupError extends Error {
  * caller's error, not an observation about the server.
  */
 function clientContext(params: ProbeParams): tls.SecureContext {
+  // One context per configuration, reused across probes (`check` runs thousands): building one per call costs
+  // CPU and native memory that is only freed at the next GC. Reuse never resumes a session: Node's client
+  // contexts keep no internal session cache (SSL_SESS_CACHE_NO_INTERNAL), and a resumed handshake would hide
+  // the Certificate message we are here to record.
+  const key = `${params.protocols.join(',')}\u0000${params.clientCert ? createHash('sha256').update(params.clientCert.cert).update('\u0000').update(params.clientCert.key).digest('hex') : ''}`;
+  const cached = CONTEXTS.get(key);
+  if (cached) return cached;
+  const context = buildClientContext(params);
+  if (CONTEXTS.size >= MAX_CONTEXTS) CONTEXTS.delete(CONTEXTS.keys().next().value as string);
+  CONTEXTS.set(key, context);
+  return context;
+}
+
+const CONTEXTS = new Map<string, tls.SecureContext>();
+const MAX_CONTEXTS = 32;
+
+function buildClientContext(params: ProbeParams): tls.SecureContext {
   const secureOptions = VERSIONS.filter((v) => !params.protocols.includes(v.name)).reduce((o, v) => o | v.disable, 0);
   try {
     return tls.createSecureContext({
