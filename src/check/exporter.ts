@@ -1,6 +1,6 @@
 /**
  * `tlsdoctor serve`: a Prometheus exporter in the blackbox_exporter style. Prometheus schedules and shards the
- * work: each scrape of `/probe?target=host:port&...` runs one check and answers its metrics (docs/metrics.md).
+ * work: each scrape of `/probe?target=host:port&...` runs one check and answers its metrics (README "Metrics (contract)").
  *
  *   GET /probe?target=H:P[&name=N][&sni=on|off][&ca=FILE...][&depth=N][&protocols=L][&timeout=D]
  *   GET /metrics   the exporter's own counters
@@ -80,7 +80,7 @@ export function scrapeBudgetMs(requested: number | undefined, o: Pick<ExporterOp
 
 const HELP = `tlsdoctor exporter: what nginx would do with TLS upstreams, as Prometheus metrics.
 
-GET /probe?target=HOST:PORT   one check per scrape (blackbox style); metrics in docs/metrics.md
+GET /probe?target=HOST:PORT   one check per scrape (blackbox style); metrics in README "Metrics (contract)"
     name=N          proxy_ssl_name (default: the host, as $proxy_host)
     sni=on|off      proxy_ssl_server_name
     ca=FILE         proxy_ssl_trusted_certificate, only a file named by --ca or the --targets file (repeatable)

@@ -1,5 +1,5 @@
 /**
- * The targets file of `tlsdoctor check --targets FILE` and `tlsdoctor serve --targets FILE` (docs/monitoring.md,
+ * The targets file of `tlsdoctor check --targets FILE` and `tlsdoctor serve --targets FILE` (README "Targets file",
  * "Targets file"). Pure: text in, TargetSpec[] out; the caller reads the file and applies defaults.
  *
  *   # comment

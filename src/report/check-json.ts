@@ -1,5 +1,5 @@
 /**
- * The versioned JSON document of `tlsdoctor check --json` (docs/monitoring.md, "JSON"). schemaVersion changes only
+ * The versioned JSON document of `tlsdoctor check --json` (README "Scheduled checks", JSON). schemaVersion changes only
  * when a field changes meaning or disappears; new fields may be added. `nginx` and `findings` of each target are
  * the same objects as in `probe --json`. Targets are in input order.
  */

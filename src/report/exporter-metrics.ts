@@ -1,6 +1,6 @@
 /**
  * `/metrics` of `tlsdoctor serve`: the exporter's own health (not the upstreams': those are on /probe).
- * Names are part of the contract in docs/metrics.md.
+ * Names are part of the contract in README "Metrics (contract)".
  */
 import type { CheckStatus } from '../check/types.js';
 import { renderExposition, type Sample } from './exposition.js';

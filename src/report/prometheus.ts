@@ -1,6 +1,6 @@
 /**
  * `tlsdoctor check --format prometheus` and the `/probe` answer of `tlsdoctor serve`. The metric names and labels
- * are a contract documented in docs/metrics.md: never rename one, add new ones instead.
+ * are a contract documented in README "Metrics (contract)": never rename one, add new ones instead.
  *
  * Certificate metrics are written for every certificate of the path whatever the verdict (an expired,
  * untrusted or mismatched chain keeps its dates), and the reasons travel as labels: the two things

@@ -1,5 +1,5 @@
 /**
- * docs/monitoring.md is executable: its Prometheus config and alert rules pass promtool, its alert rules fire as
+ * README.md (monitoring section) is executable: its Prometheus config and alert rules pass promtool, its alert rules fire as
  * described (promtool test rules), its systemd units pass systemd-analyze, and a REAL Prometheus (Debian package)
  * configured with the documented relabeling scrapes `tlsdoctor serve` through /sd and /probe.
  */
@@ -17,7 +17,7 @@ import { startScenarioServer, type ScenarioServer } from '../helpers/tls-server.
 import { recordingIO } from './fake-io.js';
 import { hasPromtool, PROMTOOL } from './promtool.js';
 
-const DOC = readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/monitoring.md'), 'utf8');
+const DOC = readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../../README.md'), 'utf8');
 const blocks = (lang: string) => [...DOC.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
 const [PROM_CONFIG, ALERT_RULES] = blocks('yaml');
 const PROMETHEUS = '/usr/bin/prometheus';
@@ -34,7 +34,7 @@ function run(cmd: string, args: string[]) {
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
-describe('docs/monitoring.md', () => {
+describe('README.md (monitoring section)', () => {
   it('has the Prometheus config and the alert rules', () => {
     expect(PROM_CONFIG).toContain('metrics_path: /probe');
     expect(ALERT_RULES).toContain('tlsdoctor_nginx_would_succeed == 0');
