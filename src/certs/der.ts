@@ -147,36 +147,48 @@ export class DerReader {
 }
 
 export function toHex(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
-  return s;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
 /** Dotted OID text from the content octets of an OBJECT IDENTIFIER (X.690 §8.19). */
 export function decodeOid(content: Uint8Array): string {
   if (content.length === 0) throw new DerError('empty OID');
   if (content.length > 128) throw new DerError('OID too long');
-  const arcs: string[] = [];
-  let value = 0n;
+  let out = '';
+  // Arcs are accumulated as numbers while exact (below 2^53) and as BigInt beyond: real OIDs never get there,
+  // and BigInt arithmetic was the costliest part of reading a certificate.
+  let value = 0;
+  let big: bigint | undefined;
   let started = false;
+  let first = true;
   for (let i = 0; i < content.length; i++) {
     const b = content[i];
     if (!started && b === 0x80) throw new DerError('OID arc with leading 0x80');
     started = true;
-    value = (value << 7n) | BigInt(b & 0x7f);
+    if (big !== undefined) big = (big << 7n) | BigInt(b & 0x7f);
+    else if (value >= 2 ** 46) big = (BigInt(value) << 7n) | BigInt(b & 0x7f);
+    else value = value * 128 + (b & 0x7f);
     if ((b & 0x80) === 0) {
-      if (arcs.length === 0) {
-        const first = value < 40n ? 0n : value < 80n ? 1n : 2n;
-        arcs.push(first.toString(), (value - first * 40n).toString());
+      if (first) {
+        // The first subidentifier holds two arcs: X*40 + Y (X is 0, 1 or 2; Y is unbounded under 2).
+        if (big !== undefined) {
+          const x = big < 40n ? 0n : big < 80n ? 1n : 2n;
+          out = `${x}.${big - x * 40n}`;
+        } else {
+          const x = value < 40 ? 0 : value < 80 ? 1 : 2;
+          out = `${x}.${value - x * 40}`;
+        }
+        first = false;
       } else {
-        arcs.push(value.toString());
+        out += `.${big !== undefined ? big : value}`;
       }
-      value = 0n;
+      value = 0;
+      big = undefined;
       started = false;
     }
   }
   if (started) throw new DerError('truncated OID');
-  return arcs.join('.');
+  return out;
 }
 
 /** Signed value of a small INTEGER's content octets (versions, pathLen); undefined when it does not fit in 48 bits. */

@@ -115,12 +115,23 @@ function isSpace(b: number): boolean {
   return b === 0x20 || (b >= 0x09 && b <= 0x0d);
 }
 
-/** asn1_string_canon() on one value: UTF-8 bytes, trimmed, whitespace collapsed, ASCII lower-cased. */
+function isAscii(v: Uint8Array): boolean {
+  for (let i = 0; i < v.length; i++) if (v[i] >= 0x80) return false;
+  return true;
+}
+
+/** Scratch space for canonValue: its result is copied out before the next call. */
+let scratch = new Uint8Array(256);
+
+/**
+ * asn1_string_canon() on one value: UTF-8 bytes, trimmed, whitespace collapsed, ASCII lower-cased. The result
+ * is a view of a shared buffer, valid until the next call.
+ */
 function canonValue(tag: number, v: Uint8Array): Uint8Array | undefined {
   let bytes: Uint8Array;
   if (tag === TAG.PRINTABLE_STRING || tag === TAG.IA5_STRING || tag === TAG.VISIBLE_STRING || tag === TAG.T61_STRING) {
     // One byte per character: ASCII stays as is, 0x80-0xff become two UTF-8 bytes (Latin-1).
-    bytes = v.every((b) => b < 0x80) ? v : utf8.encode(latin1Text(v));
+    bytes = isAscii(v) ? v : utf8.encode(latin1Text(v));
   } else {
     const text = stringValue(tag, v);
     if (text === undefined) return undefined;
@@ -133,7 +144,8 @@ function canonValue(tag: number, v: Uint8Array): Uint8Array | undefined {
     len--;
   }
   while (len > 0 && isSpace(bytes[from + len - 1])) len--;
-  const out = new Uint8Array(len);
+  if (scratch.length < len) scratch = new Uint8Array(Math.max(len, scratch.length * 2));
+  const out = scratch;
   let o = 0;
   let i = 0;
   while (i < len) {
@@ -153,29 +165,39 @@ function canonValue(tag: number, v: Uint8Array): Uint8Array | undefined {
   return out.subarray(0, o);
 }
 
-function lengthBytes(n: number): number[] {
-  if (n < 0x80) return [n];
-  const bytes: number[] = [];
+/** Octets of a DER length field for `n` (X.690 §8.1.3). */
+function lengthSize(n: number): number {
+  if (n < 0x80) return 1;
+  let k = 1;
   while (n > 0) {
-    bytes.unshift(n & 0xff);
+    k++;
     n = Math.floor(n / 256);
   }
-  return [0x80 | bytes.length, ...bytes];
+  return k;
 }
 
-/** TLV with the given tag around already-encoded content parts. */
-function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
-  let len = 0;
-  for (const p of parts) len += p.length;
-  const head = lengthBytes(len);
-  const out = new Uint8Array(1 + head.length + len);
-  out[0] = tag;
-  out.set(head, 1);
-  let o = 1 + head.length;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
+/** Writes tag + length of a TLV with `n` content octets at `o`; returns the offset of the content. */
+function writeHeader(out: Uint8Array, o: number, tag: number, n: number): number {
+  out[o++] = tag;
+  if (n < 0x80) {
+    out[o++] = n;
+    return o;
   }
+  const k = lengthSize(n) - 1;
+  out[o++] = 0x80 | k;
+  for (let j = k - 1; j >= 0; j--) out[o++] = Math.floor(n / 256 ** j) & 0xff;
+  return o;
+}
+
+/** SEQUENCE { type OID (its whole TLV), value as `tag` + `content` }: one AttributeTypeAndValue. */
+function encodeMember(oid: Uint8Array, tag: number, content: Uint8Array): Uint8Array {
+  const valueLen = 1 + lengthSize(content.length) + content.length;
+  const seqLen = oid.length + valueLen;
+  const out = new Uint8Array(1 + lengthSize(seqLen) + seqLen);
+  let o = writeHeader(out, 0, TAG.SEQUENCE, seqLen);
+  out.set(oid, o);
+  o = writeHeader(out, o + oid.length, tag, content.length);
+  out.set(content, o);
   return out;
 }
 
@@ -187,37 +209,41 @@ function derCmp(a: Uint8Array, b: Uint8Array): number {
 }
 
 function canonicalEncoding(rdns: NameAttribute[][], oids: Uint8Array[][]): { canon: Uint8Array; ok: boolean } {
-  const sets: Uint8Array[] = [];
+  const sets: Uint8Array[][] = [];
   let ok = true;
+  let total = 0;
   for (let r = 0; r < rdns.length; r++) {
     const rdn = rdns[r];
     const members: Uint8Array[] = [];
+    let setLen = 0;
     for (let k = 0; k < rdn.length; k++) {
       const a = rdn[k];
-      let value: Uint8Array;
-      if (CANON_TYPES.has(a.tag)) {
-        const c = canonValue(a.tag, a.value);
-        if (c === undefined) {
-          ok = false;
-          value = tlv(a.tag, a.value);
-        } else {
-          value = tlv(TAG.UTF8_STRING, c);
-        }
+      let member: Uint8Array;
+      const c = CANON_TYPES.has(a.tag) ? canonValue(a.tag, a.value) : undefined;
+      if (c !== undefined) {
+        member = encodeMember(oids[r][k], TAG.UTF8_STRING, c);
       } else {
-        value = tlv(a.tag, a.value);
+        if (CANON_TYPES.has(a.tag)) ok = false;
+        member = encodeMember(oids[r][k], a.tag, a.value);
       }
-      members.push(tlv(TAG.SEQUENCE, oids[r][k], value));
+      members.push(member);
+      setLen += member.length;
     }
     if (members.length > 1) members.sort(derCmp);
-    sets.push(tlv(TAG.SET, ...members));
+    sets.push(members);
+    total += 1 + lengthSize(setLen) + setLen;
   }
-  let len = 0;
-  for (const x of sets) len += x.length;
-  const canon = new Uint8Array(len);
+  // The RDN SETs concatenated, without the outer SEQUENCE header.
+  const canon = new Uint8Array(total);
   let o = 0;
-  for (const x of sets) {
-    canon.set(x, o);
-    o += x.length;
+  for (const members of sets) {
+    let setLen = 0;
+    for (const m of members) setLen += m.length;
+    o = writeHeader(canon, o, TAG.SET, setLen);
+    for (const m of members) {
+      canon.set(m, o);
+      o += m.length;
+    }
   }
   return { canon, ok };
 }

@@ -118,7 +118,43 @@ export interface X509Facts {
   v1: boolean;
 }
 
+/** `n` ASCII digits of `c` from `at` as a number, or -1 when one is not a digit. */
+function digitsAt(c: Uint8Array, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const d = c[i] - 0x30;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/**
+ * The RFC 5280 §4.1.2.5 forms (YYMMDDHHMMSSZ, YYYYMMDDHHMMSSZ), which nearly every certificate uses, read
+ * without building a string; undefined for anything else (decodeTime's general path handles it, same result).
+ */
+function exactTime(c: Uint8Array, tag: number): AsnTime | undefined {
+  const utc = tag === TAG.UTC_TIME;
+  const n = utc ? 12 : 14;
+  if ((!utc && tag !== TAG.GENERALIZED_TIME) || c.length !== n + 1 || c[n] !== 0x5a) return undefined;
+  let year = digitsAt(c, 0, utc ? 2 : 4);
+  const p = utc ? 2 : 4;
+  const mo = digitsAt(c, p, 2);
+  const d = digitsAt(c, p + 2, 2);
+  const h = digitsAt(c, p + 4, 2);
+  const mi = digitsAt(c, p + 6, 2);
+  const se = digitsAt(c, p + 8, 2);
+  if (year < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || se < 0) return undefined;
+  if (utc) year += year >= 50 ? 1900 : 2000; // RFC 5280 §4.1.2.5.1
+  const ms = Date.UTC(year, mo - 1, d, h, mi, se);
+  const dim = new Date(Date.UTC(year, mo, 0)).getUTCDate();
+  const rangesOk = mo >= 1 && mo <= 12 && d >= 1 && d <= dim && h <= 23 && mi <= 59 && se <= 59;
+  return { date: new Date(ms), ok: rangesOk && !Number.isNaN(ms) };
+}
+
 function decodeTime(r: DerReader, t: Tlv): AsnTime {
+  const fast = exactTime(r.content(t), t.tag);
+  if (fast) return fast;
   const s = String.fromCharCode(...r.content(t));
   let m: RegExpMatchArray | null;
   let year: number;

@@ -19,6 +19,17 @@ import type { NginxOutcome } from './types.js';
 
 const HANDSHAKING = 'while SSL handshaking to upstream';
 
+/** Linux errno numbers and strerror texts nginx prints as `(111: Connection refused)`. */
+const ERRNO: Record<string, [number, string]> = {
+  ECONNREFUSED: [111, 'Connection refused'],
+  ECONNRESET: [104, 'Connection reset by peer'],
+  ETIMEDOUT: [110, 'Connection timed out'],
+  EHOSTUNREACH: [113, 'No route to host'],
+  ENETUNREACH: [101, 'Network is unreachable'],
+  EPIPE: [32, 'Broken pipe'],
+  EADDRNOTAVAIL: [99, 'Cannot assign requested address'],
+};
+
 function fail(status: number | null, level: NginxOutcome['level'], error: string, stage: NginxOutcome['stage'], verifyCode: number | null = null): NginxOutcome {
   return { ok: false, status, level, error, verifyCode, stage };
 }
@@ -53,15 +64,25 @@ export function predictNginx(params: {
       return o.timings.connectMs === undefined
         ? fail(504, 'error', 'upstream timed out (110: Connection timed out) while connecting to upstream', 'connect')
         : fail(504, 'error', `upstream timed out (110: Connection timed out) ${HANDSHAKING}`, 'handshake');
-    case 'network-error':
-      return fail(502, 'error', `connect() failed (${o.error?.code ?? 'error'}) while connecting to upstream`, 'connect');
+    case 'network-error': {
+      const errno = ERRNO[o.error?.code ?? ''];
+      const text = errno ? `${errno[0]}: ${errno[1]}` : (o.error?.code ?? 'error');
+      // A reset comes after the TCP handshake (the peer accepted, then reset); nginx meets it in SSL_do_handshake
+      // and calls it a peer close (ngx_ssl_handshake). Node may still report it as `connect ECONNRESET` when the
+      // RST arrives before the connect callback runs, so the errno decides, not our timing.
+      if (o.error?.code === 'ECONNRESET') {
+        return fail(502, 'error', `peer closed connection in SSL handshake (${text}) ${HANDSHAKING}`, 'handshake');
+      }
+      return fail(502, 'error', `connect() failed (${text}) while connecting to upstream`, 'connect');
+    }
     case 'not-tls': {
       const e = opensslErrorOf(o) ?? errorFromReason('wrong version number')!;
       return fail(502, nginxLevelFor(e), `SSL_do_handshake() failed (SSL: ${formatForNginx(e)}) ${HANDSHAKING}`, 'handshake');
     }
     case 'closed':
-      // OpenSSL 3 reports a peer that closes mid-handshake as "unexpected eof while reading".
-      return fail(502, 'error', `peer closed connection in SSL handshake (104: Connection reset by peer) ${HANDSHAKING}`, 'handshake');
+      // A FIN mid-handshake: SSL_ERROR_SYSCALL with errno 0, which ngx_ssl_handshake() logs without an errno
+      // (measured on 1.22.1; a reset adds "(104: Connection reset by peer)", see network-error).
+      return fail(502, 'error', `peer closed connection in SSL handshake ${HANDSHAKING}`, 'handshake');
     case 'alert':
     case 'tls-error': {
       const e = opensslErrorOf(o);

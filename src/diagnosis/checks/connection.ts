@@ -64,12 +64,15 @@ export const checkConnection: Check = (ctx) => {
           }),
         );
       } else {
+        const peerClosed = o.outcome === 'closed' || o.error?.code === 'ECONNRESET';
         out.push(
           finding('HANDSHAKE_FAILED', {
             outcome: o.outcome,
             alert: alert ?? null,
             alertName: o.alert?.name ?? null,
-            reason: reason ?? o.error?.message ?? null,
+            reason: peerClosed
+              ? `the upstream ${o.error?.code === 'ECONNRESET' ? 'reset' : 'closed'} the connection during the TLS handshake without a TLS alert (it may not speak TLS on this port, or it refuses this client)`
+              : (reason ?? o.error?.message ?? null),
           }),
         );
       }

@@ -1,0 +1,54 @@
+/**
+ * Upstreams outside the fixture catalogue that misbehave at the TCP/TLS level: what real nginx logs must be what
+ * tlsdoctor predicts (a FIN is logged without errno, a reset with "(104: ...)", other bytes as "wrong version
+ * number", a server alert with its number).
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fixturePath, readFixture } from '../helpers/fixtures.js';
+import { nginxBuildInfo, nginxUnavailableReason, parseErrorLog, proxyConfig, startNginx } from '../helpers/nginx.js';
+import { runCli } from '../helpers/cli.js';
+
+const unavailable = nginxUnavailableReason();
+if (unavailable && process.env.CI) throw new Error(`real nginx is required under CI: ${unavailable}`);
+if (unavailable) console.warn(`skipping edge-upstream tests: ${unavailable}`);
+
+const servers: net.Server[] = [];
+afterAll(() => servers.forEach((s) => s.close()));
+
+const quiet = (t: tls.Server) => {
+  t.on('tlsClientError', () => {});
+  return t;
+};
+
+const KINDS: Record<string, () => net.Server> = {
+  'accepts then closes (FIN)': () => net.createServer((s) => s.end()),
+  'accepts then resets (RST)': () => net.createServer((s) => s.resetAndDestroy()),
+  'speaks SSH': () => net.createServer((s) => { s.on('error', () => {}); s.write('SSH-2.0-OpenSSH_9.2\r\n'); }),
+  'closes after the ClientHello': () => net.createServer((s) => { s.on('error', () => {}); s.once('data', () => s.end()); }),
+  'shares no cipher': () => quiet(tls.createServer({ cert: readFixture('leaf.pem'), key: readFixture('leaf.key.pem'), ciphers: 'NULL-SHA256', maxVersion: 'TLSv1.2' })),
+};
+
+describe.skipIf(unavailable !== null)('edge upstreams: tlsdoctor predicts what nginx logs', () => {
+  const version = unavailable ? '1.22.1' : nginxBuildInfo().version;
+  it.each(Object.keys(KINDS))('%s', async (kind) => {
+    const server = KINDS[kind]();
+    servers.push(server);
+    const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as net.AddressInfo).port)));
+    const nginx = await startNginx({
+      config: proxyConfig({ upstreamPort: port, directives: ['proxy_ssl_verify on', `proxy_ssl_trusted_certificate ${fixturePath('root.pem')}`, 'proxy_ssl_name upstream.test'] }),
+    });
+    let status: number;
+    let lines;
+    try {
+      status = (await nginx.request('/')).status;
+      lines = parseErrorLog(nginx.errorLog());
+    } finally {
+      await nginx.stop();
+    }
+    const run = await runCli(['probe', `127.0.0.1:${port}`, '--ca', fixturePath('root.pem'), '--proxy-ssl-name', 'upstream.test', '--nginx-version', version, '--json', '--no-fetch', '--timeout', '3s']);
+    const doc = JSON.parse(run.stdout);
+    expect({ status: doc.nginx.status, level: doc.nginx.level, error: doc.nginx.error }).toEqual({ status, level: lines[0]?.level, error: lines[0]?.message });
+  });
+});
