@@ -3,6 +3,7 @@
  * render (probeDocument). The CLI (src/cli/) is one user of these.
  */
 export { parseCertificate } from './certs/parse.js';
+export type { ParseOptions } from './certs/parse.js';
 export { readCertificateBlobsAsync } from './certs/load.js';
 export type { Cert, CertSummary } from './certs/cert.js';
 export { verifyChain } from './chain/verify.js';

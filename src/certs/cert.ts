@@ -5,6 +5,11 @@
  * plain data except `native`, the `node:crypto` X509Certificate that OpenSSL itself parsed: we use it for
  * what OpenSSL must decide exactly as nginx's OpenSSL does (signature checks, `X509_check_issued`,
  * `X509_check_host`), and our own DER reader for the extension fields OpenSSL does not expose to Node.
+ *
+ * Some properties are getters computed on first read and kept (`native`, `publicKey`, `selfSigned`, `serial`,
+ * `subject`, `issuer`, `commonNames`): a CA bundle's certificates are mostly never used, and OpenSSL's parse of
+ * each costs more than all the rest. They are own enumerable properties, so a spread or JSON.stringify sees
+ * their values (and pays for them).
  */
 import type { X509Certificate } from 'node:crypto';
 
@@ -101,7 +106,10 @@ export interface Cert {
    * unusable (duplicate extensions, undecodable basicConstraints, ...). Empty for a well-formed certificate.
    */
   malformed: string[];
-  /** node:crypto's parse of the same DER. Not serialisable: never put it in a report. */
+  /**
+   * node:crypto's parse of the same DER. Not serialisable: never put it in a report. For a certificate parsed
+   * with `deferOpenSsl` (parse.ts) that OpenSSL refuses after all, reading it throws CertParseError.
+   */
   native: X509Certificate;
 }
 

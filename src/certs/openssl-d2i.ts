@@ -5,12 +5,14 @@
  * decode in x509_pubkey_ex_d2i_ex) for certificates that may never be used, such as the 150 roots of a CA
  * bundle of which one anchors the chain. This check stands in for it at load time, so that a certificate
  * OpenSSL (and so nginx, which refuses to start on such a proxy_ssl_trusted_certificate) cannot read is still
- * refused when the file is read. It runs after readX509Facts() (x509-facts.ts), which has already checked the
- * TBSCertificate shape, and adds what OpenSSL's template decoder (crypto/asn1/tasn_dec.c) checks beyond it:
+ * refused when the file is read. It works on what readX509Facts() (x509-facts.ts) read, which has already
+ * checked the TBSCertificate shape, the serial number and every OBJECT IDENTIFIER, and adds what OpenSSL's
+ * template decoder (crypto/asn1/tasn_dec.c) checks beyond that:
  *
- * - primitive contents (asn1_ex_c2i): INTEGER non-empty and minimally padded (c2i_ibuf), BOOLEAN one octet,
- *   NULL empty, OBJECT IDENTIFIER well formed (c2i_ASN1_OBJECT), BIT STRING with 0-7 unused bits
- *   (c2i_ASN1_BIT_STRING), BMPString/UniversalString lengths, in AlgorithmIdentifier parameters (ANY) too;
+ * - primitive contents (asn1_ex_c2i): the version INTEGER non-empty and minimally padded (c2i_ibuf), BIT
+ *   STRINGs with 0-7 unused bits (c2i_ASN1_BIT_STRING), and in AlgorithmIdentifier parameters (ANY) whatever
+ *   universal type they hold: BOOLEAN one octet, NULL empty, OBJECT IDENTIFIER well formed (c2i_ASN1_OBJECT),
+ *   BMPString/UniversalString lengths, SEQUENCE/SET constructed, BER constructed strings collected;
  * - Name values (X509_NAME_ENTRY.value is the MSTRING ASN1_PRINTABLE): universal class, a tag in
  *   B_ASN1_PRINTABLE (VisibleString is not), and the canonical form x509_name_canon() computes must exist:
  *   valid UTF-8, BMP/Universal code points that are valid Unicode (ASN1_STRING_to_UTF8, type_str);
@@ -20,7 +22,9 @@
  * The public key itself is not checked: d2i tolerates an undecodable key (X509_get_pubkey() fails later).
  * test/certs/openssl-d2i.test.ts compares this check with node:crypto on mutated certificates.
  */
-import { DerError, DerReader, TAG, type Tlv } from './der.js';
+import { DerError, DerReader, TAG } from './der.js';
+import type { DecodedName } from './name.js';
+import type { X509Facts } from './x509-facts.js';
 
 /** ASN1_tag2bit() & B_ASN1_PRINTABLE (include/openssl/asn1.h, crypto/asn1/tasn_dec.c) for universal tags 0-30. */
 const PRINTABLE_TAGS = new Set([3, 7, 8, 9, 11, 12, 13, 14, 15, 16, 18, 19, 20, 22, 28, 29, 30]);
@@ -59,33 +63,38 @@ function checkBitString(c: Uint8Array, what: string): void {
   if (c[0] > 7) fail(`${what}: BIT STRING with more than 7 unused bits`);
 }
 
-/** Concatenated content of a BER constructed string (asn1_collect): nested parts must be universal class. */
-function collect(r: DerReader, t: Tlv, what: string, nest = 0): Uint8Array {
-  if (!t.constructed) return r.content(t);
-  if (nest >= MAX_STRING_NEST) fail(`${what}: constructed string nested too deep`);
+/**
+ * The content octets of the TLVs that exactly fill `bytes` (a constructed string's content), concatenated, as
+ * asn1_collect() gathers a BER constructed string: parts' tags are not checked (it is called with tag -1),
+ * constructed parts nest at most ASN1_MAX_STRING_NEST deep.
+ */
+function collectParts(bytes: Uint8Array, what: string, depth: number): Uint8Array {
+  const r = new DerReader(bytes);
   const parts: Uint8Array[] = [];
-  for (const k of r.children(t)) {
-    if (k.cls !== 0) fail(`${what}: constructed string part is not universal`);
-    parts.push(collect(r, k, what, nest + 1));
+  for (let p = 0; p < bytes.length; ) {
+    const k = r.read(p, bytes.length, 0);
+    if (k.constructed && depth >= MAX_STRING_NEST) fail(`${what}: constructed string nested too deep`);
+    parts.push(k.constructed ? collectParts(r.content(k), what, depth + 1) : r.content(k));
+    p = k.end;
   }
   return Buffer.concat(parts);
 }
 
 /**
- * asn1_d2i_ex_primitive() + asn1_ex_c2i() for a universal type `utype` (the tag number of an ANY or MSTRING):
- * SEQUENCE/SET must be constructed; INTEGER, ENUMERATED, BOOLEAN, NULL and OBJECT must be primitive; string
- * types may be constructed (BER) and are checked on their collected content.
+ * asn1_d2i_ex_primitive() + asn1_ex_c2i() for a universal type (the tag number of an ANY or MSTRING) given its
+ * identifier octet's parts and content: SEQUENCE/SET must be constructed; INTEGER, ENUMERATED, BOOLEAN, NULL
+ * and OBJECT must be primitive; string types may be constructed (BER) and are checked on their collected
+ * content, which is returned (undefined for SEQUENCE/SET).
  */
-function checkUniversal(r: DerReader, t: Tlv, what: string): Uint8Array | undefined {
-  const utype = t.tagNumber;
+function checkUniversal(utype: number, constructed: boolean, content: Uint8Array, what: string): Uint8Array | undefined {
   if (utype === 16 || utype === 17) {
-    if (!t.constructed) fail(`${what}: SEQUENCE/SET not constructed`);
+    if (!constructed) fail(`${what}: SEQUENCE/SET not constructed`);
     return undefined;
   }
-  if (t.constructed && (utype === 1 || utype === 2 || utype === 5 || utype === 6 || utype === 10)) {
+  if (constructed && (utype === 1 || utype === 2 || utype === 5 || utype === 6 || utype === 10)) {
     fail(`${what}: type not primitive`);
   }
-  const c = collect(r, t, what);
+  const c = constructed ? collectParts(content, what, 0) : content;
   switch (utype) {
     case 1:
       if (c.length !== 1) fail(`${what}: BOOLEAN is not one octet`);
@@ -113,17 +122,13 @@ function checkUniversal(r: DerReader, t: Tlv, what: string): Uint8Array | undefi
   return c;
 }
 
-/** ASN1_ANY: any tag; non-universal classes are kept as they are (V_ASN1_OTHER). */
-function checkAny(r: DerReader, t: Tlv, what: string): void {
+/** ASN1_ANY (whole TLV bytes): any tag; non-universal classes are kept as they are (V_ASN1_OTHER). */
+function checkAny(tlv: Uint8Array | undefined, what: string): void {
+  if (tlv === undefined) return;
+  const r = new DerReader(tlv);
+  const t = r.root();
   if (t.cls !== 0) return;
-  checkUniversal(r, t, what);
-}
-
-/** X509_ALGOR: { algorithm OBJECT IDENTIFIER, parameters ANY OPTIONAL }. */
-function checkAlgorithm(r: DerReader, t: Tlv, what: string): void {
-  const kids = r.children(t);
-  checkOid(r.content(kids[0]), what);
-  if (kids[1]) checkAny(r, kids[1], `${what} parameters`);
+  checkUniversal(t.tagNumber, t.constructed, r.content(t), what);
 }
 
 function isUnicodeScalar(cp: number): boolean {
@@ -156,41 +161,60 @@ function checkCanonical(utype: number, c: Uint8Array, what: string): void {
   }
 }
 
-/** x509_name_ex_d2i(): SEQUENCE OF SET OF { type OBJECT IDENTIFIER, value ASN1_PRINTABLE }, then x509_name_canon(). */
-function checkName(r: DerReader, t: Tlv, what: string): void {
-  if (t.end - t.start > X509_NAME_MAX) fail(`${what}: Name longer than 1 MiB`);
-  for (const set of r.children(t)) {
-    for (const ava of r.children(set)) {
-      const [type, value] = r.children(ava);
-      checkOid(r.content(type), `${what} attribute type`);
-      if (value.cls !== 0) fail(`${what}: attribute value is not a universal type`);
-      if (!PRINTABLE_TAGS.has(value.tagNumber)) fail(`${what}: attribute value type ${value.tagNumber} not allowed`);
-      const c = checkUniversal(r, value, `${what} attribute value`);
-      if (c) checkCanonical(value.tagNumber, c, `${what} attribute value`);
+/**
+ * x509_name_ex_d2i(): SEQUENCE OF SET OF { type OBJECT IDENTIFIER, value ASN1_PRINTABLE }, then
+ * x509_name_canon(). The structure and the attribute types were read (decodeOid is at least as strict as
+ * c2i_ASN1_OBJECT) by decodeName(); what is left is each value's type and content.
+ */
+function checkName(name: DecodedName, what: string): void {
+  if (name.der.length > X509_NAME_MAX) fail(`${what}: Name longer than 1 MiB`);
+  for (const rdn of name.rdns) {
+    for (const { tag, value } of rdn) {
+      // decodeName keeps the identifier's first octet; a high tag number (low bits 0x1f) needs the DER again.
+      if ((tag & 0x1f) === 0x1f) return checkNameFromDer(name.der, what);
+      checkNameValue(tag >> 6, (tag & 0x20) !== 0, tag & 0x1f, value, what);
     }
   }
 }
 
+function checkNameFromDer(der: Uint8Array, what: string): void {
+  const r = new DerReader(der);
+  for (const set of r.children(r.root())) {
+    for (const ava of r.children(set)) {
+      const v = r.children(ava)[1];
+      checkNameValue(v.cls, v.constructed, v.tagNumber, r.content(v), what);
+    }
+  }
+}
+
+/** X509_NAME_ENTRY.value: the MSTRING ASN1_PRINTABLE (asn1_d2i_ex_primitive), then its canonical form. */
+function checkNameValue(cls: number, constructed: boolean, utype: number, value: Uint8Array, what: string): void {
+  if (cls !== 0) fail(`${what}: attribute value is not a universal type`);
+  if (!PRINTABLE_TAGS.has(utype)) fail(`${what}: attribute value type ${utype} not allowed`);
+  const c = checkUniversal(utype, constructed, value, `${what} attribute value`);
+  if (c) checkCanonical(utype, c, `${what} attribute value`);
+}
+
 /**
- * Why OpenSSL's d2i_X509 would refuse `der`, or undefined. Call it on bytes readX509Facts() accepted: the
- * TBSCertificate shape (element order up to subjectPublicKeyInfo, Extension shape, Time types) is taken as
- * checked there.
+ * Why OpenSSL's d2i_X509 would refuse a certificate readX509Facts() accepted (`facts` are its result), or
+ * undefined. readX509Facts has checked the shape up to subjectPublicKeyInfo, each Extension, the Time types,
+ * the serial number INTEGER and every OBJECT IDENTIFIER it decoded.
  */
-export function opensslParseProblem(der: Uint8Array): string | undefined {
+export function opensslParseProblem(der: Uint8Array, facts: X509Facts): string | undefined {
   try {
     const r = new DerReader(der);
-    const [tbs, sigAlg, sigValue] = r.children(r.root());
-    const f = r.children(tbs);
+    const top = r.children(r.root());
+    const f = r.children(top[0]);
     let i = 0;
     if (f[0].tag === 0xa0) checkInteger(r.content(r.children(f[i++])[0]), 'version');
-    checkInteger(r.content(f[i++]), 'serialNumber');
-    checkAlgorithm(r, f[i++], 'signature');
-    checkName(r, f[i++], 'issuer');
-    i++; // validity: the Time types are checked by readX509Facts, their contents are not decoded by d2i
-    checkName(r, f[i++], 'subject');
-    const [spkiAlg, spkiKey] = r.children(f[i++]);
-    checkAlgorithm(r, spkiAlg, 'subjectPublicKeyInfo algorithm');
-    checkBitString(r.content(spkiKey), 'subjectPublicKey');
+    i++; // serialNumber: decodeInteger() made c2i_ibuf's checks
+    const tbsAlg = r.children(f[i++]);
+    if (tbsAlg.length > 1) checkAny(r.whole(tbsAlg[1]), 'signature parameters');
+    checkName(facts.issuer, 'issuer');
+    checkName(facts.subject, 'subject');
+    i += 4; // issuer, validity (Time contents are not decoded by d2i), subject, subjectPublicKeyInfo
+    checkAny(facts.spkiParams, 'subjectPublicKeyInfo parameters');
+    checkBitString(facts.spkiKey, 'subjectPublicKey');
     // X509_CINF template: [1] IMPLICIT BIT STRING OPTIONAL, [2] IMPLICIT BIT STRING OPTIONAL, [3] EXPLICIT
     // SEQUENCE OF Extension OPTIONAL, in that order; anything left over is a SEQUENCE length mismatch.
     let next = 1;
@@ -200,14 +224,11 @@ export function opensslParseProblem(der: Uint8Array): string | undefined {
       if (n < next || n > 3) fail('unexpected element in TBSCertificate');
       next = n + 1;
       if (n === 1 || n === 2) {
-        if (t.constructed) checkBitString(collect(r, t, 'uniqueIdentifier'), 'uniqueIdentifier');
-        else checkBitString(r.content(t), 'uniqueIdentifier');
-      } else {
-        for (const e of r.children(r.children(t)[0])) checkOid(r.content(r.children(e)[0]), 'extnID');
+        checkBitString(t.constructed ? collectParts(r.content(t), 'uniqueIdentifier', 0) : r.content(t), 'uniqueIdentifier');
       }
     }
-    checkAlgorithm(r, sigAlg, 'signatureAlgorithm');
-    checkBitString(r.content(sigValue), 'signatureValue');
+    checkAny(facts.signatureParams, 'signatureAlgorithm parameters');
+    checkBitString(r.content(top[2]), 'signatureValue');
     return undefined;
   } catch (e) {
     if (e instanceof D2iProblem || e instanceof DerError) return e.message;

@@ -7,8 +7,9 @@
  * x509v3_cache_extensions() would compute (x509-facts.ts).
  *
  * The model is built eagerly from our reader (names, validity, extensions, SHA-256: what indexing a trust store
- * and most reports need); what needs OpenSSL's parse (`native`, the key, `selfSigned`, `serial`) is computed on
- * first read and kept. With `deferOpenSsl` the parse itself waits for that first read (see ParseOptions).
+ * and checking a path need); what needs OpenSSL's parse (`native`, the key, `selfSigned`, `serial`) and the
+ * one-line names only reports print are computed on first read and kept. With `deferOpenSsl` the OpenSSL
+ * parse itself waits for that first read (see ParseOptions).
  */
 import { X509Certificate, createHash, type KeyObject } from 'node:crypto';
 import type { Cert, GeneralSubtree, NameConstraints, PublicKeyInfo, SubjectAltNames } from './cert.js';
@@ -90,7 +91,7 @@ export function parseCertificate(der: Uint8Array, options: ParseOptions = {}): C
     throw new CertParseError(`malformed certificate structure: ${what}`, { cause: e });
   }
   if (options.deferOpenSsl) {
-    const problem = opensslParseProblem(der);
+    const problem = opensslParseProblem(der, facts);
     if (problem !== undefined) throw new CertParseError(`OpenSSL cannot parse this certificate: ${problem}`);
   }
 
@@ -108,12 +109,16 @@ export function parseCertificate(der: Uint8Array, options: ParseOptions = {}): C
   const keyType = (): string | undefined => publicKeyObject()?.asymmetricKeyType;
 
   let serial: string | undefined;
+  let subject: string | undefined;
+  let issuer: string | undefined;
+  let commonNames: string[] | undefined;
   let publicKey: PublicKeyInfo | undefined;
   // X509_self_signed(cert, 1): -1 (treated as "no") for EXFLAG_INVALID, else EXFLAG_SS and a good signature.
   // Computed on first read: the signature check is the costliest part of parsing a CA bundle.
   let selfSigned: boolean | undefined = facts.invalid.length === 0 && facts.selfIssued ? undefined : false;
 
-  // Getters (own, enumerable: spreads and JSON see values) for what needs OpenSSL's parse; plain data otherwise.
+  // Getters (own and enumerable: spreads and JSON see values) for what needs OpenSSL's parse or is only read
+  // for reports; plain data otherwise. Each value is computed once.
   const cert: Cert = {
     der,
     sha256: createHash('sha256').update(der).digest('hex'),
@@ -128,14 +133,21 @@ export function parseCertificate(der: Uint8Array, options: ParseOptions = {}): C
       }
       return serial;
     },
-    subject: nameToString(facts.subject),
-    issuer: nameToString(facts.issuer),
+    // The one-line names are for reports: of a CA bundle only the certificates in a path are ever printed.
+    get subject(): string {
+      return (subject ??= nameToString(facts.subject));
+    },
+    get issuer(): string {
+      return (issuer ??= nameToString(facts.issuer));
+    },
     subjectDer: hex(facts.subject.der),
     issuerDer: hex(facts.issuer.der),
-    commonNames: facts.subject.rdns
-      .flat()
-      .filter((a) => a.oid === OID.commonName)
-      .map((a) => stringValue(a.tag, a.value) ?? latin1(a.value)),
+    get commonNames(): string[] {
+      return (commonNames ??= facts.subject.rdns
+        .flat()
+        .filter((a) => a.oid === OID.commonName)
+        .map((a) => stringValue(a.tag, a.value) ?? latin1(a.value)));
+    },
     notBefore: facts.notBefore.date,
     notAfter: facts.notAfter.date,
     get publicKey(): PublicKeyInfo {

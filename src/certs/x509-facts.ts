@@ -285,14 +285,20 @@ export function readX509Facts(der: Uint8Array): X509Facts {
  * decodes; `missing` when absent; otherwise (duplicate, undecodable) the caller sets EXFLAG_INVALID.
  */
 function lookup<T>(f: X509Facts, oid: string, name: string, decode: (v: Uint8Array) => T): T | undefined {
-  const found = f.extensions.filter((e) => e.oid === oid);
-  if (found.length === 0) return undefined;
-  if (found.length > 1) {
+  let found: RawExtension | undefined;
+  let count = 0;
+  for (let i = 0; i < f.extensions.length; i++) {
+    if (f.extensions[i].oid !== oid) continue;
+    found ??= f.extensions[i];
+    count++;
+  }
+  if (found === undefined) return undefined;
+  if (count > 1) {
     f.invalid.push(`duplicate ${name} extension`);
     return undefined;
   }
   try {
-    return decode(found[0].value);
+    return decode(found.value);
   } catch (e) {
     f.invalid.push(`undecodable ${name} extension: ${(e as Error).message}`);
     return undefined;

@@ -19,51 +19,73 @@ export interface ChainCert {
   invalid: boolean;
 }
 
-interface CertBase {
-  facts: X509Facts;
-  invalid: boolean;
-  keyType: () => string | undefined;
-  ss: () => boolean;
-}
-
-const baseMemo = new WeakMap<Cert, CertBase>();
-
 /**
  * Per-certificate state shared by every ChainCert of it. The key type (check_sig_alg_match) and EXFLAG_SS need
  * OpenSSL's parse of the certificate: they are computed when first asked for, so indexing a 150-root trust
  * store reads names only and leaves the roots that anchor nothing unparsed by OpenSSL.
  */
+class CertBase {
+  readonly invalid: boolean;
+  private ssValue: boolean | undefined;
+  private keyTypeValue: string | null | undefined;
+
+  constructor(
+    readonly facts: X509Facts,
+    private readonly readKeyType: () => string | undefined,
+  ) {
+    this.invalid = facts.invalid.length > 0;
+  }
+
+  keyType(): string | undefined {
+    if (this.keyTypeValue === undefined) this.keyTypeValue = this.readKeyType() ?? null;
+    return this.keyTypeValue ?? undefined;
+  }
+
+  ss(): boolean {
+    // looksSelfSigned() is false for a certificate that is not self-issued whatever its key: no key needed then.
+    this.ssValue ??= this.facts.selfIssued && looksSelfSigned(this.facts, this.keyType());
+    return this.ssValue;
+  }
+}
+
+const baseMemo = new WeakMap<Cert, CertBase>();
+
 function baseOf(cert: Cert): CertBase {
   let base = baseMemo.get(cert);
   if (!base) {
     const { facts, keyType } = factsOf(cert);
-    let ss: boolean | undefined;
-    base = {
-      facts,
-      invalid: facts.invalid.length > 0,
-      keyType,
-      // looksSelfSigned() is false for a certificate that is not self-issued whatever its key: no key needed then.
-      ss: () => (ss ??= facts.selfIssued && looksSelfSigned(facts, keyType())),
-    };
+    base = new CertBase(facts, keyType);
     baseMemo.set(cert, base);
   }
   return base;
 }
 
+/** A class, not an object literal with getters: verifyChain makes one per certificate per call. */
+class ChainCertNode implements ChainCert {
+  readonly facts: X509Facts;
+  readonly invalid: boolean;
+  sentIndex?: number;
+
+  constructor(
+    readonly cert: Cert,
+    readonly source: CertSource,
+    private readonly base: CertBase,
+  ) {
+    this.facts = base.facts;
+    this.invalid = base.invalid;
+  }
+
+  get keyType(): string | undefined {
+    return this.base.keyType();
+  }
+
+  get ss(): boolean {
+    return this.base.ss();
+  }
+}
+
 export function toChainCert(cert: Cert, source: CertSource, sentIndex?: number): ChainCert {
-  const base = baseOf(cert);
-  const node: ChainCert = {
-    cert,
-    facts: base.facts,
-    get keyType() {
-      return base.keyType();
-    },
-    source,
-    get ss() {
-      return base.ss();
-    },
-    invalid: base.invalid,
-  };
+  const node = new ChainCertNode(cert, source, baseOf(cert));
   if (sentIndex !== undefined) node.sentIndex = sentIndex;
   return node;
 }

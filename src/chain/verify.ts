@@ -11,7 +11,7 @@
  * sees is recorded in order; nginx logs the last one.
  */
 import { toChainCert } from './chain-cert.js';
-import { buildChain } from './build-chain.js';
+import { MAX_CHAIN, buildChain } from './build-chain.js';
 import { checkAuthLevel, keyLevelOk } from './check-auth-level.js';
 import { checkExtensions } from './check-extensions.js';
 import { V } from './error-text.js';
@@ -21,6 +21,21 @@ import { checkNameConstraints } from './name-constraints.js';
 import { trustStoreOf } from './trust-store.js';
 import type { PathEntry, VerifyParams, VerifyResult } from './types.js';
 import { report, type VerifyContext } from './verify-context.js';
+
+/** X509_VERIFY_PARAM depth from VerifyParams.depth. */
+function verifyDepth(depth: number): number {
+  return Math.max(0, Math.floor(depth));
+}
+
+/**
+ * True when a verification whose built path has `pathLength` certificates never reached `depth`: build_chain
+ * consults the depth only to stop looking for issuers once the chain is longer than depth + 1 and then to report
+ * X509_V_ERR_CERT_CHAIN_TOO_LONG. Two verifications of the same inputs whose depths were both not reached are
+ * the same verification, so the second need not run (diagnose() asks at nginx's depth and "unbounded").
+ */
+export function depthNotReached(pathLength: number, depth: number): boolean {
+  return pathLength <= Math.min(verifyDepth(depth), MAX_CHAIN) + 1;
+}
 
 export function verifyChain(params: VerifyParams): VerifyResult {
   if (params.sent.length === 0) throw new TypeError('verifyChain: `sent` must hold at least the leaf certificate');
@@ -35,7 +50,7 @@ export function verifyChain(params: VerifyParams): VerifyResult {
     store: trustStoreOf(params.trusted),
     untrusted: [...sent, ...extra],
     at: Math.floor(params.at.getTime() / 1000),
-    depth: Math.max(0, Math.floor(params.depth)),
+    depth: verifyDepth(params.depth),
     authLevel: params.seclevel,
     anchored: false,
   };

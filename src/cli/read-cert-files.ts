@@ -34,8 +34,8 @@ function readBytes(file: string, option: string): Uint8Array {
 
 /**
  * How trust stores and candidate pools are parsed: OpenSSL's own parse waits until a certificate is used
- * (parse.ts ParseOptions), because of a 150-root bundle chain building touches a few. A certificate OpenSSL
- * would refuse is still refused here, by the structural check that stands in for it.
+ * (parse.ts ParseOptions), because chain building touches only a few certificates of a 150-root bundle. A
+ * certificate OpenSSL would refuse is still refused here, by the check that stands in for that parse.
  */
 export const DEFERRED: ParseOptions = { deferOpenSsl: true };
 

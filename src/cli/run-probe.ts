@@ -86,7 +86,7 @@ async function fetchMissingIssuers(d: Diagnosis, known: Cert[], o: ProbeRunOptio
       try {
         const cert = parseCertificate(der);
         candidates.push({ cert, source: 'fetched', origin: r.finalUrl });
-        if (current.native.checkIssued(cert.native)) next = cert;
+        if (issues(cert, current)) next = cert;
       } catch {
         /* an unparsable fetched blob is reported through the count below */
       }
@@ -96,6 +96,18 @@ async function fetchMissingIssuers(d: Diagnosis, known: Cert[], o: ProbeRunOptio
     current = next;
   }
   return { candidates, fetches };
+}
+
+/**
+ * X509_check_issued(issuer, subject) == X509_V_OK. `subject` may come from a bundle or pool parsed with
+ * deferOpenSsl: if OpenSSL refuses it after all, it issues nothing and is issued by nothing.
+ */
+function issues(issuer: Cert, subject: Cert): boolean {
+  try {
+    return subject.native.checkIssued(issuer.native);
+  } catch {
+    return false;
+  }
 }
 
 /** Which protocol versions the server accepts (a what-if probe per version), for PROTOCOL_MISMATCH advice. */

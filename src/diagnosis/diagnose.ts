@@ -3,7 +3,7 @@
  * judges a live probe and files given offline (`tlsdoctor verify`).
  */
 import type { Cert } from '../certs/cert.js';
-import { verifyChain } from '../chain/verify.js';
+import { depthNotReached, verifyChain } from '../chain/verify.js';
 import type { PathEntry, VerifyParams, VerifyResult } from '../chain/types.js';
 import { sortFindings, type CertRef } from './codes.js';
 import { checkCertErrors } from './checks/cert-errors.js';
@@ -33,7 +33,9 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     seclevel: input.settings.opensslSeclevel,
   };
   const asNginx = leaf ? verifyChain(base) : EMPTY;
-  const unbounded = leaf ? verifyChain({ ...base, depth: UNBOUNDED_DEPTH }) : EMPTY;
+  // The unbounded run repeats nginx's whenever neither depth was reached (a healthy chain): reuse the result.
+  const sameRun = depthNotReached(asNginx.path.length, base.depth) && depthNotReached(asNginx.path.length, UNBOUNDED_DEPTH);
+  const unbounded = !leaf ? EMPTY : sameRun ? asNginx : verifyChain({ ...base, depth: UNBOUNDED_DEPTH });
   const candidates = input.candidates ?? [];
   const withCandidates =
     leaf && candidates.length > 0 && !unbounded.anchored
@@ -41,9 +43,11 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
       : unbounded;
   const nameMatches = leaf ? leaf.native.checkHost(input.settings.proxySslName) !== undefined : undefined;
 
+  let trustedShas: Set<string> | undefined;
   const refOf = (cert: Cert, depth?: number): CertRef => {
     const index = input.sent.findIndex((c) => c.sha256 === cert.sha256);
-    const inTrusted = input.trusted.some((c) => c.sha256 === cert.sha256);
+    trustedShas ??= new Set(input.trusted.map((c) => c.sha256));
+    const inTrusted = trustedShas.has(cert.sha256);
     const cand = candidates.find((c) => c.cert.sha256 === cert.sha256);
     const source = index >= 0 ? 'sent' : inTrusted ? 'bundle' : cand ? cand.source : 'untrusted';
     return {
