@@ -2,7 +2,11 @@
 // chunks. Measured: loading ~60 separate ES modules cost ~60 ms of start-up, which a one-second outage tool and
 // `npm run bench` (probe vs a bare node:tls script, target ratio <= 1.5) cannot afford.
 // Heavy libraries stay external and are imported lazily where needed (PKCS#7, AIA fetching).
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry content hashes: start from an empty directory so stale chunks never pile up.
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: ['dist/cli/main.js', 'dist/cli/process-io.js'],
@@ -15,5 +19,6 @@ await build({
   external: ['@peculiar/*', 'pkijs', 'asn1js', 'undici', 'reflect-metadata'],
   // commander is CommonJS: give the ESM bundle a require().
   banner: { js: "import { createRequire as __tlsdoctorRequire } from 'node:module'; const require = __tlsdoctorRequire(import.meta.url);" },
+  minify: false,
   logLevel: 'warning',
 });
