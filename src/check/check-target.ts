@@ -75,6 +75,42 @@ function pathCerts(d: Diagnosis, at: Date): CheckedCert[] {
   }));
 }
 
+/**
+ * Fleets serve the same chain from many upstreams (one wildcard certificate, one intermediate). With the run's
+ * clock fixed, the diagnosis of a completed handshake depends only on what is keyed here, so equal inputs share
+ * one result. Connection failures and SNI what-ifs are diagnosed every time (their evidence names the target).
+ */
+const trustIds = new WeakMap<object, number>();
+let nextTrustId = 0;
+const diagnoses = new Map<string, Diagnosis>();
+const MAX_SHARED_DIAGNOSES = 1024;
+
+function diagnoseShared(input: DiagnoseInput): Diagnosis {
+  const o = input.observation;
+  if (o.outcome !== 'handshake' || (input.unparsable?.length ?? 0) > 0) return diagnose(input);
+  let trustId = trustIds.get(input.trusted);
+  if (trustId === undefined) trustIds.set(input.trusted, (trustId = nextTrustId++));
+  const key = JSON.stringify([
+    trustId,
+    input.trustSource,
+    input.settings,
+    input.at.getTime(),
+    input.warnDays ?? 0,
+    o.protocol,
+    o.alert ?? null,
+    o.clientCertRequested,
+    o.clientCertSent,
+    o.acceptableCaNames,
+    input.sent.map((c) => c.sha256),
+  ]);
+  const hit = diagnoses.get(key);
+  if (hit) return hit;
+  const d = diagnose(input);
+  if (diagnoses.size >= MAX_SHARED_DIAGNOSES) diagnoses.delete(diagnoses.keys().next().value as string);
+  diagnoses.set(key, d);
+  return d;
+}
+
 export async function checkTarget(t: CheckTarget, at: Date, thresholds: CheckThresholds, deps: CheckDeps): Promise<CheckResult> {
   const started = performance.now();
   const deadline = started + t.timeoutMs;
@@ -106,7 +142,7 @@ export async function checkTarget(t: CheckTarget, at: Date, thresholds: CheckThr
     at,
     warnDays: thresholds.warnMs / DAY_MS,
   };
-  let diagnosis = diagnose(input);
+  let diagnosis = diagnoseShared(input);
 
   // The SNI what-if of run-probe.ts: nginx sends no SNI and the default certificate does not match the name.
   const leaf = sent[0];
