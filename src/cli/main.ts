@@ -42,6 +42,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .option('--install-path <path>', 'where trusted-ca.pem will live on the nginx host (default: DIR/trusted-ca.pem)')
     .option('--force', 'overwrite files in --out')
     .option('--no-fetch', 'never fetch missing intermediates from AIA URLs');
+  probe.addHelpText('after', `
+Exit codes: 0 nginx would verify and proxy, 1 nginx would fail (diagnosed), 2 bad usage or unreadable input,
+3 internal error. Without --ca the system CA store is used and the report says so: nginx has no such default.
+Examples:
+  tlsdoctor probe 10.0.2.88:8443 --ca bundle.pem
+  tlsdoctor probe backend.internal:443 --ca bundle.pem --proxy-ssl-server-name on --out ./fix`);
   addNginxOptions(probe).action(async (target: string, opts) => {
     const { probeCommand } = await import('./commands/probe.js');
     exitCode = await probeCommand(target, opts, io);
@@ -59,6 +65,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .option('--out <dir>', 'write presented-chain.pem, trusted-ca.pem and upstream-ssl.conf into DIR')
     .option('--install-path <path>', 'where trusted-ca.pem will live on the nginx host')
     .option('--force', 'overwrite files in --out');
+  verify.addHelpText('after', `
+Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or unreadable input, 3 internal error.`);
   addNginxOptions(verify, false).action(async (opts) => {
     const { verifyCommand } = await import('./commands/verify.js');
     exitCode = await verifyCommand(opts, io);
