@@ -5,6 +5,8 @@
 import type { Command } from 'commander';
 import { ALL_PROTOCOLS, DEFAULT_NGINX_VERSION, DEFAULT_OPENSSL_SECLEVEL, defaultProtocols, parseVersion, proxyHostOf, type NginxSettings } from '../nginx/defaults.js';
 import type { TlsProtocol } from '../probe/types.js';
+import type { CliIO } from './io.js';
+import { localNginxVersion } from './local-nginx.js';
 import { UsageError } from './usage-error.js';
 
 export interface NginxOptionValues {
@@ -15,7 +17,21 @@ export interface NginxOptionValues {
   proxySslCertificate?: string;
   proxySslCertificateKey?: string;
   nginxVersion?: string;
+  /** Where nginxVersion came from, for the report (set by withLocalNginxVersion). */
+  nginxVersionSource?: string;
   opensslSeclevel?: string;
+}
+
+/**
+ * Without --nginx-version, model the nginx installed here (the one that logs the 502 when tlsdoctor runs on the
+ * nginx host), else DEFAULT_NGINX_VERSION.
+ */
+export async function withLocalNginxVersion<T extends NginxOptionValues>(o: T, env: CliIO['env']): Promise<T> {
+  if (o.nginxVersion !== undefined) return { ...o, nginxVersionSource: '--nginx-version' };
+  const local = await localNginxVersion(env);
+  return local
+    ? { ...o, nginxVersion: local.version, nginxVersionSource: `${local.binary} -v` }
+    : { ...o, nginxVersion: DEFAULT_NGINX_VERSION, nginxVersionSource: 'default' };
 }
 
 export function addNginxOptions(cmd: Command, withClientCert = true): Command {
@@ -24,7 +40,7 @@ export function addNginxOptions(cmd: Command, withClientCert = true): Command {
     .option('--proxy-ssl-server-name <on|off>', 'send SNI (= proxy_ssl_name), as proxy_ssl_server_name', 'off')
     .option('--proxy-ssl-verify-depth <n>', 'intermediates allowed, as proxy_ssl_verify_depth', '1')
     .option('--proxy-ssl-protocols <list>', 'protocols offered, as proxy_ssl_protocols (default: nginx\'s for --nginx-version)')
-    .option('--nginx-version <x.y.z>', 'nginx version to model (protocol defaults)', DEFAULT_NGINX_VERSION)
+    .option('--nginx-version <x.y.z>', `nginx version to model (protocol defaults) (default: the local nginx's, from nginx -v, else ${DEFAULT_NGINX_VERSION})`)
     .option('--openssl-seclevel <n>', 'OpenSSL security level of nginx\'s build (Debian/Ubuntu: 2)', String(DEFAULT_OPENSSL_SECLEVEL));
   if (withClientCert) {
     cmd
@@ -77,6 +93,7 @@ export function settingsFromOptions(v: NginxOptionValues, targetHost: string | u
     proxySslProtocols: v.proxySslProtocols ? parseProtocols(v.proxySslProtocols) : defaultProtocols(nginxVersion),
     ...(v.proxySslCertificate ? { proxySslCertificate: v.proxySslCertificate, proxySslCertificateKey: v.proxySslCertificateKey } : {}),
     nginxVersion,
+    nginxVersionSource: v.nginxVersionSource ?? (v.nginxVersion !== undefined ? '--nginx-version' : 'default'),
     opensslSeclevel: parseInteger(v.opensslSeclevel ?? '2', '--openssl-seclevel', 0, 5),
   };
 }

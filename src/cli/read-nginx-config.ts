@@ -4,11 +4,13 @@
  * commands touch node:fs and child processes for the configuration.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createGlob, parseConfigFile, parseConfigText, parseNginxDump, splitNginxDump, type ConfigReader, type ParsedConfig } from '../nginx/parse-config.js';
-import { parseVersion } from '../nginx/defaults.js';
 import type { CliIO } from './io.js';
+import { findOnPath } from './local-nginx.js';
+
+export { findOnPath, nginxVersionOf } from './local-nginx.js';
 import { UsageError } from './usage-error.js';
 import type { NginxSourceKind } from '../report/nginx-model.js';
 
@@ -48,22 +50,6 @@ export function fsConfigReader(): ConfigReader {
   };
 }
 
-/** An executable named `name` in PATH (as the shell would find it), or null. */
-export function findOnPath(name: string, env: CliIO['env']): string | null {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const p = join(dir, name);
-    try {
-      if (!statSync(p).isFile()) continue;
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      /* not here */
-    }
-  }
-  return null;
-}
-
 function run(bin: string, args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string; reason: string }> {
   return new Promise((done) => {
     execFile(bin, args, { timeout: NGINX_EXEC_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
@@ -73,13 +59,6 @@ function run(bin: string, args: string[]): Promise<{ ok: boolean; stdout: string
       done({ ok: false, stdout: stdout ?? '', stderr: stderr ?? '', reason });
     });
   });
-}
-
-/** `nginx -v` prints `nginx version: nginx/1.22.1` on stderr. Null when it cannot be run or read. */
-export async function nginxVersionOf(bin: string): Promise<string | null> {
-  const r = await run(bin, ['-v']);
-  const m = /nginx\/(\d+\.\d+(?:\.\d+)?)/.exec(`${r.stderr}${r.stdout}`);
-  return m && parseVersion(m[1]) ? m[1] : null;
 }
 
 export interface LoadedNginxConfig {

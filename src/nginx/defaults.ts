@@ -25,6 +25,8 @@ export interface NginxSettings {
   proxySslCertificate?: string;
   proxySslCertificateKey?: string;
   nginxVersion: string;
+  /** Where nginxVersion came from (`--nginx-version`, `/usr/sbin/nginx -v`, `default`), for the report. */
+  nginxVersionSource?: string;
   opensslSeclevel: number;
 }
 

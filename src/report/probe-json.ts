@@ -24,6 +24,7 @@ export function probeDocument(r: ProbeReport): Record<string, unknown> {
       proxySslProtocols: r.settings.proxySslProtocols,
       proxySslCertificate: r.settings.proxySslCertificate ?? null,
       nginxVersion: r.settings.nginxVersion,
+      nginxVersionSource: r.settings.nginxVersionSource ?? null,
       opensslSeclevel: r.settings.opensslSeclevel,
       trustedCertificate: r.trust.files,
       trustSource: r.trust.source,

@@ -60,7 +60,7 @@ export function probeText(r: ProbeReport): string {
     : 'offline';
   lines.push('');
   lines.push(
-    `As nginx ${s.nginxVersion}: proxy_ssl_name ${s.proxySslName}, proxy_ssl_server_name ${s.proxySslServerName ? 'on' : 'off'}, ` +
+    `As nginx ${s.nginxVersion}${s.nginxVersionSource && s.nginxVersionSource !== '--nginx-version' ? ` (${s.nginxVersionSource === 'default' ? 'default; --nginx-version to change' : `from ${s.nginxVersionSource}`})` : ''}: proxy_ssl_name ${s.proxySslName}, proxy_ssl_server_name ${s.proxySslServerName ? 'on' : 'off'}, ` +
       `proxy_ssl_verify_depth ${s.proxySslVerifyDepth}, security level ${s.opensslSeclevel}; ${conn}.`,
   );
   lines.push(

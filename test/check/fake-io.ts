@@ -17,7 +17,7 @@ export function recordingIO(o: { cwd: string; stdin?: string; now?: () => Date; 
     stderrIsTTY: o.stderrIsTTY ?? false,
     now: o.now ?? (() => new Date()),
     cwd: o.cwd,
-    env: {},
+    env: { TLSDOCTOR_NO_LOCAL_NGINX: '1' },
   };
   return io;
 }

@@ -10,7 +10,10 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function runCli(argv: string[], opts: { stdin?: string; now?: Date; cwd?: string } = {}): Promise<CliRun> {
+export async function runCli(
+  argv: string[],
+  opts: { stdin?: string; now?: Date; cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const io: CliIO = {
@@ -21,7 +24,8 @@ export async function runCli(argv: string[], opts: { stdin?: string; now?: Date;
     stderrIsTTY: false,
     now: () => opts.now ?? new Date(),
     cwd: opts.cwd ?? process.cwd(),
-    env: {},
+    // No local nginx lookup unless a test asks for it: results must not depend on what this machine has installed.
+    env: opts.env ?? { TLSDOCTOR_NO_LOCAL_NGINX: '1' },
   };
   const code = await main(argv, io);
   return { code, stdout, stderr };

@@ -15,6 +15,7 @@ import { parseDuration } from '../duration.js';
 import type { CliIO } from '../io.js';
 import type { NginxOptionValues } from '../nginx-options.js';
 import { UsageError } from '../usage-error.js';
+import { withLocalNginxVersion } from '../nginx-options.js';
 import { parseAt } from './probe.js';
 
 export interface CheckCommandOptions extends NginxOptionValues {
@@ -94,7 +95,7 @@ export async function checkCommand(args: string[], o: CheckCommandOptions, io: C
     const specs = await collectTargetSpecs(args, o.targets, io);
     if (specs.length === 0) throw new UsageError('NO_TARGETS', 'no targets: give host:port arguments, --targets FILE, or - for standard input');
     const ca = o.ca.map((f) => resolve(io.cwd, f));
-    const targets = resolveTargets(specs, { ...o, ca, timeoutMs });
+    const targets = resolveTargets(specs, { ...(await withLocalNginxVersion(o, io.env)), ca, timeoutMs });
     const deps = cachedCheckDeps(io);
     // The command-wide bundle is read now: a typo in --ca is a usage error, not N unknown targets.
     await deps.loadTrust(ca);

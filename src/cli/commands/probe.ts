@@ -10,7 +10,7 @@ import { probeText } from '../../report/probe-text.js';
 import { parseDuration } from '../duration.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
-import { settingsFromOptions, type NginxOptionValues } from '../nginx-options.js';
+import { settingsFromOptions, withLocalNginxVersion, type NginxOptionValues } from '../nginx-options.js';
 import { DEFERRED, readCertFile, readPool, readSystemStore } from '../read-cert-files.js';
 import { runProbe } from '../run-probe.js';
 import { UsageError } from '../usage-error.js';
@@ -74,7 +74,7 @@ function readClientCert(o: ProbeCommandOptions): { cert: string; key: string } |
 
 export async function probeCommand(targetText: string, o: ProbeCommandOptions, io: CliIO): Promise<number> {
   const target = parseTarget(targetText);
-  const settings = settingsFromOptions(o, target.host);
+  const settings = settingsFromOptions(await withLocalNginxVersion(o, io.env), target.host);
   const timeoutMs = parseDuration(o.timeout, '--timeout');
   if (timeoutMs <= 0) throw new UsageError('BAD_DURATION', '--timeout must be positive');
   const at = parseAt(o.at, io);

@@ -10,6 +10,7 @@ import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import type { NginxOptionValues } from '../nginx-options.js';
 import { UsageError } from '../usage-error.js';
+import { withLocalNginxVersion } from '../nginx-options.js';
 
 export interface ServeCommandOptions extends NginxOptionValues {
   listen: string;
@@ -57,7 +58,7 @@ export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<n
   if (o.targetsOnly && o.targets.length === 0) throw new UsageError('MISSING_TARGETS', '--targets-only needs --targets FILE');
 
   const ca = o.ca.map((f) => resolve(io.cwd, f));
-  const defaults = { ...o, ca, timeoutMs: defaultTimeoutMs };
+  const defaults = { ...(await withLocalNginxVersion(o, io.env)), ca, timeoutMs: defaultTimeoutMs };
   const specs = o.targets.length > 0 ? await collectTargetSpecs([], o.targets, io) : [];
   const listed = resolveTargets(specs, defaults);
   const deps = cachedCheckDeps(io);
