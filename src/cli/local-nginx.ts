@@ -6,7 +6,6 @@
  * `nginx -v` costs a process (~6 ms, measured): the answer is cached per binary (path, size, mtime) in
  * $XDG_CACHE_HOME/tlsdoctor (or ~/.cache/tlsdoctor), so a probe's start-up pays a stat, not a spawn.
  */
-import { execFile } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { parseVersion } from '../nginx/defaults.js';
@@ -31,7 +30,9 @@ export function findOnPath(name: string, env: CliIO['env']): string | null {
 }
 
 /** `nginx -v` prints `nginx version: nginx/1.22.1` on stderr. Null when it cannot be run or read. */
-export function nginxVersionOf(bin: string): Promise<string | null> {
+export async function nginxVersionOf(bin: string): Promise<string | null> {
+  // Imported here: child_process costs start-up time, and most runs read the cached version instead.
+  const { execFile } = await import('node:child_process');
   return new Promise((done) => {
     execFile(bin, ['-v'], { timeout: EXEC_TIMEOUT_MS, encoding: 'utf8' }, (_err, stdout, stderr) => {
       const m = /nginx\/(\d+\.\d+(?:\.\d+)?)/.exec(`${stderr ?? ''}${stdout ?? ''}`);

@@ -18,6 +18,7 @@ import { formatDistinguishedName } from './dn-string.js';
 import { ProtocolVersion } from './handshake-messages.js';
 import type { ProbeObservation, ProbeParams, TlsProtocol } from './types.js';
 import { WireTranscript } from './wire-transcript.js';
+import { monotonicMs } from './monotonic-ms.js';
 
 export interface ProbeLimits {
   maxServerBytes: number;
@@ -182,7 +183,7 @@ export function probeWithTranscript(
     return Promise.reject(err);
   }
   return new Promise((resolve) => {
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     const transcript = new WireTranscript({
       maxCertificates: limits.maxCertificates,
       maxMessageBytes: limits.maxServerBytes,
@@ -235,7 +236,7 @@ export function probeWithTranscript(
     const raw = net.connect({ host: params.host, port: params.port, autoSelectFamily: false });
     raw.setNoDelay(true);
     raw.on('lookup', () => {
-      lookupAt = performance.now();
+      lookupAt = monotonicMs();
     });
     raw.on('error', (err: SocketError) => {
       tcpError ??= err;
@@ -246,7 +247,7 @@ export function probeWithTranscript(
       settle();
     });
     raw.once('connect', () => {
-      connectAt = performance.now();
+      connectAt = monotonicMs();
       address = raw.remoteAddress;
       startTls();
     });
@@ -282,7 +283,7 @@ export function probeWithTranscript(
         settle();
       });
       socket.once('secureConnect', () => {
-        secureAt = performance.now();
+        secureAt = monotonicMs();
         // TLS 1.3: a required client certificate is judged by the server after our Finished, so its verdict
         // (alert 116/40/48/42, or a NewSessionTicket) comes at the first read (NGINX.md). Only worth waiting
         // for when the server asked for a certificate.
@@ -290,7 +291,7 @@ export function probeWithTranscript(
           waitingFirstRead = true;
           if (firstReadVerdictArrived()) return settle();
           const tcpRtt = connectAt! - (lookupAt ?? t0);
-          const remaining = params.timeoutMs - (performance.now() - t0);
+          const remaining = params.timeoutMs - (monotonicMs() - t0);
           const grace = Math.max(0, Math.min(remaining, Math.max(limits.firstReadGraceMs, 4 * tcpRtt)));
           graceTimer = setTimeout(settle, grace);
         } else settle();
@@ -302,7 +303,7 @@ export function probeWithTranscript(
       clearTimeout(graceTimer);
       tlsSocket?.destroy();
       closeRaw(raw);
-      const end = performance.now();
+      const end = monotonicMs();
 
       const secureConnected = secureAt !== undefined;
       const result = classifyOutcome({
