@@ -181,6 +181,7 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
     const sent2 = sameWire ? sent : parseSent(obs2).sent;
     const check = diagnose({ ...input, observation: obs2, sent: sent2, trusted, trustSource: 'bundle', settings, candidates: [], sniObservation: undefined, sniSent: undefined });
     plan.verified = check.nginx.ok;
+    plan.verifiedBy = 'handshake';
     plan.verifyError = check.nginx.ok ? null : check.nginx.error;
   }
 

@@ -55,6 +55,8 @@ export interface FixPlan {
   trust: ProposedTrust[];
   /** Whether the closed-loop re-check predicted `ok` with this plan; null when it was not run. */
   verified: boolean | null;
+  /** How `verified` was established: a second live handshake (probe) or a re-judgement of the same files (verify). */
+  verifiedBy?: 'handshake' | 'files';
   /** The predicted nginx error with the plan applied, when not verified. */
   verifyError: string | null;
   /** Dead ends recognised in the user's inputs. */

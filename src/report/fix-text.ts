@@ -12,7 +12,11 @@ const ROLE: Record<ProposedTrust['role'], string> = {
 };
 
 function verdict(plan: FixPlan): string {
-  if (plan.verified === true) return 'fix verified: yes (a second handshake judged with this plan: nginx would verify and proxy)';
+  if (plan.verified === true) {
+    return plan.verifiedBy === 'files'
+      ? 'fix verified: yes (the same chain judged again with this plan: nginx would verify)'
+      : 'fix verified: yes (a second handshake judged with this plan: nginx would verify and proxy)';
+  }
   if (plan.verified === false) {
     const first = plan.manual?.length ? 'the manual steps above come first; until they are done ' : 'with this plan ';
     return `fix verified: no (${first}nginx would still log: ${plan.verifyError ?? 'an error'})`;

@@ -82,6 +82,7 @@ export async function verifyCommand(o: VerifyCommandOptions, io: CliIO): Promise
   if (!diagnosis.nginx.ok && plan.nginxFixable) {
     const check = diagnose({ ...input, trusted: trustedForPlan(plan, input), settings: settingsForPlan(plan, settings), trustSource: 'bundle', candidates: [] });
     plan.verified = check.nginx.ok;
+    plan.verifiedBy = 'files';
     plan.verifyError = check.nginx.ok ? null : check.nginx.error;
   }
   const report: ProbeReport = {
