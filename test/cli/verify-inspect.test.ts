@@ -42,6 +42,18 @@ describe('verify: every certificate scenario judged offline as nginx would', () 
     expect(later.nginx.error).toBe('upstream SSL certificate verify error: (10:certificate has expired) while SSL handshaking to upstream');
   });
 
+  it('warns (EXPIRES_SOON) about every path certificate within --warn, without failing', async () => {
+    const base = ['verify', '--chain', fixturePath('leaf.pem'), '--untrusted', fixturePath('int1.pem'), '--ca', fixturePath('root.pem'), '--proxy-ssl-name', 'upstream.test', '--json', '--at', '2045-12-20T00:00:00Z'];
+    const run = await runCli(base);
+    expect(run.code).toBe(0);
+    const soon = JSON.parse(run.stdout).findings.filter((f: { code: string }) => f.code === 'EXPIRES_SOON');
+    expect(soon.map((f: { cert: { depth: number } }) => f.cert.depth)).toEqual([0, 1, 2]);
+    expect(soon[0].severity).toBe('warning');
+    expect(soon[0].evidence.daysLeft).toBe(12);
+    const off = JSON.parse((await runCli([...base, '--warn', '0'])).stdout);
+    expect(off.findings.filter((f: { code: string }) => f.code === 'EXPIRES_SOON')).toEqual([]);
+  });
+
   it('a bundle of thousands of certificates and a cert/issuer loop stay bounded and correct', async () => {
     const many = join(dir, 'many.pem');
     const roots = readFixture('bundle-150-roots.pem');

@@ -26,6 +26,7 @@ export interface ProbeCommandOptions extends NginxOptionValues {
   installPath?: string;
   fetch: boolean;
   at?: string;
+  warn?: string;
 }
 
 export async function loadTrust(files: string[], io: CliIO) {
@@ -95,6 +96,7 @@ export async function probeCommand(targetText: string, o: ProbeCommandOptions, i
     fetch: o.fetch,
     at,
     installPath,
+    warnDays: parseDuration(o.warn ?? '30d', '--warn', 'd') / 86_400_000,
     notes: [...notes, ...pool.notes],
     log: o.json ? undefined : (line) => io.stderr(`tlsdoctor: ${line}\n`),
   });

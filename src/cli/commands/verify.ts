@@ -11,6 +11,7 @@ import { buildFixPlan, settingsForPlan, trustedForPlan } from '../../remediation
 import type { ProbeReport } from '../../report/model.js';
 import { probeDocument } from '../../report/probe-json.js';
 import { probeText } from '../../report/probe-text.js';
+import { parseDuration } from '../duration.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import { settingsFromOptions, type NginxOptionValues } from '../nginx-options.js';
@@ -25,6 +26,7 @@ export interface VerifyCommandOptions extends NginxOptionValues {
   ca: string[];
   intermediates: string[];
   at?: string;
+  warn?: string;
   json?: boolean;
   out?: string;
   installPath?: string;
@@ -75,6 +77,7 @@ export async function verifyCommand(o: VerifyCommandOptions, io: CliIO): Promise
     candidates: pool.certs.map((p) => ({ cert: p.cert, source: 'pool', origin: p.origin })),
     settings,
     at,
+    warnDays: parseDuration(o.warn ?? '30d', '--warn', 'd') / 86_400_000,
   };
   const diagnosis = diagnose(input);
   const installPath = o.installPath ?? resolve(io.cwd, o.out ?? '.', 'trusted-ca.pem');
