@@ -15,11 +15,37 @@ export interface InspectedFile {
   notes: string[];
 }
 
-function certEntry(c: Cert, index: number, all: Cert[], at: Date) {
+/** Certificates of one file by subject name DER: issuer links are looked up, not tried pairwise (a hostile
+ * bundle of thousands of certificates would otherwise cost millions of signature-free but native checks). */
+function bySubject(all: Cert[]): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  all.forEach((c, i) => m.set(c.subjectDer, [...(m.get(c.subjectDer) ?? []), i]));
+  return m;
+}
+
+/** At most this many same-name candidates are tried per certificate: a file of thousands of look-alike names
+ * stays linear. Real files have one or two. */
+const MAX_ISSUER_CANDIDATES = 32;
+
+function issuedByIndex(c: Cert, index: number, all: Cert[], subjects: Map<string, number[]>): number[] {
+  // A duplicate of the certificate itself is reported as such (duplicateOf), not as its issuer.
+  const candidates = (subjects.get(c.issuerDer) ?? []).filter((i) => i !== index && all[i].sha256 !== c.sha256);
+  return candidates.slice(0, MAX_ISSUER_CANDIDATES).filter((i) => checkIssued(all[i], c));
+}
+
+function checkIssued(issuer: Cert, subject: Cert): boolean {
+  try {
+    return subject.native.checkIssued(issuer.native);
+  } catch {
+    return false;
+  }
+}
+
+function certEntry(c: Cert, index: number, at: Date, links: { issuedBy: number[][]; issues: number[][]; firstBySha: Map<string, number> }) {
   const s = summarizeCertificate(c);
-  const issuedBy = all.map((o, i) => ({ o, i })).filter(({ o, i }) => i !== index && c.native.checkIssued(o.native)).map(({ i }) => i);
-  const issues = all.map((o, i) => ({ o, i })).filter(({ o, i }) => i !== index && o.native.checkIssued(c.native)).map(({ i }) => i);
-  const duplicateOf = all.findIndex((o) => o.sha256 === c.sha256);
+  const issuedBy = links.issuedBy[index];
+  const issues = links.issues[index];
+  const duplicateOf = links.firstBySha.get(c.sha256) ?? index;
   return {
     index,
     subject: c.subject,
@@ -54,6 +80,16 @@ function certEntry(c: Cert, index: number, all: Cert[], at: Date) {
   };
 }
 
+function entries(all: Cert[], at: Date) {
+  const subjects = bySubject(all);
+  const issuedBy = all.map((c, i) => issuedByIndex(c, i, all, subjects));
+  const issues: number[][] = all.map(() => []);
+  issuedBy.forEach((list, i) => list.forEach((j) => issues[j].push(i)));
+  const firstBySha = new Map<string, number>();
+  all.forEach((c, i) => firstBySha.has(c.sha256) || firstBySha.set(c.sha256, i));
+  return all.map((c, i) => certEntry(c, i, at, { issuedBy, issues, firstBySha }));
+}
+
 export function inspectDocument(files: InspectedFile[], at: Date) {
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -65,7 +101,7 @@ export function inspectDocument(files: InspectedFile[], at: Date) {
       certificateCount: f.certs.length,
       privateKeys: f.privateKeys,
       notes: f.notes,
-      certificates: f.certs.map((c, i) => certEntry(c, i, f.certs, at)),
+      certificates: entries(f.certs, at),
     })),
   };
 }
