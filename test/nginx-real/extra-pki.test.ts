@@ -1,0 +1,135 @@
+/**
+ * Certificate shapes beyond the fixture catalogue (other key types, name constraints, CA flags, trust-store
+ * contents), made with the openssl CLI at test start: for each, real nginx and `tlsdoctor probe`
+ * on the same upstream must agree on the status, the level and the exact log line.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nginxBuildInfo, nginxUnavailableReason, parseErrorLog, proxyConfig, startNginx } from '../helpers/nginx.js';
+import { runCli } from '../helpers/cli.js';
+
+const unavailable = nginxUnavailableReason();
+if (unavailable && process.env.CI) throw new Error(`real nginx is required under CI: ${unavailable}`);
+if (unavailable) console.warn(`skipping extra-pki nginx tests: ${unavailable}`);
+
+const dir = mkdtempSync(join(tmpdir(), 'tlsdoctor-xpki-'));
+const ossl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+const path = (n: string) => join(dir, n);
+let serial = 1;
+
+function key(name: string, alg: string): void {
+  const [kind, param] = alg.split(':');
+  if (kind === 'ec') ossl(['genpkey', '-algorithm', 'EC', '-pkeyopt', `ec_paramgen_curve:${param}`, '-out', `${name}.key`]);
+  else if (kind === 'rsa') ossl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${param}`, '-out', `${name}.key`]);
+  else ossl(['genpkey', '-algorithm', kind, '-out', `${name}.key`]);
+}
+
+/** Issue `name` (subject CN=name) from `issuer` (or self-signed when issuer is null) with extension lines. */
+function cert(name: string, issuer: string | null, ext: string[], opts: { alg?: string; md?: string } = {}): void {
+  key(name, opts.alg ?? 'ec:P-256');
+  writeFileSync(path(`${name}.ext`), ext.join('\n') + '\n');
+  const md = opts.md ? [`-${opts.md}`] : [];
+  ossl(['req', '-new', '-key', `${name}.key`, '-subj', `/O=xpki/CN=${name}`, '-out', `${name}.csr`]);
+  const validity = ['-days', '3650'];
+  ossl(['x509', '-req', '-in', `${name}.csr`, ...(issuer ? ['-CA', `${issuer}.pem`, '-CAkey', `${issuer}.key`] : ['-signkey', `${name}.key`]),
+    '-set_serial', String(serial++), ...validity, '-extfile', `${name}.ext`, '-out', `${name}.pem`, ...md]);
+}
+
+const CA = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign', 'subjectKeyIdentifier=hash'];
+const LEAF = (san = 'DNS:upstream.test') => ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth', `subjectAltName=${san}`];
+const pem = (n: string) => readFileSync(path(`${n}.pem`), 'utf8');
+
+interface Case {
+  serve: string[]; // cert names, in order; the first one's key is the server key
+  trusted: string[];
+  name?: string;
+  depth?: number;
+}
+const cases: Record<string, Case> = {};
+
+beforeAll(() => {
+  cert('root', null, CA);
+  cert('int', 'root', CA);
+  cert('leaf-p384', 'int', LEAF(), { alg: 'ec:P-384' });
+  cert('leaf-ed25519', 'int', LEAF(), { alg: 'ED25519' });
+  cert('leaf-rsa3072', 'int', LEAF(), { alg: 'rsa:3072' });
+  cert('nc-int', 'root', [...CA, 'nameConstraints=critical,permitted;DNS:.example.test']);
+  cert('leaf-under-nc', 'nc-int', LEAF());
+  cert('int-not-ca', 'root', ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,keyCertSign']);
+  cert('leaf-under-not-ca', 'int-not-ca', LEAF());
+  cert('int-eku-client', 'root', [...CA, 'extendedKeyUsage=clientAuth']);
+  cert('leaf-under-eku-client', 'int-eku-client', LEAF());
+  cert('leaf-wildcard-apex', 'int', LEAF('DNS:*.upstream.test'));
+  cert('leaf-uppercase', 'int', LEAF('DNS:UPSTREAM.Test'));
+  cert('int-pathlen0', 'root', ['basicConstraints=critical,CA:TRUE,pathlen:0', 'keyUsage=critical,keyCertSign']);
+  cert('int2-under-pathlen0', 'int-pathlen0', CA);
+  cert('leaf-under-pathlen0-chain', 'int2-under-pathlen0', LEAF());
+  cert('leaf-no-eku', 'int', ['basicConstraints=critical,CA:FALSE', 'subjectAltName=DNS:upstream.test']);
+  Object.assign(cases, {
+    'P-384 leaf': { serve: ['leaf-p384', 'int'], trusted: ['root'] },
+    'Ed25519 leaf': { serve: ['leaf-ed25519', 'int'], trusted: ['root'] },
+    'RSA-3072 leaf': { serve: ['leaf-rsa3072', 'int'], trusted: ['root'] },
+    'name constraints violated': { serve: ['leaf-under-nc', 'nc-int'], trusted: ['root'] },
+    'intermediate without CA:TRUE': { serve: ['leaf-under-not-ca', 'int-not-ca'], trusted: ['root'] },
+    'intermediate limited to clientAuth': { serve: ['leaf-under-eku-client', 'int-eku-client'], trusted: ['root'] },
+    'wildcard does not cover the apex': { serve: ['leaf-wildcard-apex', 'int'], trusted: ['root'] },
+    'upper-case SAN': { serve: ['leaf-uppercase', 'int'], trusted: ['root'] },
+    'pathlen 0 exceeded': { serve: ['leaf-under-pathlen0-chain', 'int2-under-pathlen0', 'int-pathlen0'], trusted: ['root'], depth: 3 },
+    'leaf without EKU': { serve: ['leaf-no-eku', 'int'], trusted: ['root'] },
+    'bundle holds root and intermediate, server sends the leaf only': { serve: ['leaf-p384'], trusted: ['root', 'int'] },
+    'bundle holds root and intermediate, depth 0': { serve: ['leaf-p384'], trusted: ['root', 'int'], depth: 0 },
+  } satisfies Record<string, Case>);
+});
+
+const servers: net.Server[] = [];
+afterAll(() => {
+  servers.forEach((s) => s.close());
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(unavailable !== null)('extra certificate shapes: tlsdoctor predicts what nginx logs', () => {
+  const version = unavailable ? '1.22.1' : nginxBuildInfo().version;
+  const names = [
+    'P-384 leaf', 'Ed25519 leaf', 'RSA-3072 leaf', 'name constraints violated', 'intermediate without CA:TRUE',
+    'intermediate limited to clientAuth', 'wildcard does not cover the apex', 'upper-case SAN',
+    'pathlen 0 exceeded', 'leaf without EKU', 'bundle holds root and intermediate, server sends the leaf only',
+    'bundle holds root and intermediate, depth 0',
+  ];
+  it.each(names)('%s', async (name) => {
+    const c = cases[name];
+    const server = tls.createServer({ cert: c.serve.map(pem).join(''), key: readFileSync(path(`${c.serve[0]}.key`)) }, (s) => {
+      s.on('error', () => {});
+      s.once('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n'));
+    });
+    server.on('tlsClientError', () => {});
+    servers.push(server);
+    const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as net.AddressInfo).port)));
+    const bundle = path(`bundle-${c.trusted.join('-')}.pem`);
+    writeFileSync(bundle, c.trusted.map(pem).join(''));
+    const directives = ['proxy_ssl_verify on', `proxy_ssl_trusted_certificate ${bundle}`, `proxy_ssl_name ${c.name ?? 'upstream.test'}`];
+    if (c.depth !== undefined) directives.push(`proxy_ssl_verify_depth ${c.depth}`);
+    const nginx = await startNginx({ config: proxyConfig({ upstreamPort: port, directives }) });
+    let status: number;
+    let lines;
+    try {
+      status = (await nginx.request('/')).status;
+      lines = parseErrorLog(nginx.errorLog());
+    } finally {
+      await nginx.stop();
+    }
+    const args = ['probe', `127.0.0.1:${port}`, '--ca', bundle, '--proxy-ssl-name', c.name ?? 'upstream.test', '--nginx-version', version, '--json', '--no-fetch'];
+    if (c.depth !== undefined) args.push('--proxy-ssl-verify-depth', String(c.depth));
+    const doc = JSON.parse((await runCli(args)).stdout);
+    if (process.env.TLSDOCTOR_SHOW) console.log(`${name}: ${status} ${lines[0]?.message ?? "-"} / ${doc.findings.map((f: { code: string }) => f.code).join(",")}`);
+    expect({ status: doc.nginx.status, level: doc.nginx.level, error: doc.nginx.error }).toEqual({
+      status,
+      level: lines[0]?.level ?? null,
+      error: lines[0]?.message ?? null,
+    });
+  });
+});
