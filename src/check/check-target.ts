@@ -174,13 +174,7 @@ export async function checkTarget(t: CheckTarget, at: Date, thresholds: CheckThr
   const all = [...path, ...clientCerts];
   const earliest = all.reduce<CheckedCert | null>((min, c) => (!min || c.secondsLeft < min.secondsLeft ? c : min), null);
   return {
-    id: t.id,
-    input: t.spec.input,
-    host: t.spec.host,
-    port: t.spec.port,
-    origin: t.spec.origin,
-    proxySslName: t.settings.proxySslName,
-    labels: t.spec.labels,
+    ...targetIdentity(t),
     status: targetStatus(diagnosis.nginx, all, thresholds),
     reason: reasonCodes(diagnosis.findings, all, thresholds),
     notAfter: earliest?.notAfter ?? null,
@@ -196,8 +190,8 @@ export async function checkTarget(t: CheckTarget, at: Date, thresholds: CheckThr
   };
 }
 
-/** The result of a target that could not be checked (status UNKNOWN): it still appears, once, with the reason. */
-export function unknownResult(t: CheckTarget, error: { code: string; message: string }, durationMs: number): CheckResult {
+/** The fields that name a target in every result, checked or not. */
+function targetIdentity(t: CheckTarget) {
   return {
     id: t.id,
     input: t.spec.input,
@@ -206,6 +200,13 @@ export function unknownResult(t: CheckTarget, error: { code: string; message: st
     origin: t.spec.origin,
     proxySslName: t.settings.proxySslName,
     labels: t.spec.labels,
+  };
+}
+
+/** The result of a target that could not be checked (status UNKNOWN): it still appears, once, with the reason. */
+export function unknownResult(t: CheckTarget, error: { code: string; message: string }, durationMs: number): CheckResult {
+  return {
+    ...targetIdentity(t),
     status: 'UNKNOWN',
     reason: [error.code],
     notAfter: null,

@@ -48,12 +48,12 @@ function certEntry(c: Cert, index: number, at: Date, links: { issuedBy: number[]
   const duplicateOf = links.firstBySha.get(c.sha256) ?? index;
   return {
     index,
-    subject: c.subject,
-    issuer: c.issuer,
-    serial: c.serial,
-    sha256: c.sha256,
-    notBefore: c.notBefore.toISOString(),
-    notAfter: c.notAfter.toISOString(),
+    subject: s.subject,
+    issuer: s.issuer,
+    serial: s.serial,
+    sha256: s.sha256,
+    notBefore: s.notBefore,
+    notAfter: s.notAfter,
     daysLeft: Math.floor((c.notAfter.getTime() - at.getTime()) / DAY_MS),
     expired: c.notAfter.getTime() < at.getTime(),
     notYetValid: c.notBefore.getTime() > at.getTime(),

@@ -392,3 +392,17 @@ export function parseErrorLog(text: string, minLevel: 'error' | 'crit' | 'warn' 
   }
   return out;
 }
+
+/**
+ * One request through a fresh nginx proxying to 127.0.0.1:`upstreamPort` with `directives` in the location: the
+ * status and the first upstream line logged at `[warn]` or worse (what tlsdoctor predicts), then nginx is stopped.
+ */
+export async function proxyOnce(upstreamPort: number, directives: string[]): Promise<{ status: number; first: ErrorLogLine | undefined }> {
+  const nginx = await startNginx({ config: proxyConfig({ upstreamPort, directives }) });
+  try {
+    const { status } = await nginx.request('/');
+    return { status, first: parseErrorLog(nginx.errorLog())[0] };
+  } finally {
+    await nginx.stop();
+  }
+}

@@ -7,7 +7,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixturePath, readFixture } from '../helpers/fixtures.js';
-import { nginxBuildInfo, nginxUnavailableReason, parseErrorLog, proxyConfig, startNginx } from '../helpers/nginx.js';
+import { nginxBuildInfo, nginxUnavailableReason, proxyOnce } from '../helpers/nginx.js';
 import { runCli } from '../helpers/cli.js';
 
 const unavailable = nginxUnavailableReason();
@@ -36,19 +36,9 @@ describe.skipIf(unavailable !== null)('edge upstreams: tlsdoctor predicts what n
     const server = KINDS[kind]();
     servers.push(server);
     const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as net.AddressInfo).port)));
-    const nginx = await startNginx({
-      config: proxyConfig({ upstreamPort: port, directives: ['proxy_ssl_verify on', `proxy_ssl_trusted_certificate ${fixturePath('root.pem')}`, 'proxy_ssl_name upstream.test'] }),
-    });
-    let status: number;
-    let lines;
-    try {
-      status = (await nginx.request('/')).status;
-      lines = parseErrorLog(nginx.errorLog());
-    } finally {
-      await nginx.stop();
-    }
+    const { status, first } = await proxyOnce(port, ['proxy_ssl_verify on', `proxy_ssl_trusted_certificate ${fixturePath('root.pem')}`, 'proxy_ssl_name upstream.test']);
     const run = await runCli(['probe', `127.0.0.1:${port}`, '--ca', fixturePath('root.pem'), '--proxy-ssl-name', 'upstream.test', '--nginx-version', version, '--json', '--no-fetch', '--timeout', '3s']);
     const doc = JSON.parse(run.stdout);
-    expect({ status: doc.nginx.status, level: doc.nginx.level, error: doc.nginx.error }).toEqual({ status, level: lines[0]?.level, error: lines[0]?.message });
+    expect({ status: doc.nginx.status, level: doc.nginx.level, error: doc.nginx.error }).toEqual({ status, level: first?.level, error: first?.message });
   });
 });

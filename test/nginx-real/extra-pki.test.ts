@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nginxBuildInfo, nginxUnavailableReason, parseErrorLog, proxyConfig, startNginx } from '../helpers/nginx.js';
+import { nginxBuildInfo, nginxUnavailableReason, proxyOnce } from '../helpers/nginx.js';
 import { runCli } from '../helpers/cli.js';
 
 const unavailable = nginxUnavailableReason();
@@ -113,23 +113,15 @@ describe.skipIf(unavailable !== null)('extra certificate shapes: tlsdoctor predi
     writeFileSync(bundle, c.trusted.map(pem).join(''));
     const directives = ['proxy_ssl_verify on', `proxy_ssl_trusted_certificate ${bundle}`, `proxy_ssl_name ${c.name ?? 'upstream.test'}`];
     if (c.depth !== undefined) directives.push(`proxy_ssl_verify_depth ${c.depth}`);
-    const nginx = await startNginx({ config: proxyConfig({ upstreamPort: port, directives }) });
-    let status: number;
-    let lines;
-    try {
-      status = (await nginx.request('/')).status;
-      lines = parseErrorLog(nginx.errorLog());
-    } finally {
-      await nginx.stop();
-    }
+    const { status, first } = await proxyOnce(port, directives);
     const args = ['probe', `127.0.0.1:${port}`, '--ca', bundle, '--proxy-ssl-name', c.name ?? 'upstream.test', '--nginx-version', version, '--json', '--no-fetch'];
     if (c.depth !== undefined) args.push('--proxy-ssl-verify-depth', String(c.depth));
     const doc = JSON.parse((await runCli(args)).stdout);
-    if (process.env.TLSDOCTOR_SHOW) console.log(`${name}: ${status} ${lines[0]?.message ?? "-"} / ${doc.findings.map((f: { code: string }) => f.code).join(",")}`);
+    if (process.env.TLSDOCTOR_SHOW) console.log(`${name}: ${status} ${first?.message ?? "-"} / ${doc.findings.map((f: { code: string }) => f.code).join(",")}`);
     expect({ status: doc.nginx.status, level: doc.nginx.level, error: doc.nginx.error }).toEqual({
       status,
-      level: lines[0]?.level ?? null,
-      error: lines[0]?.message ?? null,
+      level: first?.level ?? null,
+      error: first?.message ?? null,
     });
   });
 });
