@@ -39,6 +39,18 @@ describe.skipIf(unavailable !== null)('edge upstreams: tlsdoctor predicts what n
     const { status, first } = await proxyOnce(port, ['proxy_ssl_verify on', `proxy_ssl_trusted_certificate ${fixturePath('root.pem')}`, 'proxy_ssl_name upstream.test']);
     const run = await runCli(['probe', `127.0.0.1:${port}`, '--ca', fixturePath('root.pem'), '--proxy-ssl-name', 'upstream.test', '--nginx-version', version, '--json', '--no-fetch', '--timeout', '3s']);
     const doc = JSON.parse(run.stdout);
-    expect({ status: doc.nginx.status, level: doc.nginx.level, error: doc.nginx.error }).toEqual({ status, level: first?.level, error: first?.message });
+    const ours = { status: doc.nginx.status, level: doc.nginx.level, error: doc.nginx.error };
+    const theirs = { status, level: first?.level, error: first?.message };
+    if (kind.includes('RST') && ours.error !== theirs.error) {
+      // A reset right after accept races the connect: when it beats nginx's connect check nginx logs it as a
+      // connect() failure, otherwise as a peer close in the handshake. Both are the same fault; only accept those.
+      const forms = [
+        'peer closed connection in SSL handshake (104: Connection reset by peer) while SSL handshaking to upstream',
+        'connect() failed (104: Connection reset by peer) while connecting to upstream',
+      ];
+      expect({ ours, theirs, ok: forms.includes(ours.error) && forms.includes(theirs.error ?? '') && ours.status === theirs.status }).toMatchObject({ ok: true });
+      return;
+    }
+    expect(ours).toEqual(theirs);
   });
 });
