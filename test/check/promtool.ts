@@ -4,11 +4,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { checkExternal } from '../helpers/externals.js';
 
 export const PROMTOOL = '/usr/bin/promtool';
 export const hasPromtool = existsSync(PROMTOOL);
-// .ci/run installs it: under CI a missing promtool fails the suites that need it instead of skipping them.
-if (!hasPromtool && process.env.CI) throw new Error(`${PROMTOOL} is required under CI (Debian package prometheus)`);
+// .ci/run installs it: there a missing promtool fails the suites that need it instead of skipping them.
+if (checkExternal(hasPromtool ? null : `${PROMTOOL} not found`)) {
+  console.log(`skipped: promtool checks (${PROMTOOL} not found; apt-get install prometheus to enable)`);
+}
 
 export function promtoolCheck(text: string): { ok: boolean; output: string } {
   const r = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Precomputes OpenSSL's verdict for every server-auth case of the x509-limbo suite, configured the way nginx
- * configures OpenSSL for upstreams (see /work/shared/limbo/README.md and /work/shared/NGINX.md):
+ * configures OpenSSL for upstreams (see README.md beside this file):
  *
  *   openssl verify -purpose sslserver -auth_level 2 -verify_depth <case depth or 100>
  *                  [-verify_hostname <peer name>]   (also for IP literals: nginx calls X509_check_host only)
@@ -15,18 +15,17 @@
  * callback sees), or `"load:<what>"` when the CLI could not load an input (see DISAGREEMENTS.md).
  *
  * Usage: node test/chain/limbo/generate-openssl-verdicts.mjs [path/to/limbo.json.gz]
- * Default input: ../shared/limbo/limbo.json.gz relative to the repository root.
+ * Default input: limbo.json.gz beside this script.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir, availableParallelism } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
+import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '../../..');
-const input = process.argv[2] ?? resolve(repoRoot, '../shared/limbo/limbo.json.gz');
+const input = process.argv[2] ?? join(here, 'limbo.json.gz');
 const output = join(here, 'openssl-verdicts.json');
 
 /**
