@@ -25,7 +25,7 @@ export function timeCommand(cmd, args, opts = {}) {
 export function compare(commands, runs) {
   const times = commands.map(() => []);
   for (let i = 0; i < runs; i++) {
-    commands.forEach((c, j) => times[j].push(timeCommand(c.cmd, c.args).ms));
+    commands.forEach((c, j) => times[j].push(timeCommand(c.cmd, c.args, c.opts).ms));
   }
   return times.map(median);
 }

@@ -1,8 +1,13 @@
-// Bundles the compiled CLI (dist/cli/main.js) into dist/bundle/: one file for start-up plus lazily loaded
-// chunks. Measured: loading ~60 separate ES modules cost ~60 ms of start-up, which a one-second outage tool and
-// `npm run bench` (probe vs a bare node:tls script, target ratio <= 1.5) cannot afford.
-// Heavy libraries stay external and are imported lazily where needed (PKCS#7, AIA fetching).
-import { rmSync } from 'node:fs';
+// Bundles the compiled CLI (dist/cli/bundle-entry.js) into one CommonJS file, dist/bundle/tlsdoctor.cjs.
+// Measured: loading ~60 separate ES modules cost ~60 ms of start-up, which a one-second outage tool and
+// `npm run bench` (probe vs a bare node:tls script) cannot afford. One classic script (not an ES module) because
+// bin/tlsdoctor compiles it with node:vm to use a V8 code cache, which Node 20 offers for scripts only
+// (vm.Script cachedData); the cache removes most of the compile time that remains.
+// Heavy libraries stay external and are imported lazily where needed (PKCS#7, AIA fetching). A script compiled by
+// node:vm has no `import()` of its own (and vm's USE_MAIN_CONTEXT_DEFAULT_LOADER is experimental: it prints a
+// warning, and scripts restored from a code cache lose it), so each `import("x")` of the output becomes
+// `__tlsdoctor_import("x")`, a function bin/tlsdoctor passes in: Node's own import() from an ES module.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 // Chunk names carry content hashes: start from an empty directory so stale chunks never pile up.
@@ -29,17 +34,23 @@ function lazyChildProcessInCommander() {
 }
 
 await build({
-  entryPoints: ['dist/cli/main.js', 'dist/cli/process-io.js'],
+  entryPoints: { tlsdoctor: 'dist/cli/bundle-entry.js' },
   bundle: true,
-  splitting: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
   outdir: 'dist/bundle',
+  outExtension: { '.js': '.cjs' },
   external: ['@peculiar/*', 'pkijs', 'asn1js', 'undici', 'reflect-metadata'],
-  // commander is CommonJS: give the ESM bundle a require().
-  banner: { js: "import { createRequire as __tlsdoctorRequire } from 'node:module'; const require = __tlsdoctorRequire(import.meta.url);" },
+  // import.meta.url (demo's fixtures folder) has no CommonJS meaning: give it the bundle's own URL.
+  define: { 'import.meta.url': '__tlsdoctor_import_meta_url' },
+  banner: { js: "var __tlsdoctor_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
   minify: false,
   logLevel: 'warning',
   plugins: [lazyChildProcessInCommander()],
 });
+
+const out = 'dist/bundle/tlsdoctor.cjs';
+const text = readFileSync(out, 'utf8').replace(/\bimport\(("[^"\\]+")\)/g, '__tlsdoctor_import($1)');
+if (/\bimport\(/.test(text)) throw new Error(`${out}: an import() that is not a plain string literal is left; bin/tlsdoctor cannot serve it`);
+writeFileSync(out, text);

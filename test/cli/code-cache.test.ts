@@ -1,0 +1,96 @@
+/**
+ * bin/tlsdoctor's V8 code cache (issue: start-up at the floor): an optimisation that must never be needed, never
+ * break the CLI and never print anything unless asked (TLSDOCTOR_CODE_CACHE=debug).
+ * These run the real binary (dist/ is built by `npm install`).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import vm from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { fixturePath } from '../helpers/fixtures.js';
+
+const BIN = new URL('../../bin/tlsdoctor', import.meta.url).pathname;
+const built = existsSync(new URL('../../dist/bundle/tlsdoctor.cjs', import.meta.url));
+const ARGS = ['inspect', fixturePath('root.pem')];
+
+function run(cacheHome: string, extra: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...ARGS], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: cacheHome, XDG_CACHE_HOME: cacheHome, ...extra },
+    timeout: 20_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const cacheFiles = (home: string) => (existsSync(join(home, 'tlsdoctor')) ? readdirSync(join(home, 'tlsdoctor')) : []);
+
+describe.skipIf(!built)('the code cache of bin/tlsdoctor', () => {
+  const reference = built ? run(mkdtempSync(join(tmpdir(), 'cc-ref-')), { TLSDOCTOR_CODE_CACHE: 'off' }) : null;
+
+  it('is written by the first run and used by the next, silently', () => {
+    expect(reference?.code).toBe(0);
+    const home = mkdtempSync(join(tmpdir(), 'cc-'));
+    const first = run(home);
+    expect(first).toEqual(reference);
+    const files = cacheFiles(home);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(new RegExp(`^v8-${process.version}-${process.arch}-\\d+-\\d+\\.bin$`));
+    const second = run(home, { TLSDOCTOR_CODE_CACHE: 'debug' });
+    expect(second.stdout).toBe(reference?.stdout);
+    expect(second.stderr).toMatch(/^tlsdoctor: code cache: used /);
+  });
+
+  it('a corrupt cache file is rejected, the CLI works, and the cache is rebuilt', () => {
+    const home = mkdtempSync(join(tmpdir(), 'cc-'));
+    run(home);
+    const file = join(home, 'tlsdoctor', cacheFiles(home)[0]);
+    const garbage = Buffer.alloc(4096, 0x5a);
+    writeFileSync(file, garbage);
+    expect(run(home)).toEqual(reference);
+    expect(readFileSync(file).equals(garbage)).toBe(false);
+    writeFileSync(file, readFileSync(file).subarray(0, 100)); // truncated
+    const r = run(home, { TLSDOCTOR_CODE_CACHE: 'debug' });
+    expect(r.stdout).toBe(reference?.stdout);
+    expect(r.stderr).toMatch(/rejected .*\n.*wrote /);
+  });
+
+  it('a cache made for other code (another version of the bundle) is rejected by V8, not run', () => {
+    const home = mkdtempSync(join(tmpdir(), 'cc-'));
+    run(home);
+    const file = join(home, 'tlsdoctor', cacheFiles(home)[0]);
+    writeFileSync(file, new vm.Script('(function () { return 42; })').createCachedData());
+    const r = run(home, { TLSDOCTOR_CODE_CACHE: 'debug' });
+    expect(r.stdout).toBe(reference?.stdout);
+    expect(r.stderr).toMatch(/rejected /);
+  });
+
+  it('caches of other builds or Node versions are removed when a new one is written', () => {
+    const home = mkdtempSync(join(tmpdir(), 'cc-'));
+    run(home);
+    const stale = join(home, 'tlsdoctor', 'v8-v0.0.1-x64-1-1.bin');
+    writeFileSync(stale, 'old');
+    writeFileSync(join(home, 'tlsdoctor', cacheFiles(home).find((f) => !f.includes('v0.0.1'))!), 'corrupt');
+    run(home);
+    expect(existsSync(stale)).toBe(false);
+    expect(cacheFiles(home)).toHaveLength(1);
+  });
+
+  it('an unwritable cache location (a file in the way, a base under /proc) changes nothing and prints nothing', () => {
+    const home = mkdtempSync(join(tmpdir(), 'cc-'));
+    const blocker = join(home, 'not-a-dir');
+    writeFileSync(blocker, '');
+    expect(run(blocker)).toEqual(reference);
+    const t0 = Date.now();
+    expect(run('/proc/self/no/such/dir')).toEqual(reference);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    const debug = run(blocker, { TLSDOCTOR_CODE_CACHE: 'debug' });
+    expect(debug.stderr).toMatch(/not written to .* \(ENOTDIR\)/);
+  });
+
+  it('TLSDOCTOR_CODE_CACHE=off neither reads nor writes a cache', () => {
+    const home = mkdtempSync(join(tmpdir(), 'cc-'));
+    expect(run(home, { TLSDOCTOR_CODE_CACHE: 'off' })).toEqual(reference);
+    expect(cacheFiles(home)).toEqual([]);
+  });
+});
