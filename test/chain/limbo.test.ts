@@ -146,5 +146,5 @@ describe('x509-limbo server-auth cases against OpenSSL 3.0 verdicts', () => {
     expect(unparsed).toEqual([]);
     expect(withName.agree / withName.total).toBeGreaterThanOrEqual(0.995);
     expect(chainOnly.agree / chainOnly.total).toBeGreaterThanOrEqual(0.995);
-  });
+  }, 300_000); // ~13 s alone; parsing ~30,000 certificates takes minutes on a loaded 2-core machine
 });
