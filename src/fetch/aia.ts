@@ -28,6 +28,7 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { InputError, oneLine } from '../certs/input-error.js';
 import { readCertificateBlobsAsync } from '../certs/load.js';
+import type { LookupFunction } from 'node:net';
 import type { buildConnector } from 'undici';
 import { fetchPolicy, normalizeHostName, type AddressPolicy } from './address-policy.js';
 import { checkDestination, pinnedLookup, systemResolveHost, type PinnedAnswer, type ResolveHost } from './destination.js';
@@ -47,8 +48,11 @@ export interface FetchCaIssuersOptions {
   resolveHost?: ResolveHost;
   /** Told of every destination the policy refuses, before anything is sent (the CLI prints it on stderr). */
   onRefused?: (url: string, because: string) => void;
-  /** The socket opener (tests: prove that a refused URL is never connected to); default undici's, pinned. */
-  connect?: buildConnector.connector;
+  /**
+   * Builds the socket opener from the pinned lookup (tests: to see what is connected to, and prove that a refused
+   * URL never is); default: undici's connector with that lookup.
+   */
+  connect?: (lookup: LookupFunction) => buildConnector.connector;
 }
 
 export type FetchFailureReason =
@@ -108,7 +112,7 @@ export async function fetchCaIssuers(url: string, opts: FetchCaIssuersOptions): 
   // A private agent: nothing shared with other requests, and destroyed at the end so no keep-alive socket
   // outlives the fetch (and keeps the CLI's event loop busy). Its lookup answers from `pins` only.
   const lookup = pinnedLookup((host) => pins.get(host));
-  const connect = opts.connect ?? undici.buildConnector({ timeout: opts.timeoutMs, lookup });
+  const connect = opts.connect ? opts.connect(lookup) : undici.buildConnector({ timeout: opts.timeoutMs, lookup });
   const agent = new undici.Agent({ connect, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs });
   const controller = new AbortController();
   let timedOut = false;
