@@ -121,6 +121,7 @@ Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or
     .option('--listen <address>', 'host:port to listen on ([::1]:port for IPv6, :port for every interface)', '127.0.0.1:9219')
     .option('--targets <file>', 'targets file: its entries are addressable by ?target= with their own settings, its bundles allowed as ?ca=', collect, [])
     .option('--targets-only', 'refuse targets that are not in --targets')
+    .option('--allow-targets <cidr|host,...>', 'a target not in --targets must be listed by name or resolve only into these CIDRs, else 403 (repeatable)', collect, [])
     .option('--ca <file>', 'default proxy_ssl_trusted_certificate (repeatable; also allowed as ?ca=)', collect, [])
     .option('--warn <duration>', 'WARNING threshold for tlsdoctor_check_status', '30d')
     .option('--crit <duration>', 'CRITICAL threshold for tlsdoctor_check_status', '7d')
