@@ -100,6 +100,7 @@ GET /probe?target=HOST:PORT   one check per scrape (blackbox style); metrics in 
     protocols=L     proxy_ssl_protocols, e.g. TLSv1.2,TLSv1.3
     timeout=D       budget for this scrape (capped by --max-timeout and the scrape timeout)
   A target listed in --targets uses its own settings and labels; parameters override them.
+  Other targets: 400 under --targets-only; 403 unless allowed by --allow-targets, when given.
 GET /metrics    the exporter's own metrics
 GET /sd         the --targets entries for Prometheus http_sd_configs
 `;
