@@ -106,6 +106,21 @@ GET /sd         the --targets entries for Prometheus http_sd_configs
 `;
 
 /**
+ * A query target under --allow-targets: resolved once and decided, then pinned to that answer (a name that does
+ * not resolve keeps its error, so the check reports the DNS failure as it would without the allow-list). The
+ * resolution is part of the scrape's budget.
+ */
+async function admit(target: CheckTarget, o: ExporterOptions, listed: Map<string, CheckTarget>): Promise<{ target: CheckTarget } | { refused: string }> {
+  if (!o.allowTargets || listed.has(target.id)) return { target };
+  const started = performance.now();
+  const d = await checkDestination(target.spec.host, o.allowTargets, o.resolveHost ?? systemResolveHost, target.timeoutMs);
+  if (d.status === 'refused') return { refused: d.because };
+  const answer = d.status === 'unresolved' ? d.error : (d.pinned ?? 'system');
+  const left = Math.max(1, Math.round(target.timeoutMs - (performance.now() - started)));
+  return { target: { ...target, lookup: pinnedLookup(() => answer), timeoutMs: left } };
+}
+
+/**
  * The request-target as a URL, or undefined when it is not one. Node's parser passes on what it does not judge
  * (`http://[`, `http://h:99999/`, `//[`: absolute and authority-like forms of RFC 9112 §3.2) and WHATWG URL
  * throws on them: that is the client's error, never a 500.
@@ -186,24 +201,6 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
     }
   }
 
-  /**
-   * A query target under --allow-targets: resolved once and decided, then pinned to that answer (a name that does
-   * not resolve keeps its error, so the check reports the DNS failure as it would without the allow-list).
-   * undefined = refused, 403 sent.
-   */
-  async function admitted(target: CheckTarget, res: http.ServerResponse): Promise<CheckTarget | undefined> {
-    if (!o.allowTargets || listed.has(target.id)) return target;
-    const started = performance.now();
-    const d = await checkDestination(target.spec.host, o.allowTargets, o.resolveHost ?? systemResolveHost, target.timeoutMs);
-    if (d.status === 'refused') {
-      send(res, 403, 'text/plain; charset=utf-8', `target ${target.spec.input} is not allowed: ${d.because}\n`);
-      return undefined;
-    }
-    const answer = d.status === 'unresolved' ? d.error : (d.pinned ?? 'system');
-    const left = Math.max(1, Math.round(target.timeoutMs - (performance.now() - started)));
-    return { ...target, lookup: pinnedLookup(() => answer), timeoutMs: left };
-  }
-
   async function probeRoute(url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     let requested: CheckTarget;
     try {
@@ -215,8 +212,12 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
       send(res, 400, 'text/plain; charset=utf-8', `${e.message}\n`);
       return;
     }
-    const target = await admitted(requested, res);
-    if (!target) return;
+    const admission = await admit(requested, o, listed);
+    if ('refused' in admission) {
+      send(res, 403, 'text/plain; charset=utf-8', `target ${requested.spec.input} is not allowed: ${admission.refused}\n`);
+      return;
+    }
+    const target = admission.target;
     stats.inFlight++;
     const at = o.now();
     const started = performance.now();
