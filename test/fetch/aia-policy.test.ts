@@ -31,6 +31,8 @@ beforeAll(async () => {
     if (req.url === '/inter.der') {
       res.writeHead(200, { 'content-type': 'application/pkix-cert' });
       res.end(Buffer.from(inter.der));
+    } else if (req.url === '/silent') {
+      // never answers: the fetch's deadline must end it
     } else if (req.url?.startsWith('/to/')) {
       res.writeHead(302, { location: decodeURIComponent(req.url.slice(4)) });
       res.end();
@@ -179,6 +181,25 @@ describe('AIA fetches and the address policy', () => {
     // Allowed by the policy, so a connection is attempted (and stopped by the test's connector).
     expect(r).toMatchObject({ ok: false, reason: 'network' });
     expect(log.hosts).toEqual(['localhost']);
+  });
+
+  it('the time spent resolving for the check counts in the fetch deadline', async () => {
+    const resolveHost = async (): Promise<ResolvedAddress[]> => {
+      await new Promise((r) => setTimeout(r, 700));
+      return [{ address: '127.0.0.1', family: 4 }];
+    };
+    const t0 = performance.now();
+    const r = await fetchCaIssuers(`http://localhost:${port}/silent`, { ...opts, timeoutMs: 1_000, resolveHost });
+    const elapsed = performance.now() - t0;
+    expect(r).toMatchObject({ ok: false, reason: 'timeout' });
+    // 700 ms resolving + a fresh 1000 ms for the request would be 1700 ms.
+    expect(elapsed).toBeLessThan(1_450);
+  });
+
+  it('a resolver slower than the whole deadline is a timeout', async () => {
+    const resolveHost = () => new Promise<ResolvedAddress[]>(() => undefined);
+    const r = await fetchCaIssuers(`http://localhost:${port}/inter.der`, { ...opts, timeoutMs: 200, resolveHost });
+    expect(r).toMatchObject({ ok: false, reason: 'timeout' });
   });
 
   it('a name that does not resolve fails like a network error, not a refusal', async () => {
