@@ -214,6 +214,7 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
     }
     const admission = await admit(requested, o, listed);
     if ('refused' in admission) {
+      stats.refusedTargets++;
       send(res, 403, 'text/plain; charset=utf-8', `target ${requested.spec.input} is not allowed: ${admission.refused}\n`);
       return;
     }

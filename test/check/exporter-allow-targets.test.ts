@@ -98,6 +98,9 @@ describe('serve --allow-targets', () => {
       body: `target 127.0.0.1:${counterPort} is not allowed: 127.0.0.1 is not in --allow-targets (add 127.0.0.1 to allow it)\n`,
     });
     expect(counted).toBe(0);
+    const metrics = await (await fetch(`${e.url}/metrics`)).text();
+    expect(metrics).toContain('tlsdoctor_exporter_refused_targets_total 1\n');
+    expect(metrics).toContain('tlsdoctor_exporter_bad_requests_total 0\n');
   });
 
   it('an address inside a listed CIDR is checked as usual', async () => {
