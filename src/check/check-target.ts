@@ -125,6 +125,7 @@ export async function checkTarget(t: CheckTarget, at: Date, thresholds: CheckThr
     protocols: t.settings.proxySslProtocols,
     clientCert: client ? { cert: client.cert, key: client.key } : undefined,
     timeoutMs: Math.max(1, Math.round(deadline - performance.now())),
+    ...(t.lookup ? { lookup: t.lookup } : {}),
   };
   const cache = deps.certCache ?? processCache;
   const observation = await probe(params);

@@ -9,10 +9,18 @@
  *
  * A scrape never outlives its budget: min(timeout=, --max-timeout, Prometheus' X-Prometheus-Scrape-Timeout-Seconds
  * minus 0.5 s, as blackbox_exporter does), enforced by guardedCheck (run-check.ts).
+ *
+ * Whoever reaches the port chooses host:port, so an exposed exporter is a port scanner for them. What limits it:
+ * --targets-only (only the --targets entries), or --allow-targets (a query target must be allowed by that
+ * allow-list, decided after DNS on every address, and the check connects to the address decided: a name that
+ * rebinds between the check and the connection cannot escape it). A refused target gets 403 and no packet.
+ * Entries of --targets are always allowed: they are chosen by whoever starts the exporter, like the ca= bundles.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
+import type { AddressPolicy } from '../fetch/address-policy.js';
+import { checkDestination, pinnedLookup, systemResolveHost, type ResolveHost } from '../fetch/destination.js';
 import { parseTarget } from '../probe/parse-target.js';
 import { EXPOSITION_CONTENT_TYPE } from '../report/exposition.js';
 import { exporterMetrics, newExporterStats, observeDuration } from '../report/exporter-metrics.js';
@@ -28,6 +36,10 @@ export interface ExporterOptions {
   listed: CheckTarget[];
   /** Refuse targets not in `listed`. */
   targetsOnly: boolean;
+  /** --allow-targets: where a target not in `listed` may be (decided after resolution); undefined = anywhere. */
+  allowTargets?: AddressPolicy;
+  /** The resolver `allowTargets` decides on (tests inject a stub); the check connects to what it returned. */
+  resolveHost?: ResolveHost;
   /**
    * The bundle files a scrape may name with `ca=` (absolute): the --ca files and those of the targets file.
    * Never an arbitrary path from the query: whoever can reach the port would otherwise make this process open
@@ -88,9 +100,38 @@ GET /probe?target=HOST:PORT   one check per scrape (blackbox style); metrics in 
     protocols=L     proxy_ssl_protocols, e.g. TLSv1.2,TLSv1.3
     timeout=D       budget for this scrape (capped by --max-timeout and the scrape timeout)
   A target listed in --targets uses its own settings and labels; parameters override them.
+  Other targets: 400 under --targets-only; 403 unless allowed by --allow-targets, when given.
 GET /metrics    the exporter's own metrics
 GET /sd         the --targets entries for Prometheus http_sd_configs
 `;
+
+/**
+ * A query target under --allow-targets: resolved once and decided, then pinned to that answer (a name that does
+ * not resolve keeps its error, so the check reports the DNS failure as it would without the allow-list). The
+ * resolution is part of the scrape's budget.
+ */
+async function admit(target: CheckTarget, o: ExporterOptions, listed: Map<string, CheckTarget>): Promise<{ target: CheckTarget } | { refused: string }> {
+  if (!o.allowTargets || listed.has(target.id)) return { target };
+  const started = performance.now();
+  const d = await checkDestination(target.spec.host, o.allowTargets, o.resolveHost ?? systemResolveHost, target.timeoutMs);
+  if (d.status === 'refused') return { refused: d.because };
+  const answer = d.status === 'unresolved' ? d.error : (d.pinned ?? 'system');
+  const left = Math.max(1, Math.round(target.timeoutMs - (performance.now() - started)));
+  return { target: { ...target, lookup: pinnedLookup(() => answer), timeoutMs: left } };
+}
+
+/**
+ * The request-target as a URL, or undefined when it is not one. Node's parser passes on what it does not judge
+ * (`http://[`, `http://h:99999/`, `//[`: absolute and authority-like forms of RFC 9112 §3.2) and WHATWG URL
+ * throws on them: that is the client's error, never a 500.
+ */
+function requestUrl(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://exporter.invalid');
+  } catch {
+    return undefined;
+  }
+}
 
 export async function startExporter(o: ExporterOptions): Promise<RunningExporter> {
   const stats = newExporterStats(Math.floor(Date.now() / 1000));
@@ -161,16 +202,23 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
   }
 
   async function probeRoute(url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    let target: CheckTarget;
+    let requested: CheckTarget;
     try {
       const header = req.headers['x-prometheus-scrape-timeout-seconds'];
-      target = targetFor(url.searchParams, Array.isArray(header) ? header[0] : header);
+      requested = targetFor(url.searchParams, Array.isArray(header) ? header[0] : header);
     } catch (e) {
       if (!(e instanceof BadRequest)) throw e;
       stats.badRequests++;
       send(res, 400, 'text/plain; charset=utf-8', `${e.message}\n`);
       return;
     }
+    const admission = await admit(requested, o, listed);
+    if ('refused' in admission) {
+      stats.refusedTargets++;
+      send(res, 403, 'text/plain; charset=utf-8', `target ${requested.spec.input} is not allowed: ${admission.refused}\n`);
+      return;
+    }
+    const target = admission.target;
     stats.inFlight++;
     const at = o.now();
     const started = performance.now();
@@ -186,10 +234,15 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://exporter.invalid');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       send(res, 405, 'text/plain; charset=utf-8', 'only GET and HEAD\n');
+      return;
+    }
+    const url = requestUrl(req.url);
+    if (!url) {
+      stats.badRequests++;
+      send(res, 400, 'text/plain; charset=utf-8', 'unparsable request-target (expected /probe?target=host:port, see /)\n');
       return;
     }
     switch (url.pathname) {

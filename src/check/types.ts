@@ -3,6 +3,7 @@
  * A CheckResult holds no PEM, DER or Cert object (10,000 of them must fit in well under 200 MB): only the
  * strings and numbers the renderers print.
  */
+import type { LookupFunction } from 'node:net';
 import type { Finding } from '../diagnosis/codes.js';
 import type { NginxOutcome } from '../diagnosis/types.js';
 import type { NginxSettings } from '../nginx/defaults.js';
@@ -41,6 +42,8 @@ export interface CheckTarget {
   caFiles: string[];
   clientCert?: { certFile: string; keyFile: string };
   timeoutMs: number;
+  /** Resolves the host for the handshakes instead of DNS: `serve --allow-targets` pins the address it allowed. */
+  lookup?: LookupFunction;
 }
 
 /** One certificate whose expiry is judged: a certificate of the path nginx builds, or of the client certificate file. */

@@ -42,7 +42,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .option('--out <dir>', 'write presented-chain.pem, trusted-ca.pem and upstream-ssl.conf into DIR')
     .option('--install-path <path>', 'where trusted-ca.pem will live on the nginx host (default: DIR/trusted-ca.pem)')
     .option('--force', 'overwrite files in --out')
-    .option('--no-fetch', 'never fetch missing intermediates from AIA URLs');
+    .option('--no-fetch', 'never fetch missing intermediates from AIA URLs')
+    .option('--fetch-allow <cidr|host,...>', 'AIA fetches may go there even when refused by default (link-local, cloud metadata; repeatable)', collect, [])
+    .option('--fetch-deny <cidr|host,...>', 'AIA fetches never go there (decided after DNS, for every redirect; repeatable)', collect, []);
   probe.addHelpText('after', `
 Exit codes: 0 nginx would verify and proxy, 1 nginx would fail (diagnosed), 2 bad usage or unreadable input,
 3 internal error. Without --ca the system CA store is used and the report says so: nginx has no such default.
@@ -119,6 +121,7 @@ Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or
     .option('--listen <address>', 'host:port to listen on ([::1]:port for IPv6, :port for every interface)', '127.0.0.1:9219')
     .option('--targets <file>', 'targets file: its entries are addressable by ?target= with their own settings, its bundles allowed as ?ca=', collect, [])
     .option('--targets-only', 'refuse targets that are not in --targets')
+    .option('--allow-targets <cidr|host,...>', 'a target not in --targets must be listed by name or resolve only into these CIDRs, else 403 (repeatable)', collect, [])
     .option('--ca <file>', 'default proxy_ssl_trusted_certificate (repeatable; also allowed as ?ca=)', collect, [])
     .option('--warn <duration>', 'WARNING threshold for tlsdoctor_check_status', '30d')
     .option('--crit <duration>', 'CRITICAL threshold for tlsdoctor_check_status', '7d')
@@ -140,6 +143,8 @@ Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or
     .option('--json', 'print the versioned JSON document')
     .option('--no-probe', 'configuration checks only: no network')
     .option('--no-fetch', 'never fetch missing intermediates from AIA URLs')
+    .option('--fetch-allow <cidr|host,...>', 'AIA fetches may go there even when refused by default (link-local, cloud metadata; repeatable)', collect, [])
+    .option('--fetch-deny <cidr|host,...>', 'AIA fetches never go there (decided after DNS, for every redirect; repeatable)', collect, [])
     .action(async (file: string | undefined, opts) => {
       const { nginxCommand } = await import('./commands/nginx.js');
       exitCode = await nginxCommand(file, opts, io);

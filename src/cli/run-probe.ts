@@ -28,6 +28,8 @@ export interface ProbeRunOptions {
   installPath: string;
   notes: string[];
   warnDays?: number;
+  /** Where AIA fetches may go (--fetch-allow / --fetch-deny); default: the built-in policy of src/fetch/address-policy.ts. */
+  fetchPolicy?: Pick<import('../fetch/aia.js').FetchCaIssuersOptions, 'addressPolicy' | 'onRefused'>;
   /** Print progress lines (AIA fetches) as they happen. */
   log?: (line: string) => void;
 }
@@ -76,7 +78,7 @@ async function fetchMissingIssuers(d: Diagnosis, known: Cert[], o: ProbeRunOptio
     if (!url) break;
     seenUrls.add(url);
     o.log?.(`fetching the issuer of "${current.subject}" from ${url} (AIA caIssuers)`);
-    const r = await fetchCaIssuers(url, AIA_LIMITS);
+    const r = await fetchCaIssuers(url, { ...AIA_LIMITS, ...o.fetchPolicy });
     if (!r.ok) {
       fetches.push({ url, ok: false, detail: `${r.reason}: ${r.detail}` });
       break;

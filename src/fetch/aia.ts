@@ -19,12 +19,19 @@
  * not (`reason`, `detail`); `fetches` in `chaseIssuers`'s result lists every attempt in order for that.
  * `--no-fetch` means not calling this at all. `allowHosts` lets tests and callers restrict where requests go;
  * it sees the URL's host name (`URL.hostname`, IPv6 literals in brackets), not the address DNS resolves it to.
+ * `addressPolicy` is decided after resolution, for the first URL and every redirect, and the connection is
+ * pinned to the addresses decided (destination.ts): by default link-local and cloud metadata addresses are
+ * refused (address-policy.ts BUILTIN_FETCH_DENY), so a certificate cannot make tlsdoctor read credentials.
  *
  * undici is imported lazily: it must stay off the probe's start-up path.
  */
 import { X509Certificate, createHash } from 'node:crypto';
 import { InputError, oneLine } from '../certs/input-error.js';
 import { readCertificateBlobsAsync } from '../certs/load.js';
+import type { LookupFunction } from 'node:net';
+import type { buildConnector } from 'undici';
+import { fetchPolicy, normalizeHostName, type AddressPolicy } from './address-policy.js';
+import { checkDestination, pinnedLookup, systemResolveHost, type PinnedAnswer, type ResolveHost } from './destination.js';
 
 export interface FetchCaIssuersOptions {
   /** One deadline for the whole fetch: every redirect hop's connect, headers and body. */
@@ -35,6 +42,17 @@ export interface FetchCaIssuersOptions {
   maxRedirects: number;
   /** Called with `URL.hostname` of the first URL and of every redirect target; false = `blocked`. */
   allowHosts?: (host: string) => boolean;
+  /** Where requests may go, decided on resolved addresses; default `fetchPolicy()` (link-local, metadata refused). */
+  addressPolicy?: AddressPolicy;
+  /** The resolver the policy decides on (tests inject a stub); connections go to the addresses it returned. */
+  resolveHost?: ResolveHost;
+  /** Told of every destination the policy refuses, before anything is sent (the CLI prints it on stderr). */
+  onRefused?: (url: string, because: string) => void;
+  /**
+   * Builds the socket opener from the pinned lookup (tests: to see what is connected to, and prove that a refused
+   * URL never is); default: undici's connector with that lookup.
+   */
+  connect?: (lookup: LookupFunction) => buildConnector.connector;
 }
 
 export type FetchFailureReason =
@@ -85,17 +103,23 @@ export async function fetchCaIssuers(url: string, opts: FetchCaIssuersOptions): 
   }
   const refused = refuse(current, opts);
   if (refused) return fail(refused.reason, refused.detail);
+  const pins = new Map<string, PinnedAnswer>();
+  const admit = admitter(opts, pins, () => opts.timeoutMs - ms());
+  const notAdmitted = await admit(current);
+  if (notAdmitted) return fail(notAdmitted.reason, notAdmitted.detail);
 
   const undici = await import('undici');
   // A private agent: nothing shared with other requests, and destroyed at the end so no keep-alive socket
-  // outlives the fetch (and keeps the CLI's event loop busy).
-  const agent = new undici.Agent({ connect: { timeout: opts.timeoutMs }, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs });
+  // outlives the fetch (and keeps the CLI's event loop busy). Its lookup answers from `pins` only.
+  const lookup = pinnedLookup((host) => pins.get(host));
+  const connect = opts.connect ? opts.connect(lookup) : undici.buildConnector({ timeout: opts.timeoutMs, lookup });
+  const agent = new undici.Agent({ connect, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs });
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     controller.abort();
-  }, opts.timeoutMs);
+  }, Math.max(1, opts.timeoutMs - ms())); // the address check's DNS time counts
   const visited = new Set([current.href]);
   let redirects = 0;
   try {
@@ -122,7 +146,7 @@ export async function fetchCaIssuers(url: string, opts: FetchCaIssuersOptions): 
         } catch {
           return fail('scheme', `redirect from ${current.href} to an invalid URL`);
         }
-        const bad = refuse(next, opts);
+        const bad = refuse(next, opts) ?? (await admit(next));
         if (bad) return fail(bad.reason, `redirect from ${current.href}: ${bad.detail}`);
         if (visited.has(next.href)) return fail('too-many-redirects', `redirect loop: ${current.href} -> ${next.href}`);
         if (++redirects > opts.maxRedirects) {
@@ -177,6 +201,30 @@ function refuse(u: URL, opts: FetchCaIssuersOptions): { reason: FetchFailureReas
   }
   if (opts.allowHosts && !opts.allowHosts(u.hostname)) return { reason: 'blocked', detail: `host ${u.hostname} is not allowed: ${u.href}` };
   return undefined;
+}
+
+/**
+ * Resolves and decides a URL's host against the address policy, recording the answer the connection will use.
+ * A refusal is `blocked` (and told to `onRefused`); a name that does not resolve fails as the request would.
+ */
+function admitter(opts: FetchCaIssuersOptions, pins: Map<string, PinnedAnswer>, left: () => number) {
+  const policy = opts.addressPolicy ?? fetchPolicy();
+  const resolveHost = opts.resolveHost ?? systemResolveHost;
+  return async (u: URL): Promise<{ reason: FetchFailureReason; detail: string } | undefined> => {
+    const d = await checkDestination(u.hostname, policy, resolveHost, left());
+    const host = normalizeHostName(u.hostname.replace(/^\[(.*)\]$/, '$1'));
+    if (d.status === 'refused') {
+      opts.onRefused?.(u.href, d.because);
+      return { reason: 'blocked', detail: `${d.because}: ${u.href}` };
+    }
+    if (d.status === 'unresolved') {
+      const code = d.error.code ?? 'ENOTFOUND';
+      if (code === 'EAI_AGAIN' && left() <= 0) return { reason: 'timeout', detail: `no complete answer from ${u.href} within ${opts.timeoutMs} ms` };
+      return { reason: 'network', detail: `${u.href}: ${code}: ${d.error.message}` };
+    }
+    pins.set(host, d.pinned ?? 'system');
+    return undefined;
+  };
 }
 
 function first(v: string | string[] | undefined): string | undefined {

@@ -233,7 +233,7 @@ export function probeWithTranscript(
       } else if (waitingFirstRead && firstReadVerdictArrived()) settle();
     }
 
-    const raw = net.connect({ host: params.host, port: params.port, autoSelectFamily: false });
+    const raw = net.connect({ host: params.host, port: params.port, autoSelectFamily: false, ...(params.lookup ? { lookup: params.lookup } : {}) });
     raw.setNoDelay(true);
     raw.on('lookup', () => {
       lookupAt = monotonicMs();

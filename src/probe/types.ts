@@ -3,6 +3,8 @@
  * later from this data, so the same engine serves live probes and offline files.
  */
 
+import type { LookupFunction } from 'node:net';
+
 export type TlsProtocol = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 
 export interface ProbeParams {
@@ -16,6 +18,8 @@ export interface ProbeParams {
   clientCert?: { cert: string; key: string };
   /** Bounds connect + handshake + the first read. */
   timeoutMs: number;
+  /** Resolves `host` instead of DNS (net.connect's `lookup`): lets a caller connect to the address it checked. */
+  lookup?: LookupFunction;
 }
 
 export type ProbeOutcome =

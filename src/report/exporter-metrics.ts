@@ -14,6 +14,8 @@ export interface ExporterStats {
   probes: Record<CheckStatus, number>;
   /** Requests refused with 400 (bad or disallowed parameters). */
   badRequests: number;
+  /** Scrapes refused with 403: the target is outside --allow-targets (nothing was sent to it). */
+  refusedTargets: number;
   /** Probes whose check failed internally or overran (status UNKNOWN), by reason code. */
   errors: Record<string, number>;
   inFlight: number;
@@ -29,6 +31,7 @@ export function newExporterStats(startTimeSeconds: number): ExporterStats {
     startTimeSeconds,
     probes: { OK: 0, WARNING: 0, CRITICAL: 0, UNKNOWN: 0 },
     badRequests: 0,
+    refusedTargets: 0,
     errors: {},
     inFlight: 0,
     durationBuckets: new Array(DURATION_BUCKETS.length + 1).fill(0),
@@ -71,6 +74,12 @@ export function exporterMetrics(s: ExporterStats): string {
       help: 'Requests answered 400: missing, malformed or disallowed parameters.',
       type: 'counter',
       samples: [{ labels: {}, value: s.badRequests }],
+    },
+    {
+      name: 'tlsdoctor_exporter_refused_targets_total',
+      help: 'Scrapes answered 403: the target is not allowed by --allow-targets (nothing was sent to it).',
+      type: 'counter',
+      samples: [{ labels: {}, value: s.refusedTargets }],
     },
     {
       name: 'tlsdoctor_exporter_probe_duration_seconds',

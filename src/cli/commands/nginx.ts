@@ -28,10 +28,11 @@ import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import { loadNginxConfig, nginxVersionOf, findOnPath } from '../read-nginx-config.js';
 import { readCertFile } from '../read-cert-files.js';
+import { fetchPolicyFromOptions, type FetchPolicyOptionValues } from '../fetch-policy-options.js';
 import { runProbe } from '../run-probe.js';
 import { UsageError } from '../usage-error.js';
 
-export interface NginxCommandOptions {
+export interface NginxCommandOptions extends FetchPolicyOptionValues {
   nginxVersion?: string;
   opensslSeclevel: string;
   json?: boolean;
@@ -235,6 +236,7 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
   const seclevelText = o.opensslSeclevel.trim();
   if (!/^[0-5]$/.test(seclevelText)) throw new UsageError('BAD_NUMBER', `--openssl-seclevel: "${o.opensslSeclevel}" is not 0..5`);
   const seclevel = Number(seclevelText);
+  const fetchPolicy = fetchPolicyFromOptions(o, io);
 
   const loaded = await loadNginxConfig(file, io);
   const { version: nginxVersion, source: nginxVersionSource } = await resolveVersion(o, io, loaded.binary);
@@ -306,6 +308,7 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
         clientCert: client.pair,
         timeoutMs,
         fetch: o.fetch,
+        fetchPolicy,
         at,
         installPath,
         notes: [...bundle.notes],

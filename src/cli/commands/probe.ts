@@ -11,12 +11,13 @@ import { parseDuration } from '../duration.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import { settingsFromOptions, withLocalNginxVersion, type NginxOptionValues } from '../nginx-options.js';
+import { fetchPolicyFromOptions, type FetchPolicyOptionValues } from '../fetch-policy-options.js';
 import { DEFERRED, readCertFile, readPool, readSystemStore } from '../read-cert-files.js';
 import { runProbe } from '../run-probe.js';
 import { UsageError } from '../usage-error.js';
 import { writeFixFiles } from '../write-files.js';
 
-export interface ProbeCommandOptions extends NginxOptionValues {
+export interface ProbeCommandOptions extends NginxOptionValues, FetchPolicyOptionValues {
   ca: string[];
   intermediates: string[];
   timeout: string;
@@ -79,6 +80,7 @@ export async function probeCommand(targetText: string, o: ProbeCommandOptions, i
   const timeoutMs = parseDuration(o.timeout, '--timeout');
   if (timeoutMs <= 0) throw new UsageError('BAD_DURATION', '--timeout must be positive');
   const at = parseAt(o.at, io);
+  const fetchPolicy = fetchPolicyFromOptions(o, io);
   const { certs: trusted, trust, notes } = await loadTrust(o.ca, io);
   const pool = o.intermediates.length > 0 ? await readPool(o.intermediates, '--intermediates') : { certs: [], notes: [] };
   const clientCert = readClientCert(o);
@@ -94,6 +96,7 @@ export async function probeCommand(targetText: string, o: ProbeCommandOptions, i
     clientCert,
     timeoutMs,
     fetch: o.fetch,
+    fetchPolicy,
     at,
     installPath,
     warnDays: parseDuration(o.warn ?? '30d', '--warn', 'd') / 86_400_000,

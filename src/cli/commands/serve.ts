@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { startExporter, type RunningExporter } from '../../check/exporter.js';
+import { AddressListError, allowListPolicy, parseIp, parseRules, type AddressPolicy } from '../../fetch/address-policy.js';
 import { cachedCheckDeps, collectTargetSpecs, resolveTarget, resolveTargets } from '../check-targets.js';
 import { parseDuration } from '../duration.js';
 import { EXIT } from '../exit-codes.js';
@@ -16,6 +17,7 @@ export interface ServeCommandOptions extends NginxOptionValues {
   listen: string;
   targets: string[];
   targetsOnly?: boolean;
+  allowTargets: string[];
   ca: string[];
   warn: string;
   crit: string;
@@ -30,6 +32,30 @@ export function parseListen(text: string): { host: string; port: number } {
   if (!m || port > 65535) throw new UsageError('BAD_LISTEN', `--listen: "${text}" is not host:port (e.g. 127.0.0.1:9219, [::1]:9219, :9219)`);
   const host = m[1] ?? (m[2] === '' ? '::' : m[2]);
   return { host, port };
+}
+
+/** --allow-targets CIDR|HOST[,...] (repeatable) as an allow-list; undefined when not given. */
+export function parseAllowTargets(values: string[]): AddressPolicy | undefined {
+  if (values.length === 0) return undefined;
+  try {
+    return allowListPolicy(parseRules(values, 'allow', '--allow-targets'), '--allow-targets');
+  } catch (e) {
+    if (e instanceof AddressListError) throw new UsageError(e.code, e.message, { cause: e });
+    throw e;
+  }
+}
+
+/** Only the loopback interface can reach it: 127.0.0.0/8, ::1, or the name localhost. */
+export function listensOnLoopbackOnly(host: string): boolean {
+  const ip = parseIp(host);
+  if (!ip) return host.toLowerCase() === 'localhost';
+  return ip.family === 4 ? ip.bytes[0] === 127 : ip.bytes.every((b, i) => b === (i === 15 ? 1 : 0));
+}
+
+/** An exporter any client on the network can point anywhere: say so at start, with the way to restrict it. */
+export function exposureWarning(host: string, url: string, allowTargets: boolean, targetsOnly: boolean): string | undefined {
+  if (listensOnLoopbackOnly(host) || allowTargets || targetsOnly) return undefined;
+  return `${url} is reachable beyond loopback and probes any host:port a client names; restrict it with --allow-targets CIDR|HOST[,...] or --targets FILE --targets-only, or listen on 127.0.0.1`;
 }
 
 /** Resolves on the first SIGTERM or SIGINT (systemd stop, Ctrl-C). */
@@ -56,6 +82,7 @@ export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<n
   const maxTimeoutMs = parseDuration(o.maxTimeout, '--max-timeout');
   if (defaultTimeoutMs <= 0 || maxTimeoutMs <= 0) throw new UsageError('BAD_DURATION', '--timeout and --max-timeout must be positive');
   if (o.targetsOnly && o.targets.length === 0) throw new UsageError('MISSING_TARGETS', '--targets-only needs --targets FILE');
+  const allowTargets = parseAllowTargets(o.allowTargets ?? []);
 
   const ca = o.ca.map((f) => resolve(io.cwd, f));
   const defaults = { ...(await withLocalNginxVersion(o, io.env)), ca, timeoutMs: defaultTimeoutMs };
@@ -72,6 +99,7 @@ export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<n
     port,
     listed,
     targetsOnly: !!o.targetsOnly,
+    ...(allowTargets ? { allowTargets } : {}),
     allowedCa,
     resolveTarget: (spec, id, timeoutMs) => resolveTarget(spec, id, defaults, timeoutMs),
     deps,
@@ -82,6 +110,8 @@ export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<n
     now: () => io.now(),
   });
   io.stderr(`tlsdoctor: serving on ${exporter.url} (/probe?target=host:port, /metrics${listed.length ? `, ${listed.length} targets on /sd` : ''})\n`);
+  const warning = exposureWarning(host, exporter.url, !!allowTargets, !!o.targetsOnly);
+  if (warning) io.stderr(`tlsdoctor: warning: ${warning}\n`);
   const sig = await stopSignal();
   io.stderr(`tlsdoctor: ${sig}, stopping\n`);
   await exporter.close();
