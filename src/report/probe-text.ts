@@ -5,10 +5,23 @@
 import type { Finding } from '../diagnosis/codes.js';
 import type { PathItem } from '../diagnosis/types.js';
 import { findingText } from './finding-text.js';
-import type { ProbeReport } from './model.js';
+import type { ProbePhase, ProbeReport, RunCut } from './model.js';
 import { fixText } from './fix-text.js';
 
 const SEV: Record<Finding['severity'], string> = { error: 'ERROR', warning: 'WARN ', info: 'info ' };
+
+const PHASE: Record<ProbePhase, string> = {
+  'sni-what-if': 'the SNI what-if handshake',
+  'aia-fetch': 'the AIA fetch of missing issuers',
+  'protocol-what-if': 'the protocol what-if handshakes',
+  'closed-loop': 'the closed-loop handshake that verifies the fix',
+};
+
+/** What the run's single deadline left out; the verdict above it comes from the first handshake, complete. */
+function cutLine(cut: RunCut): string {
+  const skipped = cut.skipped.length > 0 ? `; not run: ${cut.skipped.map((p) => PHASE[p]).join(', ')}` : '';
+  return `INCOMPLETE  --timeout ran out after ${cut.atMs} ms: ${PHASE[cut.phase]} did not finish${skipped}. The verdict above, from the first handshake, stands.`;
+}
 
 function short(sha: string): string {
   return sha.slice(0, 16);
@@ -44,6 +57,7 @@ export function probeText(r: ProbeReport): string {
     lines.push(`FAIL  ${status} for ${where}. It would log:`);
     lines.push(`  [${d.nginx.level}] ${d.nginx.error}`);
   }
+  if (r.cut) lines.push(cutLine(r.cut));
   const s = r.settings;
   const o = r.observation;
   const conn = o
