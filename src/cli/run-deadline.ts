@@ -28,9 +28,12 @@ export class RunDeadline {
     return Math.max(0, this.end - this.now());
   }
 
-  /** Time a phase may take: the least of its own cap and what is left. */
+  /**
+   * Time a phase may take: the least of its own cap and what is left, in whole milliseconds (undici rejects
+   * fractional timeouts with UND_ERR_INVALID_ARG).
+   */
   allow(capMs: number = Infinity): number {
-    return Math.min(capMs, this.remaining());
+    return Math.ceil(Math.min(capMs, this.remaining()));
   }
 
   expired(): boolean {
