@@ -10,7 +10,8 @@
  *   the directory entry itself, so a symbolic link at the final name is replaced, never followed.
  * - A final name that already exists (a file, a link, a dangling link) is refused without --force, before
  *   anything is written. All temps are written before the first one is put in place, and removed on any
- *   error: an error leaves no new file behind (short of a failure between two renames).
+ *   error; without --force the files already put in place are removed too: an error leaves no new file behind
+ *   (with --force, short of a failure between two renames, which replaced files cannot undo).
  * - DIR itself may be a symbolic link to a directory, as may any component of the path: the user named that
  *   path. Only names *inside* DIR are never followed.
  * - The directory is created one component at a time (mkdir(2) per missing component, a bounded loop):
@@ -187,6 +188,7 @@ export function writeFixFiles(dir: string, files: FixFile[], force: boolean, lab
   }
 
   const temps: { tmp: string; target: string; name: string }[] = [];
+  const written: string[] = [];
   let current = '';
   try {
     for (const f of files) {
@@ -194,7 +196,6 @@ export function writeFixFiles(dir: string, files: FixFile[], force: boolean, lab
       const target = join(out, f.name);
       temps.push({ tmp: writeTemp(target, f.content), target, name: f.name });
     }
-    const written: string[] = [];
     for (const t of temps) {
       current = t.name;
       install(t.tmp, t.target, force);
@@ -203,6 +204,9 @@ export function writeFixFiles(dir: string, files: FixFile[], force: boolean, lab
     return written;
   } catch (e) {
     for (const t of temps) unlinkQuietly(t.tmp);
+    // Without --force every file put in place is new (link(2) created it): take them back so that a name that
+    // appeared meanwhile leaves no half set. With --force they replaced older files, which cannot come back.
+    if (!force) for (const w of written) unlinkQuietly(w);
     const code = errno(e);
     if (code === 'EEXIST') throw new UsageError('OUT_EXISTS', `--out ${label}: ${current} appeared while writing; use --force to replace`);
     throw new UsageError('OUT_WRITE', `--out ${label}: cannot write ${current} (${code})`);

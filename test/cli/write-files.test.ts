@@ -42,7 +42,7 @@ describe('writeFixFiles', () => {
     const written = writeFixFiles(dir, FILES, false);
     expect(written).toEqual([join(dir, 'trusted-ca.pem'), join(dir, 'upstream-ssl.conf')]);
     expect(readFileSync(join(dir, 'upstream-ssl.conf'), 'utf8')).toBe('proxy_ssl_verify on;\n');
-    expect(lstatSync(join(dir, 'trusted-ca.pem')).mode & 0o777).toBe(0o644);
+    expect(lstatSync(join(dir, 'trusted-ca.pem')).mode & 0o777).toBe(0o644 & ~process.umask());
     expect(readdirSync(dir).sort()).toEqual(['trusted-ca.pem', 'upstream-ssl.conf']);
   });
 
@@ -126,6 +126,16 @@ describe('writeFixFiles', () => {
     const e = usageError(() => writeFixFiles(dir, [FILES[0], long], false, 'out'));
     expect(e.code).toBe('OUT_WRITE');
     expect(e.message).toMatch(/^--out out: cannot write x+\.pem \(ENAMETOOLONG\)$/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('never clobbers a name that appears while writing, and takes back the files it already put in place', () => {
+    const dir = tempDir();
+    // The second file's name exists by the time it is put in place (here: the first file itself), as if
+    // another process had created it after the up-front check.
+    const e = usageError(() => writeFixFiles(dir, [FILES[0], { ...FILES[1], name: FILES[0].name, content: 'other\n' }], false, 'out'));
+    expect(e.code).toBe('OUT_EXISTS');
+    expect(e.message).toBe('--out out: trusted-ca.pem appeared while writing; use --force to replace');
     expect(readdirSync(dir)).toEqual([]);
   });
 
