@@ -139,14 +139,16 @@ export function replaceFile(target: string, content: string): void {
 /** Puts `tmp` in place as `target`: no-clobber link(2) without force, rename(2) (replaces a link) with it. */
 function install(tmp: string, target: string, force: boolean): void {
   if (!force) {
+    let linked = false;
     try {
       linkSync(tmp, target);
-      unlinkSync(tmp);
-      return;
+      linked = true;
     } catch (e) {
       if (!NO_HARD_LINKS.has(errno(e))) throw e;
+      // No hard links here: check, then rename (a race window remains only on such file systems).
       if (lstatOrNull(target)) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
     }
+    if (linked) return unlinkQuietly(tmp);
   }
   renameSync(tmp, target);
 }
