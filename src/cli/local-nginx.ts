@@ -6,10 +6,11 @@
  * `nginx -v` costs a process (~6 ms, measured): the answer is cached per binary (path, size, mtime) in
  * $XDG_CACHE_HOME/tlsdoctor (or ~/.cache/tlsdoctor), so a probe's start-up pays a stat, not a spawn.
  */
-import { accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { parseVersion } from '../nginx/defaults.js';
 import type { CliIO } from './io.js';
+import { ensureDirectory, replaceFile } from './write-files.js';
 
 const EXEC_TIMEOUT_MS = 10_000;
 
@@ -74,10 +75,11 @@ export async function localNginxVersion(env: CliIO['env']): Promise<{ version: s
   if (!version) return null;
   if (file) {
     try {
-      mkdirSync(join(file, '..'), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ key, version }));
-      renameSync(tmp, file);
+      // Same safe write as the fix files (write-files.ts): an unpredictable O_EXCL temp name, then rename(2),
+      // so a link planted in a shared cache directory is never written through; the directory is created
+      // component by component (0700, as the XDG base directory spec asks), never with a spinning mkdir -p.
+      ensureDirectory(resolve(dirname(file)), dirname(file), 0o700);
+      replaceFile(file, JSON.stringify({ key, version }));
     } catch {
       /* a read-only home only costs the next run a spawn */
     }

@@ -1,6 +1,7 @@
 /**
  * `tlsdoctor probe`: acquire (handshake, bundles, pool, AIA), then analyse (diagnose, plan), then prove the plan
  * with a second handshake. The I/O lives here; the judging is in src/diagnosis and src/remediation.
+ * `timeoutMs` bounds the whole run: every phase draws on one RunDeadline (run-deadline.ts).
  */
 import type { Cert } from '../certs/cert.js';
 import { parseCertificate } from '../certs/parse.js';
@@ -12,6 +13,8 @@ import type { ProbeObservation, ProbeParams, TlsProtocol } from '../probe/types.
 import type { FetchRecord, ProbeReport } from '../report/model.js';
 import { sniFor } from '../nginx/defaults.js';
 import { buildFixPlan, settingsForPlan, trustedForPlan } from '../remediation/plan.js';
+import type { FixPlan } from '../remediation/types.js';
+import { RunDeadline } from './run-deadline.js';
 
 export interface ProbeRunOptions {
   input: string;
@@ -22,6 +25,7 @@ export interface ProbeRunOptions {
   trust: ProbeReport['trust'];
   pool: { cert: Cert; origin: string }[];
   clientCert?: { cert: string; key: string };
+  /** The whole run's budget: first handshake, what-ifs, AIA chase and closed-loop handshake together. */
   timeoutMs: number;
   fetch: boolean;
   at: Date;
@@ -47,25 +51,38 @@ function parseSent(o: ProbeObservation): { sent: Cert[]; unparsable: { index: nu
   return { sent, unparsable };
 }
 
-function probeParams(o: ProbeRunOptions, settings: NginxSettings): ProbeParams {
+function probeParams(o: ProbeRunOptions, settings: NginxSettings, timeoutMs: number): ProbeParams {
   return {
     host: o.host,
     port: o.port,
     servername: sniFor(settings),
     protocols: settings.proxySslProtocols,
     clientCert: o.clientCert,
-    timeoutMs: o.timeoutMs,
+    timeoutMs,
   };
 }
 
+/** A probe that ran out of the run's time (not of a phase's own cap): its silence says nothing about the server. */
+function cutShort(obs: ProbeObservation, deadline: RunDeadline): boolean {
+  return obs.outcome === 'timeout' && deadline.expired();
+}
+
+/** Per-URL caps of the AIA chase; the run's deadline may leave less time (RunDeadline.allow). */
 const AIA_LIMITS = { timeoutMs: 3000, maxBytes: 256 * 1024, maxRedirects: 3 };
+/** Per-version cap of the protocol what-ifs. */
+const PROTOCOL_PROBE_MS = 3000;
 const AIA_MAX_HOPS = 4;
 
 /**
  * Follow AIA caIssuers from the top of an incomplete path, up to AIA_MAX_HOPS certificates. Every request is
  * to an address chosen by the remote certificate: http/https only, size, redirect and time capped, and logged.
  */
-async function fetchMissingIssuers(d: Diagnosis, known: Cert[], o: ProbeRunOptions): Promise<{ candidates: CandidateCert[]; fetches: FetchRecord[] }> {
+async function fetchMissingIssuers(
+  d: Diagnosis,
+  known: Cert[],
+  o: ProbeRunOptions,
+  deadline: RunDeadline,
+): Promise<{ candidates: CandidateCert[]; fetches: FetchRecord[] }> {
   const candidates: CandidateCert[] = [];
   const fetches: FetchRecord[] = [];
   const top = d.fullPath[d.fullPath.length - 1];
@@ -76,10 +93,15 @@ async function fetchMissingIssuers(d: Diagnosis, known: Cert[], o: ProbeRunOptio
   for (let hop = 0; current && hop < AIA_MAX_HOPS; hop++) {
     const url = current.aia.caIssuers.find((u) => !seenUrls.has(u));
     if (!url) break;
+    if (deadline.expired()) {
+      deadline.cut('aia-fetch');
+      break;
+    }
     seenUrls.add(url);
     o.log?.(`fetching the issuer of "${current.subject}" from ${url} (AIA caIssuers)`);
-    const r = await fetchCaIssuers(url, { ...AIA_LIMITS, ...o.fetchPolicy });
+    const r = await fetchCaIssuers(url, { ...AIA_LIMITS, ...o.fetchPolicy, timeoutMs: deadline.allow(AIA_LIMITS.timeoutMs) });
     if (!r.ok) {
+      if (r.reason === 'timeout' && deadline.expired()) deadline.cut('aia-fetch');
       fetches.push({ url, ok: false, detail: `${r.reason}: ${r.detail}` });
       break;
     }
@@ -112,19 +134,75 @@ function issues(issuer: Cert, subject: Cert): boolean {
   }
 }
 
-/** Which protocol versions the server accepts (a what-if probe per version), for PROTOCOL_MISMATCH advice. */
-async function serverProtocols(o: ProbeRunOptions): Promise<TlsProtocol[]> {
+/**
+ * Which protocol versions the server accepts (a what-if probe per version), for PROTOCOL_MISMATCH advice.
+ * Undefined when the deadline cut the list short: a partial list would be wrong advice, none is the plan's
+ * fallback (it advises from the first handshake alone).
+ */
+async function serverProtocols(o: ProbeRunOptions, deadline: RunDeadline): Promise<TlsProtocol[] | undefined> {
   const versions: TlsProtocol[] = ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1'];
   const ok: TlsProtocol[] = [];
   for (const v of versions) {
-    const r = await probe({ host: o.host, port: o.port, protocols: [v], timeoutMs: Math.min(o.timeoutMs, 3000), clientCert: o.clientCert });
+    if (deadline.expired()) {
+      deadline.cut('protocol-what-if');
+      return undefined;
+    }
+    const r = await probe({ host: o.host, port: o.port, protocols: [v], timeoutMs: deadline.allow(PROTOCOL_PROBE_MS), clientCert: o.clientCert });
+    if (cutShort(r, deadline)) {
+      deadline.cut('protocol-what-if');
+      return undefined;
+    }
     if (r.protocol === v && (r.outcome === 'handshake' || r.sentChain.length > 0)) ok.push(v);
   }
   return ok;
 }
 
+/** What-if: the same upstream with SNI, when nginx sends none and the name does not match. */
+async function sniWhatIf(input: DiagnoseInput, o: ProbeRunOptions, deadline: RunDeadline): Promise<boolean> {
+  const leaf = input.sent[0];
+  const name = o.settings.proxySslName;
+  if (!leaf || o.settings.proxySslServerName || isIpLiteral(name) || leaf.native.checkHost(name) !== undefined) return false;
+  if (deadline.expired()) {
+    deadline.cut('sni-what-if');
+    return false;
+  }
+  const sniObservation = await probe({ ...probeParams(o, o.settings, deadline.allow()), servername: name });
+  if (cutShort(sniObservation, deadline)) {
+    deadline.cut('sni-what-if');
+    return false;
+  }
+  const sniSent = parseSent(sniObservation).sent;
+  if (!sniSent[0] || sniSent[0].sha256 === leaf.sha256) return false;
+  input.sniObservation = sniObservation;
+  input.sniSent = sniSent;
+  return true;
+}
+
+/**
+ * Closed loop: handshake again with the plan's settings and judge with the plan's bundle. Left unverified
+ * (`verified: null`) when the deadline leaves no time for the handshake.
+ */
+async function closeLoop(plan: FixPlan, input: DiagnoseInput, o: ProbeRunOptions, deadline: RunDeadline): Promise<void> {
+  const settings = settingsForPlan(plan, o.settings);
+  const trusted = trustedForPlan(plan, input);
+  const sameWire = sniFor(settings) === sniFor(o.settings) && settings.proxySslProtocols.join() === o.settings.proxySslProtocols.join();
+  let obs2 = input.observation;
+  let sent2 = input.sent;
+  if (!sameWire) {
+    if (deadline.expired()) return deadline.cut('closed-loop');
+    obs2 = await probe(probeParams(o, settings, deadline.allow()));
+    if (cutShort(obs2, deadline)) return deadline.cut('closed-loop');
+    sent2 = parseSent(obs2).sent;
+  }
+  const check = diagnose({ ...input, observation: obs2, sent: sent2, trusted, trustSource: 'bundle', settings, candidates: [], sniObservation: undefined, sniSent: undefined });
+  plan.verified = check.nginx.ok;
+  plan.verifiedBy = 'handshake';
+  plan.verifyError = check.nginx.ok ? null : check.nginx.error;
+}
+
 export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
-  const observation = await probe(probeParams(o, o.settings));
+  const deadline = new RunDeadline(o.timeoutMs);
+  const observation = await probe(probeParams(o, o.settings, deadline.allow()));
   const { sent, unparsable } = parseSent(observation);
   const notes = [...o.notes];
   for (const u of unparsable) notes.push(`certificate #${u.index} sent by the server cannot be parsed: ${u.error}`);
@@ -141,25 +219,13 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
     warnDays: o.warnDays,
   };
   let diagnosis = diagnose(input);
-
-  // What-if: the same upstream with SNI, when nginx sends none and the name does not match.
-  const leaf = sent[0];
-  const name = o.settings.proxySslName;
-  if (leaf && !o.settings.proxySslServerName && !isIpLiteral(name) && leaf.native.checkHost(name) === undefined) {
-    const sniObservation = await probe({ ...probeParams(o, o.settings), servername: name });
-    const sniSent = parseSent(sniObservation).sent;
-    if (sniSent[0] && sniSent[0].sha256 !== leaf.sha256) {
-      input.sniObservation = sniObservation;
-      input.sniSent = sniSent;
-      diagnosis = diagnose(input);
-    }
-  }
+  if (await sniWhatIf(input, o, deadline)) diagnosis = diagnose(input);
 
   // Missing issuers: AIA, when the path stops at a certificate that is not self-signed.
   let fetches: FetchRecord[] = [];
-  if (o.fetch && leaf && !diagnosis.anchored) {
+  if (o.fetch && sent[0] && !diagnosis.anchored) {
     const known = [...sent, ...o.trusted, ...o.pool.map((p) => p.cert)];
-    const r = await fetchMissingIssuers(diagnosis, known, o);
+    const r = await fetchMissingIssuers(diagnosis, known, o, deadline);
     fetches = r.fetches;
     if (r.candidates.length > 0) {
       input.candidates = [...(input.candidates ?? []), ...r.candidates];
@@ -167,26 +233,11 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
     }
   }
 
-  const needsProtocols = diagnosis.findings.some((f) => f.code === 'PROTOCOL_MISMATCH');
-  const plan = buildFixPlan(input, diagnosis, {
-    installPath: o.installPath,
-    ...(needsProtocols ? { serverProtocols: await serverProtocols(o) } : {}),
-  });
+  const protocols = diagnosis.findings.some((f) => f.code === 'PROTOCOL_MISMATCH') ? await serverProtocols(o, deadline) : undefined;
+  const plan = buildFixPlan(input, diagnosis, { installPath: o.installPath, ...(protocols ? { serverProtocols: protocols } : {}) });
+  if (!diagnosis.nginx.ok && plan.nginxFixable) await closeLoop(plan, input, o, deadline);
 
-  // Closed loop: handshake again with the plan's settings and judge with the plan's bundle.
-  if (!diagnosis.nginx.ok && plan.nginxFixable) {
-    const settings = settingsForPlan(plan, o.settings);
-    const trusted = trustedForPlan(plan, input);
-    const sameWire =
-      sniFor(settings) === sniFor(o.settings) && settings.proxySslProtocols.join() === o.settings.proxySslProtocols.join();
-    const obs2 = sameWire ? observation : await probe(probeParams(o, settings));
-    const sent2 = sameWire ? sent : parseSent(obs2).sent;
-    const check = diagnose({ ...input, observation: obs2, sent: sent2, trusted, trustSource: 'bundle', settings, candidates: [], sniObservation: undefined, sniSent: undefined });
-    plan.verified = check.nginx.ok;
-    plan.verifiedBy = 'handshake';
-    plan.verifyError = check.nginx.ok ? null : check.nginx.error;
-  }
-
+  const cut = deadline.report();
   return {
     command: 'probe',
     target: { input: o.input, host: o.host, port: o.port },
@@ -199,5 +250,6 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
     fetches,
     notes,
     fix: plan,
+    ...(cut ? { cut } : {}),
   };
 }

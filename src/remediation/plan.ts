@@ -20,6 +20,7 @@ import { nginxArg, snippetFile } from './snippet.js';
 import { keepCurrentBundle, knownCertificates, selectTrust, trustedCaFile, type ChainView, type TrustSelection } from './trust-bundle.js';
 import type { FixDirective, FixFile, FixPlan, PlanNginxSettings } from './types.js';
 import { upstreamBlockers, upstreamImprovements, type UpstreamContext } from './upstream-side.js';
+import { upstreamLabel } from './upstream-label.js';
 
 export interface FixPlanOptions {
   /** Where trusted-ca.pem will live on the nginx host (the snippet's proxy_ssl_trusted_certificate). */
@@ -115,7 +116,7 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
   const findings = diagnosis.findings;
   const find = (code: Finding['code'], list = findings): Finding | undefined => list.find((f) => f.code === code);
   const { settings, observation: o } = input;
-  const target = `${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`;
+  const target = upstreamLabel(o, settings.proxySslName);
 
   // The chain nginx will receive once the plan is applied: the one presented with SNI when SNI is the cure.
   const sniFinding = find('SNI_REQUIRED');

@@ -9,6 +9,7 @@ import { pemWithHeader } from '../certs/pem.js';
 import type { DiagnoseInput } from '../diagnosis/types.js';
 import { opensslFingerprint } from './fingerprint.js';
 import type { FixFile } from './types.js';
+import { isOffline, upstreamLabel } from './upstream-label.js';
 
 interface Entry {
   index: number;
@@ -43,7 +44,9 @@ export function presentedChainFile(input: DiagnoseInput): FixFile | undefined {
       const header = [
         ...(i === 0
           ? [
-              `Certificates as ${o.host}:${o.port} sent them (${o.sni ? `SNI ${o.sni}` : 'no SNI'}), in order, written by tlsdoctor.`,
+              isOffline(o)
+                ? 'Certificates of the chain given to tlsdoctor verify, in order, written by tlsdoctor.'
+                : `Certificates as ${upstreamLabel(o, '')} sent them (${o.sni ? `SNI ${o.sni}` : 'no SNI'}), in order, written by tlsdoctor.`,
               '',
             ]
           : ['']),

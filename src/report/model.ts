@@ -15,6 +15,19 @@ export interface FetchRecord {
   detail: string;
 }
 
+/** The phases of a `probe` run after the first handshake, in the order they run (src/cli/run-probe.ts). */
+export type ProbePhase = 'sni-what-if' | 'aia-fetch' | 'protocol-what-if' | 'closed-loop';
+
+/** Where the run's single deadline (`--timeout`) stopped it: what the report lacks. */
+export interface RunCut {
+  /** The first phase cut short or skipped. */
+  phase: ProbePhase;
+  /** Milliseconds since the run started when it was cut. */
+  atMs: number;
+  /** Later phases that would have run and did not. */
+  skipped: ProbePhase[];
+}
+
 export interface ProbeReport {
   command: 'probe' | 'verify';
   target?: { input: string; host: string; port: number };
@@ -28,4 +41,6 @@ export interface ProbeReport {
   /** Things the user should know that are not findings (ignored private key in a file, ...). */
   notes: string[];
   fix?: FixPlan;
+  /** Set only when the deadline stopped a phase after the first handshake (whose diagnosis is always kept). */
+  cut?: RunCut;
 }

@@ -65,5 +65,7 @@ export function probeDocument(r: ProbeReport): Record<string, unknown> {
     fetched: r.fetches,
     notes: r.notes,
     fix: r.fix ?? null,
+    // Present only when --timeout cut the run short after the first handshake (additive: schemaVersion 1).
+    ...(r.cut ? { cut: r.cut } : {}),
   };
 }

@@ -5,10 +5,23 @@
 import type { Finding } from '../diagnosis/codes.js';
 import type { PathItem } from '../diagnosis/types.js';
 import { findingText } from './finding-text.js';
-import type { ProbeReport } from './model.js';
+import type { ProbePhase, ProbeReport, RunCut } from './model.js';
 import { fixText } from './fix-text.js';
 
 const SEV: Record<Finding['severity'], string> = { error: 'ERROR', warning: 'WARN ', info: 'info ' };
+
+const PHASE: Record<ProbePhase, string> = {
+  'sni-what-if': 'the SNI what-if handshake',
+  'aia-fetch': 'the AIA fetch of missing issuers',
+  'protocol-what-if': 'the protocol what-if handshakes',
+  'closed-loop': 'the closed-loop handshake that verifies the fix',
+};
+
+/** What the run's single deadline left out; the verdict above it comes from the first handshake, complete. */
+function cutLine(cut: RunCut): string {
+  const skipped = cut.skipped.length > 0 ? `; not run: ${cut.skipped.map((p) => PHASE[p]).join(', ')}` : '';
+  return `INCOMPLETE  --timeout ran out after ${cut.atMs} ms: ${PHASE[cut.phase]} did not finish${skipped}. The verdict above, from the first handshake, stands.`;
+}
 
 function short(sha: string): string {
   return sha.slice(0, 16);
@@ -33,6 +46,27 @@ function sourceLabel(p: PathItem): string {
   }
 }
 
+/**
+ * The probe's notice when the Certificate message held more certificates than it records (PROBE_LIMITS
+ * .maxCertificates, src/probe/probe.ts); it is in connection.error, alone or after "(also: ...)".
+ */
+const TRUNCATED = /server sent (\d+) certificates; only the first (\d+) were recorded/;
+
+/**
+ * The issuer missing above the top of the path: from the finding about that certificate. Not simply the first
+ * MISSING_INTERMEDIATE: when AIA (or --intermediates) supplied some levels, each supplied intermediate has its
+ * own MISSING_INTERMEDIATE naming itself, and the one still missing is in the UNKNOWN_CA about the top.
+ */
+function missingIssuerOf(findings: Finding[], top: PathItem): string | undefined {
+  const f = findings.find(
+    (x) =>
+      (x.code === 'MISSING_INTERMEDIATE' || x.code === 'UNKNOWN_CA' || x.code === 'PARTIAL_CHAIN_BUNDLE') &&
+      x.cert?.sha256 === top.ref.sha256 &&
+      x.evidence.missingIssuer !== top.ref.subject,
+  );
+  return f?.evidence.missingIssuer ? String(f.evidence.missingIssuer) : undefined;
+}
+
 export function probeText(r: ProbeReport): string {
   const d = r.diagnosis;
   const lines: string[] = [];
@@ -44,6 +78,7 @@ export function probeText(r: ProbeReport): string {
     lines.push(`FAIL  ${status} for ${where}. It would log:`);
     lines.push(`  [${d.nginx.level}] ${d.nginx.error}`);
   }
+  if (r.cut) lines.push(cutLine(r.cut));
   const s = r.settings;
   const o = r.observation;
   const conn = o
@@ -68,7 +103,8 @@ export function probeText(r: ProbeReport): string {
   );
   if (r.sent.length > 0) {
     lines.push('');
-    lines.push(`Chain as sent (${r.sent.length}):`);
+    const truncated = o?.error && TRUNCATED.exec(o.error.message);
+    lines.push(`Chain as sent (${r.sent.length}${truncated ? ` recorded; the server sent ${truncated[1]}, only the first ${truncated[2]} were kept` : ''}):`);
     r.sent.forEach((c, i) => {
       lines.push(`  #${i} ${c.subject}`);
       lines.push(`      issuer ${c.issuer}; ${date(c.notBefore)}..${date(c.notAfter)}; sha256 ${short(c.sha256)}`);
@@ -82,9 +118,8 @@ export function probeText(r: ProbeReport): string {
     if (!d.anchored) {
       const last = d.fullPath[d.fullPath.length - 1];
       if (last && !last.selfSigned) {
-        const missing = d.findings.find((f) => f.code === 'MISSING_INTERMEDIATE' || f.code === 'UNKNOWN_CA' || f.code === 'PARTIAL_CHAIN_BUNDLE');
-        const issuer = missing?.evidence.missingIssuer;
-        lines.push(`${'  ' + '   '.repeat(d.fullPath.length) + '└─ '}?? ${issuer ? String(issuer) : 'issuer'}  [not sent, not in bundle]`);
+        const issuer = missingIssuerOf(d.findings, last);
+        lines.push(`${'  ' + '   '.repeat(d.fullPath.length) + '└─ '}?? ${issuer ?? 'issuer'}  [not sent, not in bundle]`);
       } else if (last) {
         lines.push(`${'  ' + '   '.repeat(d.fullPath.length)}(not in the trusted bundle)`);
       }

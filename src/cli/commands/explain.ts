@@ -2,6 +2,9 @@
  * `tlsdoctor explain [LINE...] [--log FILE|-] [--config FILE]`: what an nginx upstream TLS error-log line means,
  * its likely causes ranked, and the `tlsdoctor probe` command that pinpoints the real one (with the location's
  * settings when --config is given). `--log` groups a whole log by upstream and error.
+ *
+ * Exit codes (README "Exit codes"): 0 when the line (with --log: at least one line) was recognised, 1 when none
+ * was, so a script can tell "nothing tlsdoctor knows" from an explanation; 2 for bad usage or unreadable input.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -23,6 +26,9 @@ export interface ExplainCommandOptions {
 }
 
 export const EXPLAIN_SCHEMA_VERSION = 1;
+
+/** Exit code when no line was recognised: 1, the code probe/verify use for "nginx would fail" (README "Exit codes"). */
+const NOTHING_RECOGNISED = EXIT.NGINX_WOULD_FAIL;
 
 /** Error logs can be large; a cap keeps a mistaken `--log /dev/zero` from eating memory. */
 const MAX_LOG_BYTES = 512 * 1024 * 1024;
@@ -91,7 +97,7 @@ export async function explainCommand(lineArgs: string[], o: ExplainCommandOption
           '"connect() failed" and "upstream timed out" while connecting or SSL handshaking to upstream.\n',
       );
     }
-    return e ? EXIT.OK : EXIT.NGINX_WOULD_FAIL;
+    return e ? EXIT.OK : NOTHING_RECOGNISED;
   }
 
   const summary = explainLog(logText ?? '', opts);
@@ -100,5 +106,5 @@ export async function explainCommand(lineArgs: string[], o: ExplainCommandOption
     io.stdout(renderLogSummary(summary) + '\n');
     if (summary.recognised === 0) io.stdout('No upstream TLS error recognised in this log.\n');
   }
-  return summary.recognised > 0 ? EXIT.OK : EXIT.NGINX_WOULD_FAIL;
+  return summary.recognised > 0 ? EXIT.OK : NOTHING_RECOGNISED;
 }

@@ -104,7 +104,7 @@ export async function probeCommand(targetText: string, o: ProbeCommandOptions, i
     log: o.json ? undefined : (line) => io.stderr(`tlsdoctor: ${line}\n`),
   });
   if (o.out && report.fix) {
-    const written = writeFixFiles(resolve(io.cwd, o.out), report.fix.files, !!o.force);
+    const written = writeFixFiles(resolve(io.cwd, o.out), report.fix.files, !!o.force, o.out);
     report.notes.push(`wrote ${written.join(', ')}`);
   }
   io.stdout(o.json ? JSON.stringify(probeDocument(report), null, 2) + '\n' : probeText(report));

@@ -100,7 +100,7 @@ export async function verifyCommand(o: VerifyCommandOptions, io: CliIO): Promise
     fix: plan,
   };
   if (o.out) {
-    const written = writeFixFiles(resolve(io.cwd, o.out), plan.files, !!o.force);
+    const written = writeFixFiles(resolve(io.cwd, o.out), plan.files, !!o.force, o.out);
     report.notes.push(`wrote ${written.join(', ')}`);
   }
   io.stdout(o.json ? JSON.stringify(probeDocument(report), null, 2) + '\n' : probeText(report));
