@@ -3,6 +3,7 @@
  * with a second handshake. The I/O lives here; the judging is in src/diagnosis and src/remediation.
  */
 import type { Cert } from '../certs/cert.js';
+import { hostMatches } from '../certs/host-match.js';
 import { parseCertificate } from '../certs/parse.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import type { CandidateCert, DiagnoseInput, Diagnosis } from '../diagnosis/types.js';
@@ -143,7 +144,7 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
   // What-if: the same upstream with SNI, when nginx sends none and the name does not match.
   const leaf = sent[0];
   const name = o.settings.proxySslName;
-  if (leaf && !o.settings.proxySslServerName && !isIpLiteral(name) && leaf.native.checkHost(name) === undefined) {
+  if (leaf && !o.settings.proxySslServerName && !isIpLiteral(name) && !hostMatches(leaf, name)) {
     const sniObservation = await probe({ ...probeParams(o, o.settings), servername: name });
     const sniSent = parseSent(sniObservation).sent;
     if (sniSent[0] && sniSent[0].sha256 !== leaf.sha256) {

@@ -3,6 +3,7 @@
  * judges a live probe and files given offline (`tlsdoctor verify`).
  */
 import type { Cert } from '../certs/cert.js';
+import { hostMatches } from '../certs/host-match.js';
 import { depthNotReached, verifyChain } from '../chain/verify.js';
 import type { PathEntry, VerifyParams, VerifyResult } from '../chain/types.js';
 import { sortFindings, type CertRef } from './codes.js';
@@ -41,7 +42,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     leaf && candidates.length > 0 && !unbounded.anchored
       ? verifyChain({ ...base, depth: UNBOUNDED_DEPTH, untrusted: candidates.map((c) => ({ cert: c.cert, source: c.source })) })
       : unbounded;
-  const nameMatches = leaf ? leaf.native.checkHost(input.settings.proxySslName) !== undefined : undefined;
+  const nameMatches = leaf ? hostMatches(leaf, input.settings.proxySslName) : undefined;
 
   let trustedShas: Set<string> | undefined;
   const refOf = (cert: Cert, depth?: number): CertRef => {
