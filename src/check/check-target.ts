@@ -8,6 +8,7 @@
  * `nginx` equal `tlsdoctor probe --no-fetch --json` (test/check/check-target.test.ts holds the two side by side),
  * at one handshake per healthy target, and every step fits in the target's own time budget.
  */
+import { certTimeText } from '../certs/time-text.js';
 import type { Cert } from '../certs/cert.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import type { DiagnoseInput, Diagnosis } from '../diagnosis/types.js';
@@ -168,7 +169,7 @@ export async function checkTarget(t: CheckTarget, at: Date, thresholds: CheckThr
     source: 'client',
     subject: c.subject,
     sha256: c.sha256,
-    notAfter: c.notAfter.toISOString(),
+    notAfter: certTimeText(c.notAfter),
     secondsLeft: secondsLeft(c.notAfter.getTime(), at),
   }));
   const all = [...path, ...clientCerts];
