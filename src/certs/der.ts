@@ -3,9 +3,10 @@
  *
  * Hand-written on purpose: loading @peculiar/x509 costs ~110 ms and the CLI start-up is benchmarked.
  * Every length is checked against the enclosing element, nesting depth is limited, and the only exception
- * ever thrown is `DerError`. It accepts what OpenSSL's ASN.1 decoder accepts where that matters for
- * certificates we are handed after OpenSSL parsed them (non-minimal long-form lengths), and rejects
- * indefinite lengths (BER only, never valid in a certificate).
+ * ever thrown is `DerError`. It accepts the BER that OpenSSL's template decoder (crypto/asn1/tasn_dec.c)
+ * accepts in a certificate, because d2i_X509 — and so nginx — reads such certificates: non-minimal long-form
+ * lengths, indefinite lengths on constructed encodings anywhere (ASN1_get_object refuses them only on primitive
+ * ones), and constructed encodings of string types, which `collectString` concatenates like asn1_collect().
  */
 
 export class DerError extends Error {
@@ -55,6 +56,11 @@ export interface Tlv {
   contentStart: number;
   /** Offset just past the last content octet. */
   end: number;
+  /**
+   * Offset just past the element: `end`, or `end + 2` for an indefinite length, whose content is followed by
+   * the end-of-contents octets 00 00 (X.690 §8.1.3.6).
+   */
+  next: number;
   /** Nesting depth (0 = top level). */
   depth: number;
 }
@@ -91,7 +97,7 @@ export class DerReader {
     if (first < 0x80) {
       length = first;
     } else if (first === 0x80) {
-      throw new DerError('indefinite length');
+      return this.readIndefinite(tag, cls, constructed, tagNumber, offset, p, limit, depth);
     } else {
       const n = first & 0x7f;
       if (n > 4) throw new DerError('length field too long');
@@ -101,7 +107,32 @@ export class DerReader {
     }
     const end = p + length;
     if (end > limit) throw new DerError(`length ${length} at offset ${offset} overruns its container`);
-    return { tag, cls, constructed, tagNumber, start: offset, contentStart: p, end, depth };
+    return { tag, cls, constructed, tagNumber, start: offset, contentStart: p, end, next: end, depth };
+  }
+
+  /**
+   * The rest of a TLV with an indefinite length (BER, X.690 §8.1.3.6): its children up to the end-of-contents
+   * octets. ASN1_get_object() refuses an indefinite length on a primitive encoding; asn1_check_eoc() ends the
+   * content at the first 00 00 where an element is expected.
+   */
+  private readIndefinite(
+    tag: number,
+    cls: number,
+    constructed: boolean,
+    tagNumber: number,
+    start: number,
+    contentStart: number,
+    limit: number,
+    depth: number,
+  ): Tlv {
+    if (!constructed) throw new DerError(`indefinite length on a primitive element at offset ${start}`);
+    let q = contentStart;
+    for (;;) {
+      if (q + 2 <= limit && this.buf[q] === 0 && this.buf[q + 1] === 0) break;
+      if (q >= limit) throw new DerError(`missing end-of-contents for the element at offset ${start}`);
+      q = this.read(q, limit, depth + 1).next;
+    }
+    return { tag, cls, constructed, tagNumber, start, contentStart, end: q, next: q + 2, depth };
   }
 
   /** The children of a constructed TLV, in order; content must be exactly covered. */
@@ -113,7 +144,7 @@ export class DerReader {
       if (out.length >= max) throw new DerError(`more than ${max} elements`);
       const child = this.read(p, parent.end, parent.depth + 1);
       out.push(child);
-      p = child.end;
+      p = child.next;
     }
     return out;
   }
@@ -121,14 +152,14 @@ export class DerReader {
   /** Reads the single top-level TLV covering the whole buffer. */
   root(): Tlv {
     const t = this.read(0, this.buf.length, 0);
-    if (t.end !== this.buf.length) throw new DerError('trailing data after the top-level element');
+    if (t.next !== this.buf.length) throw new DerError('trailing data after the top-level element');
     return t;
   }
 
   /** Reads a TLV that must be the only element inside [start, end). */
   only(start: number, end: number, depth: number): Tlv {
     const t = this.read(start, end, depth);
-    if (t.end !== end) throw new DerError('trailing data inside element');
+    if (t.next !== end) throw new DerError('trailing data inside element');
     return t;
   }
 
@@ -137,13 +168,45 @@ export class DerReader {
   }
 
   whole(t: Tlv): Uint8Array {
-    return this.buf.subarray(t.start, t.end);
+    return this.buf.subarray(t.start, t.next);
+  }
+
+  /**
+   * The value of a string type (OCTET STRING, BIT STRING, the character strings, Time, or an IMPLICIT tag over
+   * one): the content of a primitive encoding, or the parts of a constructed (BER) one concatenated.
+   */
+  string(t: Tlv): Uint8Array {
+    return t.constructed ? collectString(this, t, 0) : this.content(t);
+  }
+
+  /** The value of an element of universal string type `tag` (a primitive tag number), in either form. */
+  expectString(t: Tlv, tag: number, what: string): Uint8Array {
+    if ((t.tag & ~0x20) !== tag) throw new DerError(`${what}: expected tag 0x${tag.toString(16)}, got 0x${t.tag.toString(16)}`);
+    return this.string(t);
   }
 
   expect(t: Tlv, tag: number, what: string): Tlv {
     if (t.tag !== tag) throw new DerError(`${what}: expected tag 0x${tag.toString(16)}, got 0x${t.tag.toString(16)}`);
     return t;
   }
+}
+
+/** ASN1_MAX_STRING_NEST (crypto/asn1/tasn_dec.c): constructed strings nest at most this deep. */
+export const MAX_STRING_NEST = 5;
+
+/**
+ * asn1_collect() as asn1_d2i_ex_primitive() calls it for a constructed string: the parts' tags are not checked
+ * (tag -1), constructed parts nest at most ASN1_MAX_STRING_NEST deep, and an end-of-contents octet pair is
+ * illegal outside an indefinite length (ASN1_R_UNEXPECTED_EOC; our reader already stopped at the real one).
+ */
+export function collectString(r: DerReader, t: Tlv, depth: number): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const k of r.children(t)) {
+    if (k.tag === 0 && k.end === k.contentStart) throw new DerError('unexpected end-of-contents in a constructed string');
+    if (k.constructed && depth >= MAX_STRING_NEST) throw new DerError('constructed string nested too deep');
+    parts.push(k.constructed ? collectString(r, k, depth + 1) : r.content(k));
+  }
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }
 
 export function toHex(bytes: Uint8Array): string {

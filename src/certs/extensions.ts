@@ -1,15 +1,24 @@
 /**
  * Decoders for the X.509v3 extensions tlsdoctor and OpenSSL's x509v3_cache_extensions() look at
  * (RFC 5280 §4.2). Each throws `DerError` where OpenSSL's ASN.1 template decoder would fail, because that
- * failure is what sets EXFLAG_INVALID (crypto/x509/v3_purp.c).
+ * failure is what sets EXFLAG_INVALID (crypto/x509/v3_purp.c). Like the template decoder they read BER:
+ * indefinite lengths and constructed strings (a SAN dNSName or an AKID keyIdentifier in constructed form).
  */
 import { DerError, DerReader, TAG, decodeOid, decodeSmallInteger, toHex, type Tlv } from './der.js';
 import { decodeGeneralName, decodeGeneralNames, type GeneralName } from './general-name.js';
 import { decodeName } from './name.js';
 
+/**
+ * The first element of an extension value. X509V3_EXT_d2i() (crypto/x509/v3_lib.c) hands the OCTET STRING to
+ * ASN1_item_d2i() or the method's d2i with its length and never checks that the whole value was consumed, so
+ * bytes after the first element are ignored: measured with `openssl verify` on leaves whose basicConstraints,
+ * keyUsage, extKeyUsage, subjectAltName, AKID, SKID, nameConstraints, cRLDistributionPoints or nsCertType
+ * value is followed by `05 00` or `ff` (all accepted and applied; certificatePolicies, policyConstraints and
+ * AIA are not decoded by x509v3_cache_extensions at all).
+ */
 function top(value: Uint8Array): { r: DerReader; t: Tlv } {
   const r = new DerReader(value);
-  return { r, t: r.root() };
+  return { r, t: r.read(0, value.length, 0) };
 }
 
 /** BOOLEAN content: OpenSSL requires exactly one octet (ASN1_R_BOOLEAN_IS_WRONG_LENGTH), any non-zero is TRUE. */
@@ -87,8 +96,7 @@ export function decodeBasicConstraints(value: Uint8Array): BasicConstraintsValue
 /** KeyUsage / nsCertType: the bit string's octets. */
 export function decodeBitStringExtension(value: Uint8Array, what: string): Uint8Array {
   const { r, t } = top(value);
-  r.expect(t, TAG.BIT_STRING, what);
-  return decodeBitString(r.content(t));
+  return decodeBitString(r.expectString(t, TAG.BIT_STRING, what));
 }
 
 export function decodeExtKeyUsage(value: Uint8Array): string[] {
@@ -99,8 +107,7 @@ export function decodeExtKeyUsage(value: Uint8Array): string[] {
 
 export function decodeOctetStringExtension(value: Uint8Array, what: string): string {
   const { r, t } = top(value);
-  r.expect(t, TAG.OCTET_STRING, what);
-  return toHex(r.content(t));
+  return toHex(r.expectString(t, TAG.OCTET_STRING, what));
 }
 
 export interface AuthorityKeyIdValue {
@@ -117,7 +124,7 @@ export function decodeAuthorityKeyId(value: Uint8Array): AuthorityKeyIdValue {
   for (const c of r.children(t, 4)) {
     if (c.cls !== 2 || c.tagNumber <= last) throw new DerError('unexpected element in AuthorityKeyIdentifier');
     last = c.tagNumber;
-    if (c.tagNumber === 0 && !c.constructed) out.keyId = toHex(r.content(c));
+    if (c.tagNumber === 0) out.keyId = toHex(r.string(c)); // [0] IMPLICIT OCTET STRING, either form
     else if (c.tagNumber === 1 && c.constructed) out.issuer = decodeGeneralNames(r, c);
     else if (c.tagNumber === 2 && !c.constructed) out.serialHex = decodeInteger(r.content(c)).hex;
     else throw new DerError('unexpected element in AuthorityKeyIdentifier');
@@ -197,42 +204,56 @@ export function decodeAuthorityInfoAccess(value: Uint8Array): AccessDescription[
   });
 }
 
-/** CRLDistributionPoints: the fullName GeneralNames of each point (RFC 5280 §4.2.1.13). */
-export function decodeCrlDistributionPoints(value: Uint8Array): GeneralName[] {
+export interface CrlDistributionPointsValue {
+  /** The fullName GeneralNames of every point. */
+  names: GeneralName[];
+  /** Points with neither distributionPoint nor a non-empty cRLIssuer (OpenSSL's setup_dp() refuses them). */
+  withoutPointOrIssuer: number;
+}
+
+/** CRLDistributionPoints (RFC 5280 §4.2.1.13), as the DIST_POINT template reads it. */
+export function decodeCrlDistributionPoints(value: Uint8Array): CrlDistributionPointsValue {
   const { r, t } = top(value);
   r.expect(t, TAG.SEQUENCE, 'CRLDistributionPoints');
-  const names: GeneralName[] = [];
+  const out: CrlDistributionPointsValue = { names: [], withoutPointOrIssuer: 0 };
   for (const dp of r.children(t, 10_000)) {
     r.expect(dp, TAG.SEQUENCE, 'DistributionPoint');
     let last = -1;
+    let point = false;
+    let issuers = 0;
     for (const f of r.children(dp, 4)) {
       if (f.cls !== 2 || f.tagNumber > 2 || f.tagNumber <= last) throw new DerError('unexpected element in DistributionPoint');
       last = f.tagNumber;
       if (f.tagNumber === 0) {
-        // DistributionPointName: [0] EXPLICIT CHOICE { fullName [0] IMPLICIT GeneralNames, nameRelativeToCRLIssuer [1] IMPLICIT RDN }
-        const inner = r.children(f, 2);
-        if (inner.length !== 1 || inner[0].cls !== 2) throw new DerError('bad DistributionPointName');
-        if (inner[0].tagNumber === 0) names.push(...decodeGeneralNames(r, inner[0]));
-        else if (inner[0].tagNumber === 1) {
-          if (!inner[0].constructed) throw new DerError('bad nameRelativeToCRLIssuer');
-          // Validate as an RDN by wrapping its members in a Name.
-          const members = r.children(inner[0]);
-          if (members.length === 0) throw new DerError('empty nameRelativeToCRLIssuer');
-          const body = value.subarray(inner[0].contentStart, inner[0].end);
-          const set = Uint8Array.from([0x31, ...lengthOctets(body.length), ...body]);
-          const seq = Uint8Array.from([0x30, ...lengthOctets(set.length), ...set]);
-          const nr = new DerReader(seq);
-          decodeName(nr, nr.root());
-        } else throw new DerError('bad DistributionPointName');
+        point = true;
+        out.names.push(...decodeDistributionPointName(r, f));
       } else if (f.tagNumber === 1) {
-        if (f.constructed) throw new DerError('bad reasons');
-        decodeBitString(r.content(f));
+        decodeBitString(r.string(f)); // reasons [1] IMPLICIT ReasonFlags (BIT STRING), either form
       } else {
-        decodeGeneralNames(r, f);
+        issuers = decodeGeneralNames(r, f).length;
       }
     }
+    if (!point && issuers === 0) out.withoutPointOrIssuer++;
   }
-  return names;
+  return out;
+}
+
+/**
+ * DistributionPointName: [0] EXPLICIT CHOICE { fullName [0] IMPLICIT GeneralNames, nameRelativeToCRLIssuer [1]
+ * IMPLICIT RelativeDistinguishedName }. The template's SET OF has no minimum: an empty RDN decodes.
+ */
+function decodeDistributionPointName(r: DerReader, f: Tlv): GeneralName[] {
+  const inner = r.children(f, 2);
+  if (inner.length !== 1 || inner[0].cls !== 2) throw new DerError('bad DistributionPointName');
+  if (inner[0].tagNumber === 0) return decodeGeneralNames(r, inner[0]);
+  if (inner[0].tagNumber !== 1 || !inner[0].constructed) throw new DerError('bad DistributionPointName');
+  // Validate the RDN by wrapping its members in a Name.
+  const body = r.buf.subarray(inner[0].contentStart, inner[0].end);
+  const set = Uint8Array.from([0x31, ...lengthOctets(body.length), ...body]);
+  const seq = Uint8Array.from([0x30, ...lengthOctets(set.length), ...set]);
+  const nr = new DerReader(seq);
+  decodeName(nr, nr.root());
+  return [];
 }
 
 function lengthOctets(n: number): number[] {

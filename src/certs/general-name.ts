@@ -28,8 +28,8 @@ export function decodeGeneralName(r: DerReader, t: Tlv): GeneralName {
     case 'dns':
     case 'uri':
     case 'ip':
-      if (t.constructed) throw new DerError(`GeneralName [${t.tagNumber}] must be primitive`);
-      return { type, bytes: r.content(t) };
+      // IMPLICIT IA5String / OCTET STRING: a constructed (BER) encoding is collected (asn1_d2i_ex_primitive).
+      return { type, bytes: r.string(t) };
     case 'rid':
       if (t.constructed) throw new DerError('registeredID must be primitive');
       return { type, bytes: r.content(t), oid: decodeOid(r.content(t)) };

@@ -16,6 +16,7 @@
  * walk never descends into extensions, so a 1 MB extension costs one length read. PKCS#7 goes through pkijs
  * (loaded lazily: it must stay off the probe's start-up path), hence the async entry point.
  */
+import { DerReader } from './der.js';
 import { InputError } from './input-error.js';
 import { decodePemBody, describeBlock, readPemBlocks, type PemBlock } from './pem.js';
 
@@ -111,6 +112,9 @@ function scanInput(bytes: Uint8Array, name: string, limits: LoadLimits): Scan {
   if (bytes[0] === 0x30) {
     const outer = readTlv(bytes, 0, bytes.length);
     if (typeof outer !== 'string' && outer.end === bytes.length) return scanDer(bytes, outer, name);
+    if (typeof outer === 'string' && berCertificateEnd(bytes) === bytes.length) {
+      return { pieces: [{ kind: 'cert', der: copy(bytes, 0, bytes.length) }], privateKeys: 0, warnings: [] };
+    }
     if (outer === INDEFINITE && startsWithPkcs7Oid(bytes, 2)) {
       // BER with indefinite lengths, as some Windows .p7b exports are: asn1js reads BER.
       return { pieces: [{ kind: 'pkcs7', der: copy(bytes, 0, bytes.length), where: 'the DER PKCS#7 file' }], privateKeys: 0, warnings: [] };
@@ -145,6 +149,15 @@ function scanPem(blocks: PemBlock[], name: string, maxCerts: number): Scan {
     if (CERT_LABELS.has(block.label) || block.label === TRUSTED_LABEL) {
       if (++certs > maxCerts) throw new InputError('INPUT_TOO_MANY_CERTIFICATES', name, `more than ${maxCerts} certificates`);
       const der = decodePemBody(block, name);
+      const ber = berCertificateEnd(der);
+      if (ber !== undefined && (typeof readTlv(der, 0, der.length) === 'string' || certificateProblemOf(der) !== undefined)) {
+        // BER (indefinite lengths, constructed strings) that d2i_X509 reads: parseCertificate() judges the rest.
+        if (ber !== der.length) {
+          throw new InputError('INPUT_MALFORMED_DER', name, `${where}: ${der.length - ber} bytes of trailing data after the certificate`);
+        }
+        scan.pieces.push({ kind: 'cert', der });
+        continue;
+      }
       const cert = readTlv(der, 0, der.length);
       if (typeof cert === 'string') {
         const why = der[0] === 0x30 ? cert : 'not an X.509 certificate: does not start with a SEQUENCE';
@@ -309,6 +322,29 @@ function certificateProblem(buf: Uint8Array, tlv: Tlv): string | undefined {
     if (![0x81, 0xa1, 0x82, 0xa2, 0xa3].includes(tbs[i].tag)) return not('unexpected field after subjectPublicKeyInfo');
   }
   return undefined;
+}
+
+function certificateProblemOf(der: Uint8Array): string | undefined {
+  const t = readTlv(der, 0, der.length);
+  return typeof t === 'string' ? t : certificateProblem(der, t);
+}
+
+/**
+ * The end of a certificate read as BER, or undefined. d2i_X509 accepts indefinite lengths on every constructed
+ * element and constructed strings (src/certs/der.ts; OpenSSL 3.0.22 loads such PEM and DER files), which the DER
+ * shape check above refuses: a certificate failing it gets this second look, and parseCertificate() the rest.
+ */
+function berCertificateEnd(der: Uint8Array): number | undefined {
+  try {
+    const r = new DerReader(der);
+    const t = r.read(0, der.length, 0);
+    if (t.tag !== 0x30) return undefined;
+    const top = r.children(t);
+    if (top.length !== 3 || top[0].tag !== 0x30 || top[1].tag !== 0x30 || (top[2].tag & ~0x20) !== 0x03) return undefined;
+    return t.next;
+  } catch {
+    return undefined;
+  }
 }
 
 type DerKind =

@@ -42,6 +42,15 @@ const CANON_TYPES = new Set<number>([
   TAG.VISIBLE_STRING,
 ]);
 
+/**
+ * x509_name_ex_d2i() (crypto/x509/x_name.c): SEQUENCE OF SET OF AttributeTypeAndValue, with BER as d2i reads
+ * it. The RDN SETs are flattened into one entry list, each entry remembering its SET's index: an empty SET
+ * (`SET {}`) contributes no entry, so it leaves no trace in the entry list, the canonical encoding
+ * (x509_name_canon starts a new SET whenever the index changes) or the printed name. OpenSSL 3.0 parses such
+ * a Name (`openssl x509 -inform DER -subject` prints it without the empty RDN) and nginx proxies through such
+ * certificates; RFC 5280's RDN SIZE (1..MAX) is not enforced by the template decoder. An empty RDN is
+ * therefore dropped here rather than refused.
+ */
 export function decodeName(r: DerReader, t: Tlv): DecodedName {
   r.expect(t, TAG.SEQUENCE, 'Name');
   const rdns: NameAttribute[][] = [];
@@ -55,16 +64,27 @@ export function decodeName(r: DerReader, t: Tlv): DecodedName {
       const parts = r.children(ava, 3);
       if (parts.length !== 2) throw new DerError('AttributeTypeAndValue must have two elements');
       const oid = decodeOid(r.content(r.expect(parts[0], TAG.OID, 'attribute type')));
-      rdn.push({ oid, tag: parts[1].tag, value: r.content(parts[1]) });
+      rdn.push(attributeValue(r, oid, parts[1]));
       rdnOids.push(r.whole(parts[0]));
     }
-    // OpenSSL's d2i of X509_NAME rejects an empty RDN SET (x509_name_ex_d2i).
-    if (rdn.length === 0) throw new DerError('empty RDN');
+    if (rdn.length === 0) continue;
     rdns.push(rdn);
     oids.push(rdnOids);
   }
   const { canon, ok } = canonicalEncoding(rdns, oids);
   return { rdns, der: r.whole(t), canon, canonOk: ok };
+}
+
+/**
+ * The value as ASN1_PRINTABLE (an MSTRING) holds it: a universal string type in constructed (BER) form is
+ * collected into one string of the primitive type (asn1_d2i_ex_primitive → asn1_collect); SEQUENCE, SET and
+ * other classes keep their encoding.
+ */
+function attributeValue(r: DerReader, oid: string, v: Tlv): NameAttribute {
+  if (v.constructed && v.cls === 0 && v.tagNumber !== 16 && v.tagNumber !== 17 && v.tagNumber < 31) {
+    return { oid, tag: v.tag & ~0x20, value: r.string(v) };
+  }
+  return { oid, tag: v.tag, value: r.content(v) };
 }
 
 /** Decodes a string value to text the way ASN1_STRING_to_UTF8 would; undefined when OpenSSL would fail. */

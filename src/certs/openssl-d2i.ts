@@ -22,7 +22,7 @@
  * The public key itself is not checked: d2i tolerates an undecodable key (X509_get_pubkey() fails later).
  * test/certs/openssl-d2i.test.ts compares this check with node:crypto on mutated certificates.
  */
-import { DerError, DerReader, TAG } from './der.js';
+import { DerError, DerReader, MAX_STRING_NEST, TAG } from './der.js';
 import type { DecodedName } from './name.js';
 import type { X509Facts } from './x509-facts.js';
 
@@ -31,9 +31,6 @@ const PRINTABLE_TAGS = new Set([3, 7, 8, 9, 11, 12, 13, 14, 15, 16, 18, 19, 20, 
 
 /** X509_NAME_MAX (crypto/x509/x_name.c): d2i reads at most 1 MiB for one Name. */
 const X509_NAME_MAX = 1024 * 1024;
-
-/** ASN1_MAX_STRING_NEST (tasn_dec.c): constructed (BER) strings nest at most this deep. */
-const MAX_STRING_NEST = 5;
 
 class D2iProblem extends Error {}
 
@@ -73,9 +70,10 @@ function collectParts(bytes: Uint8Array, what: string, depth: number): Uint8Arra
   const parts: Uint8Array[] = [];
   for (let p = 0; p < bytes.length; ) {
     const k = r.read(p, bytes.length, 0);
+    if (k.tag === 0 && k.end === k.contentStart) fail(`${what}: unexpected end-of-contents in a constructed string`);
     if (k.constructed && depth >= MAX_STRING_NEST) fail(`${what}: constructed string nested too deep`);
     parts.push(k.constructed ? collectParts(r.content(k), what, depth + 1) : r.content(k));
-    p = k.end;
+    p = k.next;
   }
   return Buffer.concat(parts);
 }
@@ -228,7 +226,7 @@ export function opensslParseProblem(der: Uint8Array, facts: X509Facts): string |
       }
     }
     checkAny(facts.signatureParams, 'signatureAlgorithm parameters');
-    checkBitString(r.content(top[2]), 'signatureValue');
+    checkBitString(r.string(top[2]), 'signatureValue');
     return undefined;
   } catch (e) {
     if (e instanceof D2iProblem || e instanceof DerError) return e.message;

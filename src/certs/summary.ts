@@ -1,6 +1,7 @@
 /**
  * The JSON-serialisable face of a certificate for reports (CertSummary in src/certs/cert.ts).
  */
+import { certTimeText } from './time-text.js';
 import type { Cert, CertSummary } from './cert.js';
 import { keyLabel } from './key-info.js';
 import { toPem } from './pem.js';
@@ -11,8 +12,8 @@ export function summarizeCertificate(c: Cert): CertSummary {
     issuer: c.issuer,
     serial: c.serial,
     sha256: c.sha256,
-    notBefore: c.notBefore.toISOString(),
-    notAfter: c.notAfter.toISOString(),
+    notBefore: certTimeText(c.notBefore),
+    notAfter: certTimeText(c.notAfter),
     selfSigned: c.selfSigned,
     isCa: c.basicConstraints?.ca ?? false,
     dnsNames: [...(c.subjectAltNames?.dns ?? [])],

@@ -57,6 +57,7 @@ export const XKU = {
 export const NS = { sslClient: 0x80, sslServer: 0x40, smime: 0x20, objsign: 0x10, sslCa: 0x04, smimeCa: 0x02, objsignCa: 0x01, anyCa: 0x07 } as const;
 
 export interface AsnTime {
+  /** The time as far as it can be read; an Invalid Date when the text is not a time at all. */
   date: Date;
   /** X509_cmp_time() accepts only YYMMDDHHMMSSZ / YYYYMMDDHHMMSSZ with valid ranges; otherwise it returns 0. */
   ok: boolean;
@@ -152,28 +153,37 @@ function exactTime(c: Uint8Array, tag: number): AsnTime | undefined {
   return { date: new Date(ms), ok: rangesOk && !Number.isNaN(ms) };
 }
 
+/**
+ * A Time as d2i_X509 reads it: ASN1_TIME is an MSTRING of UTCTime | GeneralizedTime whose content is not
+ * looked at (asn1_ex_c2i keeps it as a string; OpenSSL 3.0.22 loads `Z`, an empty UTCTime or `2026010100000xZ`
+ * and prints "Bad time value"), so only the tag can make the certificate unreadable. The format is judged
+ * later, by X509_cmp_time() / ASN1_TIME_to_tm() during verification (X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD,
+ * 13, and NOT_AFTER, 14): `ok` is false and `date` best effort, Invalid when nothing reads as a time.
+ */
 function decodeTime(r: DerReader, t: Tlv): AsnTime {
-  const fast = exactTime(r.content(t), t.tag);
+  const tag = t.tag & ~0x20;
+  if (tag !== TAG.UTC_TIME && tag !== TAG.GENERALIZED_TIME) throw new DerError('Time must be UTCTime or GeneralizedTime');
+  const content = r.string(t);
+  const fast = exactTime(content, tag);
   if (fast) return fast;
-  const s = String.fromCharCode(...r.content(t));
+  const unreadable: AsnTime = { date: new Date(Number.NaN), ok: false };
+  const s = String.fromCharCode(...content);
   let m: RegExpMatchArray | null;
   let year: number;
   let rest: string;
-  const exact = t.tag === TAG.UTC_TIME ? /^\d{12}Z$/.test(s) : t.tag === TAG.GENERALIZED_TIME ? /^\d{14}Z$/.test(s) : false;
-  if (t.tag === TAG.UTC_TIME) {
+  const exact = tag === TAG.UTC_TIME ? /^\d{12}Z$/.test(s) : /^\d{14}Z$/.test(s);
+  if (tag === TAG.UTC_TIME) {
     // RFC 5280 §4.1.2.5.1: YY >= 50 → 19YY, else 20YY.
     m = s.match(/^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(.*)$/);
-    if (!m) throw new DerError(`bad UTCTime ${JSON.stringify(s)}`);
+    if (!m) return unreadable;
     year = Number(m[1]);
     year += year >= 50 ? 1900 : 2000;
     rest = m[7];
-  } else if (t.tag === TAG.GENERALIZED_TIME) {
+  } else {
     m = s.match(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:\.\d+)?(.*)$/);
-    if (!m) throw new DerError(`bad GeneralizedTime ${JSON.stringify(s)}`);
+    if (!m) return unreadable;
     year = Number(m[1]);
     rest = m[7];
-  } else {
-    throw new DerError('Time must be UTCTime or GeneralizedTime');
   }
   const [mo, d, h, mi, se] = [m[2], m[3], m[4], m[5], m[6] ?? '00'].map(Number);
   let offsetMin = 0;
@@ -203,7 +213,6 @@ export function readX509Facts(der: Uint8Array): X509Facts {
   if (top.length !== 3) throw new DerError('Certificate must have three elements');
   const tbs = r.expect(top[0], TAG.SEQUENCE, 'TBSCertificate');
   const outer = algorithm(r, top[1]);
-  r.expect(top[2], TAG.BIT_STRING, 'signatureValue');
 
   const f = r.children(tbs, 12);
   let i = 0;
@@ -226,6 +235,8 @@ export function readX509Facts(der: Uint8Array): X509Facts {
   const spkiKids = r.children(spki, 3);
   if (spkiKids.length !== 2) throw new DerError('bad SubjectPublicKeyInfo');
   const spkiAlg = algorithm(r, spkiKids[0]);
+  // BIT STRINGs and the extnValue OCTET STRINGs may come in constructed (BER) form: d2i collects them.
+  r.expectString(top[2], TAG.BIT_STRING, 'signatureValue');
   const extensions: RawExtension[] = [];
   for (; i < f.length; i++) {
     const t = f[i];
@@ -245,7 +256,7 @@ export function readX509Facts(der: Uint8Array): X509Facts {
         if (b.length !== 1) throw new DerError('bad critical flag');
         critical = b[0] !== 0;
       }
-      const value = r.content(r.expect(parts[parts.length - 1], TAG.OCTET_STRING, 'extnValue'));
+      const value = r.expectString(parts[parts.length - 1], TAG.OCTET_STRING, 'extnValue');
       extensions.push({ oid, critical, value });
     }
   }
@@ -262,7 +273,7 @@ export function readX509Facts(der: Uint8Array): X509Facts {
     notAfter,
     spkiAlgorithmOid: spkiAlg.oid,
     spkiParams: spkiAlg.params,
-    spkiKey: r.content(r.expect(spkiKids[1], TAG.BIT_STRING, 'subjectPublicKey')),
+    spkiKey: r.expectString(spkiKids[1], TAG.BIT_STRING, 'subjectPublicKey'),
     extensions,
     invalid: [],
     bcons: false,
@@ -364,7 +375,12 @@ function cacheExtensions(f: X509Facts): void {
 
   f.altNames = lookup(f, OID.subjectAltName, 'subjectAltName', decodeGeneralNamesExtension);
   f.nameConstraints = lookup(f, OID.nameConstraints, 'nameConstraints', decodeNameConstraints);
-  f.crlDistributionPoints = lookup(f, OID.crlDistributionPoints, 'cRLDistributionPoints', decodeCrlDistributionPoints) ?? [];
+  const crldp = lookup(f, OID.crlDistributionPoints, 'cRLDistributionPoints', decodeCrlDistributionPoints);
+  f.crlDistributionPoints = crldp?.names ?? [];
+  // setup_crldp() → setup_dp(): a DistributionPoint with neither distributionPoint nor a cRLIssuer
+  // (X509_R_INVALID_DISTPOINT) makes the certificate EXFLAG_INVALID: it can neither be issued nor issue, so
+  // `openssl verify` and nginx report 20 for the certificate below it (21 as well for a leaf sent alone).
+  if (crldp && crldp.withoutPointOrIssuer > 0) f.invalid.push('cRLDistributionPoints entry with neither distributionPoint nor cRLIssuer');
   lookup(f, OID.sbgpIpAddrBlock, 'sbgp-ipAddrBlock', (v) => decodeAnySequence(v, 'IPAddrBlocks'));
   lookup(f, OID.sbgpAutonomousSysNum, 'sbgp-autonomousSysNum', (v) => decodeAnySequence(v, 'ASIdentifiers'));
 

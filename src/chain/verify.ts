@@ -10,6 +10,7 @@
  * Revocation, Suite B, RFC 3779 and policy checks are off in that configuration. Every error the callback
  * sees is recorded in order; nginx logs the last one.
  */
+import { hostMatches } from '../certs/host-match.js';
 import { toChainCert } from './chain-cert.js';
 import { MAX_CHAIN, buildChain } from './build-chain.js';
 import { checkAuthLevel, keyLevelOk } from './check-auth-level.js';
@@ -99,10 +100,5 @@ function checkHost(cert: { readonly native: { checkHost(name: string): string | 
   // X509_VERIFY_PARAM_set1_host refuses embedded NULs; a trailing NUL is dropped.
   const n = name.endsWith('\0') ? name.slice(0, -1) : name;
   if (n.includes('\0')) return false;
-  try {
-    // `native` inside the try: a certificate parsed with deferOpenSsl that OpenSSL refuses matches no name.
-    return cert.native.checkHost(n) !== undefined;
-  } catch {
-    return false;
-  }
+  return hostMatches(cert, n);
 }

@@ -8,6 +8,8 @@
  * `nginx` equal `tlsdoctor probe --no-fetch --json` (test/check/check-target.test.ts holds the two side by side),
  * at one handshake per healthy target, and every step fits in the target's own time budget.
  */
+import { certTimeText } from '../certs/time-text.js';
+import { hostMatches } from '../certs/host-match.js';
 import type { Cert } from '../certs/cert.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import type { DiagnoseInput, Diagnosis } from '../diagnosis/types.js';
@@ -148,7 +150,7 @@ export async function checkTarget(t: CheckTarget, at: Date, thresholds: CheckThr
   // The SNI what-if of run-probe.ts: nginx sends no SNI and the default certificate does not match the name.
   const leaf = sent[0];
   const name = t.settings.proxySslName;
-  if (leaf && !t.settings.proxySslServerName && !isIpLiteral(name) && leaf.native.checkHost(name) === undefined) {
+  if (leaf && !t.settings.proxySslServerName && !isIpLiteral(name) && !hostMatches(leaf, name)) {
     const left = deadline - performance.now();
     if (left >= MIN_WHAT_IF_MS) {
       const sniObservation = await probe({ ...params, servername: name, timeoutMs: Math.round(left) });
@@ -169,7 +171,7 @@ export async function checkTarget(t: CheckTarget, at: Date, thresholds: CheckThr
     source: 'client',
     subject: c.subject,
     sha256: c.sha256,
-    notAfter: c.notAfter.toISOString(),
+    notAfter: certTimeText(c.notAfter),
     secondsLeft: secondsLeft(c.notAfter.getTime(), at),
   }));
   const all = [...path, ...clientCerts];

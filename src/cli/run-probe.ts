@@ -4,6 +4,7 @@
  * `timeoutMs` bounds the whole run: every phase draws on one RunDeadline (run-deadline.ts).
  */
 import type { Cert } from '../certs/cert.js';
+import { hostMatches } from '../certs/host-match.js';
 import { parseCertificate } from '../certs/parse.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import type { CandidateCert, DiagnoseInput, Diagnosis } from '../diagnosis/types.js';
@@ -161,7 +162,7 @@ async function serverProtocols(o: ProbeRunOptions, deadline: RunDeadline): Promi
 async function sniWhatIf(input: DiagnoseInput, o: ProbeRunOptions, deadline: RunDeadline): Promise<boolean> {
   const leaf = input.sent[0];
   const name = o.settings.proxySslName;
-  if (!leaf || o.settings.proxySslServerName || isIpLiteral(name) || leaf.native.checkHost(name) !== undefined) return false;
+  if (!leaf || o.settings.proxySslServerName || isIpLiteral(name) || hostMatches(leaf, name)) return false;
   if (deadline.expired()) {
     deadline.cut('sni-what-if');
     return false;

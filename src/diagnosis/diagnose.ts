@@ -2,7 +2,9 @@
  * diagnose(): every check over one observation, plus nginx's predicted outcome. Pure: the same function
  * judges a live probe and files given offline (`tlsdoctor verify`).
  */
+import { certTimeText } from '../certs/time-text.js';
 import type { Cert } from '../certs/cert.js';
+import { hostMatches } from '../certs/host-match.js';
 import { depthNotReached, verifyChain } from '../chain/verify.js';
 import type { PathEntry, VerifyParams, VerifyResult } from '../chain/types.js';
 import { sortFindings, type CertRef } from './codes.js';
@@ -41,7 +43,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     leaf && candidates.length > 0 && !unbounded.anchored
       ? verifyChain({ ...base, depth: UNBOUNDED_DEPTH, untrusted: candidates.map((c) => ({ cert: c.cert, source: c.source })) })
       : unbounded;
-  const nameMatches = leaf ? leaf.native.checkHost(input.settings.proxySslName) !== undefined : undefined;
+  const nameMatches = leaf ? hostMatches(leaf, input.settings.proxySslName) : undefined;
 
   let trustedShas: Set<string> | undefined;
   const refOf = (cert: Cert, depth?: number): CertRef => {
@@ -68,9 +70,13 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
       ref: { ...refOf(e.cert, depth), source: e.source, ...(e.sentIndex !== undefined ? { index: e.sentIndex } : {}) },
       selfSigned: e.cert.selfSigned,
       isCa: !!e.cert.basicConstraints?.ca,
-      notAfter: e.cert.notAfter.toISOString(),
+      notAfter: certTimeText(e.cert.notAfter),
     }));
-  const earliest = full.path.reduce<Date | null>((min, e) => (!min || e.cert.notAfter < min ? e.cert.notAfter : min), null);
+  // An unreadable notAfter (Invalid Date: verify error 14) has no place in "earliest".
+  const earliest = full.path.reduce<Date | null>(
+    (min, e) => (Number.isNaN(e.cert.notAfter.getTime()) ? min : !min || e.cert.notAfter < min ? e.cert.notAfter : min),
+    null,
+  );
   return {
     nginx,
     findings,

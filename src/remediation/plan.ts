@@ -7,6 +7,7 @@
  * Never proposed, whatever the diagnosis: `proxy_ssl_verify off`, a lower OpenSSL security level
  * (`@SECLEVEL=0/1` in proxy_ssl_ciphers), TLS 1.0/1.1, or a partial chain as trust anchor.
  */
+import { certTimeText } from '../certs/time-text.js';
 import type { Cert } from '../certs/cert.js';
 import type { Finding } from '../diagnosis/codes.js';
 import { diagnose } from '../diagnosis/diagnose.js';
@@ -39,7 +40,7 @@ export const CLIENT_KEY_PLACEHOLDER = '/etc/nginx/tls/client.key';
 const NGINX_TLS: TlsProtocol[] = ['TLSv1.2', 'TLSv1.3'];
 
 const q = (s: string): string => `"${s}"`;
-const day = (d: Date | string): string => (typeof d === 'string' ? d : d.toISOString()).slice(0, 10);
+const day = (d: Date | string): string => (typeof d === 'string' ? d : certTimeText(d)).slice(0, 10);
 
 interface ProtocolAdvice {
   set?: TlsProtocol[];

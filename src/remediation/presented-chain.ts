@@ -4,6 +4,7 @@
  * piping only the first block through `openssl x509`). Each block gets a comment header; OpenSSL ignores text
  * between PEM blocks, so the file still loads anywhere a PEM bundle does.
  */
+import { certTimeText } from '../certs/time-text.js';
 import type { Cert } from '../certs/cert.js';
 import { pemWithHeader } from '../certs/pem.js';
 import type { DiagnoseInput } from '../diagnosis/types.js';
@@ -55,7 +56,7 @@ export function presentedChainFile(input: DiagnoseInput): FixFile | undefined {
               `[${e.index}] subject:  ${e.cert.subject}`,
               `[${e.index}] issuer:   ${e.cert.issuer}`,
               `[${e.index}] SHA-256:  ${opensslFingerprint(e.cert.sha256)}`,
-              `[${e.index}] validity: ${e.cert.notBefore.toISOString()} .. ${e.cert.notAfter.toISOString()}`,
+              `[${e.index}] validity: ${certTimeText(e.cert.notBefore)} .. ${certTimeText(e.cert.notAfter)}`,
             ]
           : [`[${e.index}] could not be parsed: ${e.error ?? 'unknown error'}`]),
       ];

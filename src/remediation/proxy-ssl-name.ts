@@ -9,6 +9,7 @@
  * `x; proxy_ssl_verify off` can never become a directive.
  */
 import type { Cert } from '../certs/cert.js';
+import { hostIdentifiers, identifiersMatchingThemselves } from '../certs/host-match.js';
 import { isIpLiteral } from '../nginx/defaults.js';
 
 export type NameChoice =
@@ -35,18 +36,19 @@ function sharedSuffix(a: string, b: string): number {
 }
 
 export function chooseProxySslName(cert: Cert, current: string): NameChoice {
-  const dns = cert.subjectAltNames?.dns ?? [];
-  // RFC 6125 §6.4.4 and X509_check_host: the CN is a fallback only when there is no DNS SAN.
-  const pool = dns.length > 0 ? dns.map((n) => ({ n, from: 'dns-san' as const })) : cert.commonNames.map((n) => ({ n, from: 'cn' as const }));
+  // RFC 6125 §6.4.4 and X509_check_host: the CN is a fallback only when there is no DNS SAN. Whether nginx would
+  // accept each name is answered for all of them in one pass (host-match.ts), not by one checkHost() per name,
+  // which is quadratic in the number of SANs.
+  const ids = hostIdentifiers(cert);
+  const matches = identifiersMatchingThemselves(ids);
+  const pool = ids.names.map((n, i) => ({ n: n ?? '', from: ids.from, matches: matches[i] }));
   const wildcards = pool.filter((p) => p.n.includes('*')).map((p) => p.n);
-  const usable = pool.filter(
-    (p) => !p.n.includes('*') && isHostName(p.n) && !isIpLiteral(p.n) && cert.native.checkHost(p.n) !== undefined,
-  );
+  const usable = pool.filter((p) => !p.n.includes('*') && isHostName(p.n) && !isIpLiteral(p.n) && p.matches);
   if (usable.length === 0) return wildcards.length > 0 ? { kind: 'wildcard-only', wildcards } : { kind: 'none' };
   // Prefer the name closest to the one configured (same domain), then a qualified name over `localhost` or a
   // single label, then the certificate's own order.
   const ranked = usable
-    .map((p, i) => ({ ...p, i, shared: sharedSuffix(p.n, current), qualified: p.n.includes('.') && p.n.toLowerCase() !== 'localhost' }))
+    .map((p, i) => ({ n: p.n, from: p.from, i, shared: sharedSuffix(p.n, current), qualified: p.n.includes('.') && p.n.toLowerCase() !== 'localhost' }))
     .sort((a, b) => b.shared - a.shared || Number(b.qualified) - Number(a.qualified) || a.i - b.i);
   return { kind: 'name', name: ranked[0].n, from: ranked[0].from };
 }

@@ -7,6 +7,7 @@
  * The bundle therefore holds the root that ends the path plus every certificate of the path the server does
  * not send (those OpenSSL can only take from the store). A self-signed upstream certificate is its own root.
  */
+import { certTimeText } from '../certs/time-text.js';
 import type { Cert } from '../certs/cert.js';
 import { pemWithHeader } from '../certs/pem.js';
 import { verifyChain } from '../chain/verify.js';
@@ -104,7 +105,7 @@ export function selectTrust(view: ChainView, input: DiagnoseInput): TrustSelecti
       sha256: cert.sha256,
       origin: known.get(cert.sha256)?.origin ?? 'unknown',
       role,
-      notAfter: cert.notAfter.toISOString(),
+      notAfter: certTimeText(cert.notAfter),
       newlyTrusted: !trustedShas.has(cert.sha256),
       ...(role === 'pinned-leaf'
         ? {
@@ -133,7 +134,7 @@ export function keepCurrentBundle(input: DiagnoseInput): TrustSelection {
       sha256: c.sha256,
       origin: 'your current proxy_ssl_trusted_certificate',
       role: c.selfSigned ? 'root' : 'intermediate',
-      notAfter: c.notAfter.toISOString(),
+      notAfter: certTimeText(c.notAfter),
       newlyTrusted: false,
     })),
     neededDepth: null,
@@ -142,7 +143,7 @@ export function keepCurrentBundle(input: DiagnoseInput): TrustSelection {
 }
 
 function day(d: Date): string {
-  return d.toISOString().slice(0, 10);
+  return certTimeText(d).slice(0, 10);
 }
 
 const ROLE_LABEL: Record<ProposedTrust['role'], string> = {
@@ -167,7 +168,7 @@ export function trustedCaFile(selection: TrustSelection, target: string): FixFil
         `subject:  ${cert.subject}`,
         `issuer:   ${cert.issuer}`,
         `SHA-256:  ${opensslFingerprint(cert.sha256)}`,
-        `validity: ${cert.notBefore.toISOString()} .. ${cert.notAfter.toISOString()}`,
+        `validity: ${certTimeText(cert.notBefore)} .. ${certTimeText(cert.notAfter)}`,
         `role:     ${selection.keptCurrent ? 'kept from your current bundle (no chain was seen to narrow it)' : ROLE_LABEL[t.role]}`,
         `origin:   ${t.origin}`,
         t.newlyTrusted

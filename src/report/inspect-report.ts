@@ -1,6 +1,7 @@
 /**
  * `tlsdoctor inspect`: what is in certificate files, as data and as text. Pure.
  */
+import { INVALID_TIME_TEXT } from '../certs/time-text.js';
 import type { Cert } from '../certs/cert.js';
 import { summarizeCertificate } from '../certs/summary.js';
 import { SCHEMA_VERSION } from './probe-json.js';
@@ -116,8 +117,13 @@ export function inspectText(files: InspectedFile[], at: Date): string {
       lines.push('');
       lines.push(`  #${c.index} ${c.subject}${c.duplicateOf !== null ? `   (duplicate of #${c.duplicateOf})` : ''}`);
       lines.push(`     issuer    ${c.issuer}${c.selfSigned ? '  (self-signed)' : ''}`);
-      const status = c.expired ? `EXPIRED ${-c.daysLeft} days ago` : c.notYetValid ? 'NOT YET VALID' : `${c.daysLeft} days left`;
-      lines.push(`     validity  ${c.notBefore.slice(0, 19)}Z .. ${c.notAfter.slice(0, 19)}Z  (${status})`);
+      // An unreadable Time (certTimeText: `invalid`) fails verification with OpenSSL's error 13/14.
+      const unreadable = c.notBefore === INVALID_TIME_TEXT || c.notAfter === INVALID_TIME_TEXT;
+      const status = unreadable
+        ? 'INVALID: a time OpenSSL cannot read'
+        : c.expired ? `EXPIRED ${-c.daysLeft} days ago` : c.notYetValid ? 'NOT YET VALID' : `${c.daysLeft} days left`;
+      const time = (t: string): string => (t === INVALID_TIME_TEXT ? t : `${t.slice(0, 19)}Z`);
+      lines.push(`     validity  ${time(c.notBefore)} .. ${time(c.notAfter)}  (${status})`);
       if (c.dnsNames.length || c.ipAddresses.length) lines.push(`     names     ${[...c.dnsNames.map((n) => `DNS:${n}`), ...c.ipAddresses.map((n) => `IP:${n}`)].join(', ')}`);
       lines.push(`     key       ${c.keyType}; signed with ${c.signatureAlgorithm}`);
       lines.push(`     CA        ${c.isCa ? `yes${c.pathLen !== null ? `, pathlen ${c.pathLen}` : ''}` : 'no'}${c.keyUsage ? `; key usage ${c.keyUsage.join(', ')}` : ''}${c.extKeyUsage ? `; EKU ${c.extKeyUsage.join(', ')}` : ''}`);

@@ -2,6 +2,7 @@
  * The one-screen human report: verdict first, then the chain as sent and the trust path, then findings,
  * then the fix. Plain text; no colour codes (it is pasted into tickets).
  */
+import { certTimeText } from '../certs/time-text.js';
 import type { Finding } from '../diagnosis/codes.js';
 import type { PathItem } from '../diagnosis/types.js';
 import { findingText } from './finding-text.js';
@@ -28,7 +29,7 @@ function short(sha: string): string {
 }
 
 function date(iso: string | Date): string {
-  return (typeof iso === 'string' ? iso : iso.toISOString()).slice(0, 10);
+  return (typeof iso === 'string' ? iso : certTimeText(iso)).slice(0, 10);
 }
 
 function sourceLabel(p: PathItem): string {

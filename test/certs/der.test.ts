@@ -17,6 +17,30 @@ describe('DerReader', () => {
     expect(r.content(oct).length).toBe(300);
   });
 
+  // d2i_X509 reads BER: OpenSSL 3.0.22 loads certificates with indefinite lengths in every constructed element.
+  it('reads indefinite lengths (BER) up to the end-of-contents octets, nested too', () => {
+    const der = bytes(0x30, 0x80, 0x02, 0x01, 0x05, 0x30, 0x80, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00);
+    const r = new DerReader(der);
+    const root = r.root();
+    expect(root).toMatchObject({ contentStart: 2, end: 11, next: 13 });
+    const [int, inner] = r.children(root);
+    expect(r.content(int)).toEqual(bytes(5));
+    expect(inner).toMatchObject({ tag: 0x30, end: 9, next: 11 });
+    expect(r.children(inner).map((k) => k.tag)).toEqual([0x05]);
+    expect(r.whole(inner)).toEqual(bytes(0x30, 0x80, 0x05, 0x00, 0x00, 0x00));
+  });
+
+  it('collects constructed strings like asn1_collect, refusing stray end-of-contents and deep nesting', () => {
+    const r = new DerReader(bytes(0x24, 0x80, 0x04, 0x01, 0x61, 0x24, 0x03, 0x04, 0x01, 0x62, 0x00, 0x00));
+    expect(Buffer.from(r.expectString(r.root(), 0x04, 'x')).toString()).toBe('ab');
+    const stray = new DerReader(bytes(0x24, 0x05, 0x04, 0x01, 0x61, 0x00, 0x00));
+    expect(() => stray.string(stray.root())).toThrow(DerError);
+    let deep = bytes(0x04, 0x01, 0x61);
+    for (let i = 0; i < 7; i++) deep = Uint8Array.from([0x24, deep.length, ...deep]);
+    const dr = new DerReader(deep);
+    expect(() => dr.string(dr.root())).toThrow(/nested too deep/);
+  });
+
   it('decodes context-specific and high tag numbers', () => {
     const r = new DerReader(bytes(0xbf, 0x81, 0x00, 0x00));
     expect(r.root()).toMatchObject({ cls: 2, constructed: true, tagNumber: 128 });
@@ -26,7 +50,9 @@ describe('DerReader', () => {
     ['an empty buffer', bytes()],
     ['a truncated length', bytes(0x30, 0x82, 0x01)],
     ['a length beyond the buffer', bytes(0x30, 0x05, 0x00)],
-    ['an indefinite length', bytes(0x30, 0x80, 0x00, 0x00)],
+    ['an indefinite length on a primitive element', bytes(0x04, 0x80, 0x01, 0x00, 0x00)],
+    ['an indefinite length without end-of-contents', bytes(0x30, 0x80, 0x02, 0x01, 0x05)],
+    ['an indefinite length whose end-of-contents lies outside its parent', bytes(0x30, 0x04, 0x30, 0x80, 0x05, 0x00, 0x00, 0x00)],
     ['a 5-octet length field', bytes(0x04, 0x85, 0, 0, 0, 0, 1, 0)],
     ['trailing data', bytes(0x05, 0x00, 0x00)],
     ['a child overrunning its parent', bytes(0x30, 0x03, 0x04, 0x05, 0x00, 0x00, 0x00, 0x00)],

@@ -16,6 +16,7 @@ import { chooseProxySslName } from '../../src/remediation/proxy-ssl-name.js';
 import type { FixPlan } from '../../src/remediation/types.js';
 import { upstreamBlockers } from '../../src/remediation/upstream-side.js';
 import { fixText } from '../../src/report/fix-text.js';
+import { CN, name, rawCert, utf8 } from '../certs/helpers/raw-cert.js';
 import { FIXTURE_CLOCK, scenarios, type Scenario } from '../helpers/fixtures.js';
 import { certOf, dersOf, scenarioInput, simulate } from './scenario-sim.js';
 
@@ -409,7 +410,8 @@ describe('proxy_ssl_name choice', () => {
 
   it('never an IP, the CN only without DNS SANs, wildcards are not names', () => {
     expect(chooseProxySslName(fake(['127.0.0.1']), 'x')).toEqual({ kind: 'none' });
-    expect(chooseProxySslName(fake([], ['cn.example.test']), 'x')).toEqual({ kind: 'name', name: 'cn.example.test', from: 'cn' });
+    // A real certificate: which CNs X509_check_host can read depends on their string types.
+    expect(chooseProxySslName(parseCertificate(rawCert({ subject: name([CN, utf8('cn.example.test')]) })), 'x')).toEqual({ kind: 'name', name: 'cn.example.test', from: 'cn' });
     expect(chooseProxySslName(fake(['*.example.test']), 'a.b.example.test')).toEqual({ kind: 'wildcard-only', wildcards: ['*.example.test'] });
   });
 

@@ -2,6 +2,7 @@
  * Certificate-level verify errors (validity, security level, purpose, CA rules, signatures) for every certificate
  * in the path, as OpenSSL reports them with nginx's continue-always verify callback.
  */
+import { certTimeText } from '../../certs/time-text.js';
 import type { FindingCode, Finding } from '../codes.js';
 import { finding } from '../finding.js';
 import type { Check } from '../types.js';
@@ -47,8 +48,8 @@ export const checkCertErrors: Check = (ctx) => {
     seen.add(key);
     const evidence: Record<string, string | number | null> = { opensslCode: e.code, opensslText: e.text };
     if (entry && (code === 'EXPIRED' || code === 'NOT_YET_VALID')) {
-      evidence.notBefore = entry.cert.notBefore.toISOString();
-      evidence.notAfter = entry.cert.notAfter.toISOString();
+      evidence.notBefore = certTimeText(entry.cert.notBefore);
+      evidence.notAfter = certTimeText(entry.cert.notAfter);
       evidence.days = Math.floor(Math.abs(ctx.input.at.getTime() - (code === 'EXPIRED' ? entry.cert.notAfter : entry.cert.notBefore).getTime()) / DAY_MS);
     }
     if (entry && code === 'WEAK_KEY') {
@@ -73,7 +74,7 @@ export const checkCertErrors: Check = (ctx) => {
       const left = e.cert.notAfter.getTime() - at;
       if (left >= 0 && left < warnDays * DAY_MS) {
         out.push(
-          finding('EXPIRES_SOON', { notAfter: e.cert.notAfter.toISOString(), daysLeft: Math.floor(left / DAY_MS) }, ctx.ref(e.cert, depth)),
+          finding('EXPIRES_SOON', { notAfter: certTimeText(e.cert.notAfter), daysLeft: Math.floor(left / DAY_MS) }, ctx.ref(e.cert, depth)),
         );
       }
     });

@@ -3,6 +3,7 @@
  * IP SANs are never consulted (nginx does not call X509_check_ip); the CN counts only without DNS SANs;
  * a wildcard covers one left-most label (NGINX.md). node:crypto's checkHost() is the same OpenSSL call.
  */
+import { hostMatches } from '../../certs/host-match.js';
 import { isIpLiteral } from '../../nginx/defaults.js';
 import type { Finding } from '../codes.js';
 import { finding } from '../finding.js';
@@ -34,7 +35,7 @@ export const checkName: Check = (ctx) => {
     ),
   ];
   const sniLeaf = ctx.input.sniSent?.[0];
-  if (sniLeaf && sniLeaf.sha256 !== leaf.sha256 && sniLeaf.native.checkHost(name) !== undefined) {
+  if (sniLeaf && sniLeaf.sha256 !== leaf.sha256 && hostMatches(sniLeaf, name)) {
     out.push(
       finding(
         'SNI_REQUIRED',

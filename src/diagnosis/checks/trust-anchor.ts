@@ -3,6 +3,7 @@
  * OpenSSL's code alone is ambiguous (20/21 cover "server omits its intermediate" and "wrong CA in the bundle"
  * alike); the shape of the path says which it is.
  */
+import { certTimeText } from '../../certs/time-text.js';
 import type { Cert } from '../../certs/cert.js';
 import type { PathEntry, VerifyResult } from '../../chain/types.js';
 import type { Finding } from '../codes.js';
@@ -67,7 +68,7 @@ export const checkTrustAnchor: Check = (ctx) => {
     out.push(
       finding(
         'SELF_SIGNED_LEAF',
-        { notAfter: leaf.notAfter.toISOString(), pinnable: true, isCa: !!leaf.basicConstraints?.ca },
+        { notAfter: certTimeText(leaf.notAfter), pinnable: true, isCa: !!leaf.basicConstraints?.ca },
         ctx.ref(leaf, 0),
       ),
     );
