@@ -145,7 +145,11 @@ describe('nginx: a client pair nginx cannot load is its [emerg] refusal to start
     expect(run.code).toBe(1);
     const doc = JSON.parse(run.stdout) as NginxDoc;
     expect(doc.refusesToStart).toBe(true);
-    expect(doc.upstreams[0]).toMatchObject({ refusesToStart: true, skipped: `nginx refuses to start: [emerg] ${mismatchEmerg()}` });
+    expect(doc.upstreams[0]).toMatchObject({
+      refusesToStart: true,
+      skipped: 'nginx refuses to start: it cannot load the client certificate (see its [emerg] line)',
+      nginx: { ok: false, status: null, level: 'emerg', error: mismatchEmerg() },
+    });
     expect(doc.locations[0]).toMatchObject({ ok: false, status: null, lines: [{ level: 'emerg', error: mismatchEmerg() }] });
 
     const text = await runCli(['nginx', '--no-probe', '--nginx-version', '1.22.1', conf]);

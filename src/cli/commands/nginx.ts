@@ -308,7 +308,8 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
     if (s.resolve) row.notes.push('resolve: nginx re-resolves this name at run time; probed at its current address');
     const client = await readClientCert(u, index);
     if (client.emerg) {
-      return { ...row, skipped: `nginx refuses to start: [emerg] ${client.emerg}`, refusesToStart: true, nginx: refusalOutcome(client.emerg) };
+      const skipped = 'nginx refuses to start: it cannot load the client certificate (see its [emerg] line)';
+      return { ...row, skipped, refusesToStart: true, nginx: refusalOutcome(client.emerg) };
     }
     if (client.note) row.notes.push(client.note);
     const settings = settingsForUpstream(u, nginxVersion, seclevel);
