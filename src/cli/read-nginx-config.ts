@@ -11,7 +11,7 @@ import type { CliIO } from './io.js';
 import { findOnPath } from './local-nginx.js';
 
 export { findOnPath, nginxVersionOf } from './local-nginx.js';
-import { CAP, readInputText, readStdinText } from './read-input.js';
+import { CAP, readInputFile, readStdinText, sizeText } from './read-input.js';
 import { UsageError } from './usage-error.js';
 import type { NginxSourceKind } from '../report/nginx-model.js';
 
@@ -26,18 +26,34 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** node:fs behind the parser's ConfigReader; glob(3) semantics come from createGlob. */
+/**
+ * node:fs behind the parser's ConfigReader; glob(3) semantics come from createGlob. Each file is read once (an
+ * include repeated in many blocks reuses the text), and all of them together are bounded like `nginx -T` output
+ * on standard input (CAP.configDump): `include /var/log/*` must not read gigabytes, 16 MiB at a time.
+ */
 export function fsConfigReader(): ConfigReader {
+  const texts = new Map<string, string | null>();
+  let total = 0;
+  const read = (path: string): string | null => {
+    // A missing file is nginx's own open() error (the parser says it, with the including line); anything else
+    // wrong with it (a FIFO, a device, a directory, over the cap) is this tool's refusal to read it: exit 2.
+    let bytes: Buffer;
+    try {
+      bytes = readInputFile(path, { label: 'nginx configuration', cap: CAP.config, expected: 'an nginx configuration file' });
+    } catch (e) {
+      if (e instanceof UsageError && e.code === 'FILE_NOT_FOUND') return null;
+      throw e;
+    }
+    total += bytes.length;
+    if (total > CAP.configDump) {
+      throw new UsageError('INPUT_TOO_LARGE', `nginx configuration ${path}: the configuration files add up to more than ${sizeText(CAP.configDump)}`);
+    }
+    return bytes.toString('utf8');
+  };
   return {
     readFile(path) {
-      // A missing file is nginx's own open() error (the parser says it, with the including line); anything else
-      // wrong with it (a FIFO, a device, a directory, over the cap) is this tool's refusal to read it: exit 2.
-      try {
-        return readInputText(path, { label: 'nginx configuration', cap: CAP.config, expected: 'an nginx configuration file' });
-      } catch (e) {
-        if (e instanceof UsageError && e.code === 'FILE_NOT_FOUND') return null;
-        throw e;
-      }
+      if (!texts.has(path)) texts.set(path, read(path));
+      return texts.get(path)!;
     },
     glob: createGlob((dir) => {
       try {

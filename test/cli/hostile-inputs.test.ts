@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAP, MiB, readInputFile } from '../../src/cli/read-input.js';
+import { fsConfigReader } from '../../src/cli/read-nginx-config.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
 import { fixturePath, readFixture } from '../helpers/fixtures.js';
@@ -152,6 +153,19 @@ describe('nginx configuration files', () => {
     expect(run.code).toBe(1);
     const doc = JSON.parse(run.stdout);
     expect(doc.lints.map((l: { code: string }) => l.code)).toContain('TRUSTED_FILE_MISSING');
+  });
+
+  it('configuration files adding up to more than 64 MiB are refused (each read once)', () => {
+    const reader = fsConfigReader();
+    const parts = [1, 2, 3, 4, 5].map((i) => {
+      const p = join(dir, `part${i}.conf`);
+      spawnSync('truncate', ['-s', String(15 * MiB), p]);
+      return p;
+    });
+    for (const p of parts.slice(0, 4)) expect(reader.readFile(p)).toHaveLength(15 * MiB);
+    // The same file again costs nothing: it is not counted twice.
+    expect(reader.readFile(parts[0])).toHaveLength(15 * MiB);
+    expect(() => reader.readFile(parts[4])).toThrow(`nginx configuration ${parts[4]}: the configuration files add up to more than 64 MiB`);
   });
 
   it('a configuration file over the 16 MiB cap is refused', async () => {
