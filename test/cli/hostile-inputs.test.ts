@@ -175,6 +175,22 @@ describe('nginx configuration files', () => {
   });
 });
 
+describe('files tlsdoctor keeps for itself', () => {
+  it('a FIFO where the nginx version cache lives does not stall probe: the version is asked again', async () => {
+    const home = join(dir, 'home');
+    mkdirSync(join(home, 'tlsdoctor'), { recursive: true });
+    spawnSync('mkfifo', [join(home, 'tlsdoctor', 'nginx-version.json')]);
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'nginx'), '#!/bin/sh\necho "nginx version: nginx/1.22.1" >&2\n', { mode: 0o755 });
+    const run = await timed(['probe', '127.0.0.1:1', '--ca', fixturePath('root.pem'), '--json', '--timeout', '1s'], {
+      env: { PATH: bin, XDG_CACHE_HOME: home },
+    });
+    expect(run.ms).toBeLessThan(PROMPT_MS);
+    expect(JSON.parse(run.stdout).settings.nginxVersion).toBe('1.22.1');
+  });
+});
+
 describe('standard input is capped too', () => {
   it('check - over the targets cap is refused', async () => {
     const run = await timed(['check', '-'], { stdin: '127.0.0.1:1\n'.padEnd(CAP.targets + 1, '#') });
