@@ -318,6 +318,16 @@ function str(find: Lookup, name: string): Sourced<string | null> {
   return { value: hit.ds[0].args[0] ?? '', source: sourceOf(hit.ds[0], hit.frame) };
 }
 
+/**
+ * `*_ssl_certificate_key data:...` holds the private key itself (ngx_ssl_load_certificate_key reads the value as
+ * PEM): it is replaced here, so no report, message or command line built from the settings can carry it.
+ */
+export const INLINE_KEY_VALUE = 'data:(inline private key, not shown)';
+
+function withoutInlineKey(s: Sourced<string | null>): Sourced<string | null> {
+  return s.value !== null && s.value.startsWith('data:') ? { ...s, value: INLINE_KEY_VALUE } : s;
+}
+
 function settingsFor(frames: Lookup, prefix: string, nginxVersion: string): UpstreamTlsSettings {
   const n = (s: string) => `${prefix}_${s}`;
 
@@ -360,7 +370,7 @@ function settingsFor(frames: Lookup, prefix: string, nginxVersion: string): Upst
     protocols,
     ciphers: { value: ciphers.value ?? 'DEFAULT', source: ciphers.source },
     certificate: str(frames, n('ssl_certificate')),
-    certificateKey: str(frames, n('ssl_certificate_key')),
+    certificateKey: withoutInlineKey(str(frames, n('ssl_certificate_key'))),
     sessionReuse: flag(frames, n('ssl_session_reuse'), true),
     crl: str(frames, n('ssl_crl')),
     confCommands,

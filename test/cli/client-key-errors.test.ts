@@ -176,6 +176,15 @@ describe('nginx: a client pair nginx cannot load is its [emerg] refusal to start
     expect(doc.upstreams[0].notes.join(' ')).toContain('is encrypted (proxy_ssl_password_file): probed without the client certificate');
   });
 
+  it('an inline data: key is neither read nor ever echoed', async () => {
+    const inline = `"data:${keyPem.replace(/\n/g, '\\n')}"`;
+    const run = await runCli(['nginx', '--no-probe', '--json', '--nginx-version', '1.22.1', nginxConf(f['client.pem'], inline)]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain(keyBodyLine);
+    const doc = JSON.parse(run.stdout) as NginxDoc;
+    expect(doc.upstreams[0].notes).toContain('the client certificate or key is given inline (data:): probed without it');
+  });
+
   it('a missing key file is nginx\'s BIO_new_file() [emerg]', async () => {
     const missing = join(dir, 'missing.key');
     const run = await runCli(['nginx', '--no-probe', '--json', '--nginx-version', '1.22.1', nginxConf(f['client.pem'], missing)]);

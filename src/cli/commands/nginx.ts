@@ -132,6 +132,11 @@ async function readClientCert(u: UpstreamTls, index: ConfigIndex): Promise<Clien
     return { note: `the client certificate ${cert} depends on variables: probed without one` };
   }
   const prefix = u.module === 'stream' ? 'proxy' : u.module;
+  // `data:PEM` values (ngx_ssl_load_certificate{,_key}, nginx 1.15.10+) are not files: their key must never be
+  // echoed into a message, and tlsdoctor does not read them.
+  if (cert.startsWith('data:') || (key ?? '').startsWith('data:')) {
+    return { note: `the client certificate or key is given inline (data:): probed without it` };
+  }
   // ngx_http_proxy_set_ssl (and grpc_/uwsgi_): the certificate as written, not its full path.
   if (key === null) return { emerg: `no "${prefix}_ssl_certificate_key" is defined for certificate "${u.settings.certificate.value ?? cert}"` };
   const r = await checkClientCert(cert, key, { cert: `${prefix}_ssl_certificate`, key: `${prefix}_ssl_certificate_key` });
