@@ -83,9 +83,7 @@ export async function checkClientCert(certFile: string, keyFile: string, labels:
 }
 
 /** Codes of the UsageErrors below (stable: callers and tests match on them). */
-const PROBLEM_CODE: Record<ClientCertProblem['kind'], string> = {
-  'cert-unreadable': 'FILE_UNREADABLE',
-  'key-unreadable': 'FILE_UNREADABLE',
+const PROBLEM_CODE: Record<Exclude<ClientCertProblem['kind'], 'cert-unreadable' | 'key-unreadable'>, string> = {
   'cert-not-pem': 'INPUT_NOT_CERTIFICATE',
   'cert-unparsable': 'CLIENT_CERT_UNPARSABLE',
   'key-none': 'INPUT_NOT_KEY',
@@ -94,24 +92,31 @@ const PROBLEM_CODE: Record<ClientCertProblem['kind'], string> = {
   mismatch: 'CLIENT_KEY_MISMATCH',
 };
 
-/** One line naming both files (exit 2). */
+/** One line naming both files (exit 2). An unreadable file keeps read-input.ts's code and message. */
 export function clientCertError(p: ClientCertProblem, labels: ClientCertLabels): UsageError {
   const cert = `${labels.cert} ${p.certFile}`;
   const key = `${labels.key} ${p.keyFile}`;
-  const text: Record<ClientCertProblem['kind'], () => string> = {
-    'cert-unreadable': () => ('detail' in p ? p.detail : cert),
-    'key-unreadable': () => ('detail' in p ? p.detail : key),
-    'cert-not-pem': () => `${cert}: holds no PEM certificate (nginx reads PEM only; key ${p.keyFile})`,
-    'cert-unparsable': () => `${cert}: the certificate cannot be parsed (${'detail' in p ? p.detail : ''}; key ${p.keyFile})`,
-    'key-none': () => `${key}: holds no PEM private key (for certificate ${p.certFile})`,
-    'key-encrypted': () =>
-      `${key}: the private key is encrypted and tlsdoctor has no pass phrase support (for certificate ${p.certFile}); ` +
-      'give an unencrypted copy (openssl pkey -in KEY -out PLAIN.key), kept private',
-    'key-unparsable': () => `${key}: the private key cannot be parsed (${'detail' in p ? p.detail : ''}; for certificate ${p.certFile})`,
-    mismatch: () => `${key} does not match ${cert}: it is not the certificate's private key (nginx: key values mismatch)`,
-  };
-  // An unreadable file keeps read-input.ts's code (FILE_NOT_FOUND, FILE_NOT_REGULAR...).
-  return new UsageError('code' in p ? p.code : PROBLEM_CODE[p.kind], text[p.kind]());
+  switch (p.kind) {
+    case 'cert-unreadable':
+    case 'key-unreadable':
+      return new UsageError(p.code, p.detail);
+    case 'cert-not-pem':
+      return new UsageError(PROBLEM_CODE[p.kind], `${cert}: holds no PEM certificate (nginx reads PEM only; key ${p.keyFile})`);
+    case 'cert-unparsable':
+      return new UsageError(PROBLEM_CODE[p.kind], `${cert}: the certificate cannot be parsed (${p.detail}; key ${p.keyFile})`);
+    case 'key-none':
+      return new UsageError(PROBLEM_CODE[p.kind], `${key}: holds no PEM private key (for certificate ${p.certFile})`);
+    case 'key-encrypted':
+      return new UsageError(
+        PROBLEM_CODE[p.kind],
+        `${key}: the private key is encrypted and tlsdoctor has no pass phrase support (for certificate ${p.certFile}); ` +
+          'give an unencrypted copy (openssl pkey -in KEY -out PLAIN.key), kept private',
+      );
+    case 'key-unparsable':
+      return new UsageError(PROBLEM_CODE[p.kind], `${key}: the private key cannot be parsed (${p.detail}; for certificate ${p.certFile})`);
+    case 'mismatch':
+      return new UsageError(PROBLEM_CODE[p.kind], `${key} does not match ${cert}: it is not the certificate's private key (nginx: key values mismatch)`);
+  }
 }
 
 /** For probe and check: the pair, or a UsageError naming both files. */

@@ -59,7 +59,7 @@ export function fileTypeName(st: Stats): string {
   if (st.isBlockDevice()) return 'block device';
   if (st.isFIFO()) return 'FIFO';
   if (st.isSocket()) return 'socket';
-  return 'not a file';
+  return 'unknown file type';
 }
 
 export function sizeText(bytes: number): string {
