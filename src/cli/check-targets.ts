@@ -3,7 +3,6 @@
  * (shared by `check` and `serve`). Each bundle file is read and parsed once per process, whatever the number of
  * targets naming it; so is each client certificate.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CheckDeps, ClientCertMaterial, TrustSet } from '../check/check-target.js';
 import { assignIds, parseTargetArgument, parseTargetsFile, TargetsFileError } from '../check/targets-file.js';
@@ -11,7 +10,8 @@ import type { CheckTarget, TargetSpec } from '../check/types.js';
 import { loadTrust } from './commands/probe.js';
 import type { CliIO } from './io.js';
 import { settingsFromOptions, type NginxOptionValues } from './nginx-options.js';
-import { readCertFile } from './read-cert-files.js';
+import { readClientCertPair } from './read-client-cert.js';
+import { CAP, readInputText, readStdinText } from './read-input.js';
 import { UsageError } from './usage-error.js';
 
 export interface CheckDefaults extends NginxOptionValues {
@@ -73,14 +73,8 @@ export function resolveTargets(specs: TargetSpec[], d: CheckDefaults): CheckTarg
   return specs.map((s, i) => resolveTarget(s, ids[i], d));
 }
 
-function readText(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', `${what} ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? 'error'})`}`);
-  }
-}
+/** A targets file: 16 MiB is some 200,000 lines (read-input.ts CAP.targets). */
+const TARGETS_INPUT = { label: '--targets', cap: CAP.targets, expected: 'a targets file' };
 
 /**
  * The targets of a check: command-line arguments (`-` = a targets file on standard input), then --targets files.
@@ -91,7 +85,7 @@ export async function collectTargetSpecs(args: string[], files: string[], io: Cl
   const fromStdin = async () => {
     if (stdinUsed) throw new UsageError('STDIN_TWICE', 'standard input (-) can be read only once');
     stdinUsed = true;
-    return parseTargetsFile(await io.readStdin(), { name: '<stdin>', baseDir: io.cwd });
+    return parseTargetsFile(await readStdinText(io, TARGETS_INPUT), { name: '<stdin>', baseDir: io.cwd });
   };
   try {
     for (const [i, a] of args.entries()) {
@@ -104,7 +98,7 @@ export async function collectTargetSpecs(args: string[], files: string[], io: Cl
         continue;
       }
       const path = resolve(io.cwd, f);
-      specs.push(...parseTargetsFile(readText(path, '--targets'), { name: f, baseDir: dirname(path) }));
+      specs.push(...parseTargetsFile(readInputText(path, { ...TARGETS_INPUT, display: f }), { name: f, baseDir: dirname(path) }));
     }
   } catch (e) {
     if (e instanceof TargetsFileError) throw new UsageError(e.code, e.message, { cause: e });
@@ -147,22 +141,8 @@ export function cachedCheckDeps(io: CliIO): CheckDeps {
       const key = `${certFile}\0${keyFile}`;
       let p = clients.get(key);
       if (!p) {
-        p = (async () => {
-          const cert = readText(certFile, 'client certificate');
-          const keyPem = readText(keyFile, 'client key');
-          if (!/-----BEGIN CERTIFICATE-----/.test(cert)) {
-            throw new UsageError('INPUT_NOT_CERTIFICATE', `client certificate ${certFile}: holds no PEM certificate`);
-          }
-          if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(keyPem)) {
-            throw new UsageError('INPUT_NOT_KEY', `client key ${keyFile}: holds no PEM private key`);
-          }
-          const parsed = await readCertFile(certFile, 'client certificate');
-          return {
-            cert,
-            key: keyPem,
-            certs: parsed.certs.map((c) => ({ subject: c.subject, sha256: c.sha256, notAfter: c.notAfter })),
-          };
-        })();
+        // A bad pair is this target's input error (UNKNOWN naming both files); the other targets run on.
+        p = readClientCertPair(certFile, keyFile, { cert: 'client certificate', key: 'client key' });
         clients.set(key, p);
       }
       return p;

@@ -4,8 +4,11 @@
 export interface CliIO {
   stdout(text: string): void;
   stderr(text: string): void;
-  /** Whole standard input (for `-` arguments). */
-  readStdin(): Promise<string>;
+  /**
+   * Standard input (for `-` arguments), whole, or its first `maxBytes` bytes when given: the process stops
+   * reading there (read-input.ts refuses input over its cap; `cat /dev/zero | tlsdoctor nginx -` must end).
+   */
+  readStdin(maxBytes?: number): Promise<string>;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
   now(): Date;

@@ -6,10 +6,11 @@
  * `nginx -v` costs a process (~6 ms, measured): the answer is cached per binary (path, size, mtime) in
  * $XDG_CACHE_HOME/tlsdoctor (or ~/.cache/tlsdoctor), so a probe's start-up pays a stat, not a spawn.
  */
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { parseVersion } from '../nginx/defaults.js';
 import type { CliIO } from './io.js';
+import { readInputText } from './read-input.js';
 import { ensureDirectory, replaceFile } from './write-files.js';
 
 const EXEC_TIMEOUT_MS = 10_000;
@@ -65,7 +66,8 @@ export async function localNginxVersion(env: CliIO['env']): Promise<{ version: s
   const file = cacheFile(env);
   if (file) {
     try {
-      const cached = JSON.parse(readFileSync(file, 'utf8')) as { key?: string; version?: string };
+      // Bounded like every input (read-input.ts): a FIFO or a huge file here must not stall every command.
+      const cached = JSON.parse(readInputText(file, { label: 'cache', cap: 64 * 1024 })) as { key?: string; version?: string };
       if (cached.key === key && cached.version && parseVersion(cached.version)) return { version: cached.version, binary };
     } catch {
       /* no cache yet */

@@ -15,10 +15,16 @@ export function processIO(): CliIO {
   return {
     stdout: (t) => void process.stdout.write(t),
     stderr: (t) => void process.stderr.write(t),
-    readStdin: async () => {
+    readStdin: async (maxBytes = Infinity) => {
       const chunks: Buffer[] = [];
-      for await (const c of process.stdin) chunks.push(c as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
+      let length = 0;
+      for await (const c of process.stdin) {
+        chunks.push(c as Buffer);
+        length += (c as Buffer).length;
+        // Leaving the loop destroys the stream: nothing more is read from an endless producer.
+        if (length >= maxBytes) break;
+      }
+      return Buffer.concat(chunks).subarray(0, Math.min(length, maxBytes)).toString('utf8');
     },
     stdoutIsTTY: !!process.stdout.isTTY,
     stderrIsTTY: !!process.stderr.isTTY,

@@ -2,13 +2,14 @@
  * Reading certificate files from disk: the I/O edge in front of src/certs/ (load.ts splits, parse.ts parses).
  * Every failure is a one-line UsageError naming the file (exit 2).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import type { Cert } from '../certs/cert.js';
 import { InputError } from '../certs/input-error.js';
 import { readCertificateBlobsAsync } from '../certs/load.js';
 import { parseCertificate, type ParseOptions } from '../certs/parse.js';
+import { CAP, readInputFile } from './read-input.js';
 import { UsageError } from './usage-error.js';
 
 export interface LoadedCerts {
@@ -17,19 +18,7 @@ export interface LoadedCerts {
 }
 
 function readBytes(file: string, option: string): Uint8Array {
-  let st;
-  try {
-    st = statSync(file);
-  } catch {
-    throw new UsageError('FILE_NOT_FOUND', `${option} ${file}: no such file`);
-  }
-  if (st.isDirectory()) throw new UsageError('FILE_IS_DIRECTORY', `${option} ${file}: is a directory, expected a certificate file`);
-  if (st.size > 16 * 1024 * 1024) throw new UsageError('FILE_TOO_LARGE', `${option} ${file}: larger than 16 MiB`);
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    throw new UsageError('FILE_UNREADABLE', `${option} ${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  return readInputFile(file, { label: option, cap: CAP.certificate, expected: 'a certificate file' });
 }
 
 /**
@@ -73,7 +62,11 @@ export async function readCertFile(file: string, option: string, parse: ParseOpt
   }
 }
 
-/** Files of a --intermediates argument: a file, or every regular file of a directory (not recursive). */
+/**
+ * Files of a --intermediates argument: a file, or the regular files of a directory (not recursive; symlinks to
+ * regular files count). Entries that are not regular files (FIFOs, sockets, devices, subdirectories) are skipped:
+ * they are never opened.
+ */
 export function expandPoolPath(path: string, option: string): string[] {
   let st;
   try {
@@ -82,10 +75,22 @@ export function expandPoolPath(path: string, option: string): string[] {
     throw new UsageError('FILE_NOT_FOUND', `${option} ${path}: no such file or directory`);
   }
   if (!st.isDirectory()) return [path];
-  return readdirSync(path)
+  let names: string[];
+  try {
+    names = readdirSync(path);
+  } catch (e) {
+    throw new UsageError('FILE_UNREADABLE', `${option} ${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return names
     .sort()
     .map((n) => join(path, n))
-    .filter((p) => statSync(p).isFile());
+    .filter((p) => {
+      try {
+        return statSync(p).isFile();
+      } catch {
+        return false; // a dangling symlink
+      }
+    });
 }
 
 /** Certificates of the pool; files in a directory that hold no certificate are skipped with a note. */

@@ -4,13 +4,14 @@
  * commands touch node:fs and child processes for the configuration.
  */
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createGlob, parseConfigFile, parseConfigText, parseNginxDump, splitNginxDump, type ConfigReader, type ParsedConfig } from '../nginx/parse-config.js';
 import type { CliIO } from './io.js';
 import { findOnPath } from './local-nginx.js';
 
 export { findOnPath, nginxVersionOf } from './local-nginx.js';
+import { CAP, readInputFile, readStdinText, sizeText } from './read-input.js';
 import { UsageError } from './usage-error.js';
 import type { NginxSourceKind } from '../report/nginx-model.js';
 
@@ -25,16 +26,34 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** node:fs behind the parser's ConfigReader; glob(3) semantics come from createGlob. */
+/**
+ * node:fs behind the parser's ConfigReader; glob(3) semantics come from createGlob. Each file is read once (an
+ * include repeated in many blocks reuses the text), and all of them together are bounded like `nginx -T` output
+ * on standard input (CAP.configDump): `include /var/log/*` must not read gigabytes, 16 MiB at a time.
+ */
 export function fsConfigReader(): ConfigReader {
+  const texts = new Map<string, string | null>();
+  let total = 0;
+  const read = (path: string): string | null => {
+    // A missing file is nginx's own open() error (the parser says it, with the including line); anything else
+    // wrong with it (a FIFO, a device, a directory, over the cap) is this tool's refusal to read it: exit 2.
+    let bytes: Buffer;
+    try {
+      bytes = readInputFile(path, { label: 'nginx configuration', cap: CAP.config, expected: 'an nginx configuration file' });
+    } catch (e) {
+      if (e instanceof UsageError && e.code === 'FILE_NOT_FOUND') return null;
+      throw e;
+    }
+    total += bytes.length;
+    if (total > CAP.configDump) {
+      throw new UsageError('INPUT_TOO_LARGE', `nginx configuration ${path}: the configuration files add up to more than ${sizeText(CAP.configDump)}`);
+    }
+    return bytes.toString('utf8');
+  };
   return {
     readFile(path) {
-      try {
-        if (!statSync(path).isFile()) return null;
-        return readFileSync(path, 'utf8');
-      } catch {
-        return null;
-      }
+      if (!texts.has(path)) texts.set(path, read(path));
+      return texts.get(path)!;
     },
     glob: createGlob((dir) => {
       try {
@@ -74,7 +93,7 @@ export interface LoadedNginxConfig {
  */
 export async function loadNginxConfig(file: string | undefined, io: CliIO): Promise<LoadedNginxConfig> {
   if (file === '-') {
-    const text = await io.readStdin();
+    const text = await readStdinText(io, { label: 'nginx configuration', cap: CAP.configDump, tooLargeHint: 'give the configuration file instead' });
     if (text.trim() === '') throw new UsageError('EMPTY_INPUT', 'standard input is empty: expected `nginx -T` output or an nginx configuration');
     if (splitNginxDump(text).length > 0) return { parsed: parseNginxDump(text), kind: 'stdin' };
     const prefix = io.cwd.endsWith('/') ? io.cwd : `${io.cwd}/`;

@@ -12,6 +12,7 @@
  */
 import type { Directive, ParsedConfig } from './parse-config.js';
 import { resolveConfPath } from './parse-config.js';
+import { forEachBlock, forEachDirective } from './walk-config.js';
 import { canonicalProtocol, defaultUpstreamProtocols, type TlsProtocolName } from './nginx-version.js';
 import {
   parseAddress,
@@ -233,8 +234,15 @@ function levelOf(frame: Frame): SettingLevel {
   return frame.level as SettingLevel;
 }
 
-/** Innermost frame (of those that may hold the directive) with at least one `name` directive. */
-function lookup(frames: Frame[], name: string): { frame: Frame; ds: Directive[] } | null {
+interface Hit {
+  frame: Frame;
+  ds: Directive[];
+}
+
+/** The innermost frame (of those that may hold the directive) with at least one `name` directive. */
+type Lookup = (name: string) => Hit | null;
+
+function lookup(frames: Frame[], name: string): Hit | null {
   for (let i = frames.length - 1; i >= 0; i--) {
     const ds = directivesNamed(frames[i].node, name);
     if (ds.length > 0) return { frame: frames[i], ds };
@@ -242,33 +250,94 @@ function lookup(frames: Frame[], name: string): { frame: Frame; ds: Directive[] 
   return null;
 }
 
+const arrayLookup =
+  (frames: Frame[]): Lookup =>
+  (name) =>
+    lookup(frames, name);
+
+/**
+ * The setting frames from the innermost out, as a list shared by nested blocks: a location 3,000 levels deep
+ * costs one link, not a copy of 3,000 frames. Each link remembers what a name resolves to from it, so the
+ * settings of every pass directive are found in constant time per name, whatever the depth.
+ */
+interface FrameChain {
+  frame: Frame;
+  outer: FrameChain | null;
+  hits?: Map<string, Hit | null>;
+}
+
+function chainLookup(chain: FrameChain): Lookup {
+  return (name) => {
+    const visited: FrameChain[] = [];
+    let hit: Hit | null = null;
+    for (let c: FrameChain | null = chain; c !== null; c = c.outer) {
+      const known = c.hits?.get(name);
+      if (known !== undefined) {
+        hit = known;
+        break;
+      }
+      visited.push(c);
+      const ds = directivesNamed(c.frame.node, name);
+      if (ds.length > 0) {
+        hit = { frame: c.frame, ds };
+        break;
+      }
+    }
+    for (const c of visited) (c.hits ??= new Map()).set(name, hit);
+    return hit;
+  };
+}
+
+function chainOf(frames: Frame[]): FrameChain | null {
+  let chain: FrameChain | null = null;
+  for (const frame of frames) chain = { frame, outer: chain };
+  return chain;
+}
+
+/** Frames of a chain, outermost first (one copy per pass directive, which keeps the blocks around it). */
+function framesOf(chain: FrameChain | null): Frame[] {
+  const out: Frame[] = [];
+  for (let c = chain; c !== null; c = c.outer) out.push(c.frame);
+  return out.reverse();
+}
+
 function sourceOf(d: Directive, frame: Frame): SettingSource {
   return { directive: d.name, file: d.file, line: d.line, level: levelOf(frame) };
 }
 
-function flag(frames: Frame[], name: string, dflt: boolean): Sourced<boolean> {
-  const hit = lookup(frames, name);
+function flag(find: Lookup, name: string, dflt: boolean): Sourced<boolean> {
+  const hit = find(name);
   if (!hit) return { value: dflt, source: null };
   const d = hit.ds[0];
   return { value: (d.args[0] ?? '').toLowerCase() === 'on', source: sourceOf(d, hit.frame) };
 }
 
-function str(frames: Frame[], name: string): Sourced<string | null> {
-  const hit = lookup(frames, name);
+function str(find: Lookup, name: string): Sourced<string | null> {
+  const hit = find(name);
   if (!hit) return { value: null, source: null };
   return { value: hit.ds[0].args[0] ?? '', source: sourceOf(hit.ds[0], hit.frame) };
 }
 
-function settingsFor(frames: Frame[], prefix: string, nginxVersion: string): UpstreamTlsSettings {
+/**
+ * `*_ssl_certificate_key data:...` holds the private key itself (ngx_ssl_load_certificate_key reads the value as
+ * PEM): it is replaced here, so no report, message or command line built from the settings can carry it.
+ */
+export const INLINE_KEY_VALUE = 'data:(inline private key, not shown)';
+
+function withoutInlineKey(s: Sourced<string | null>): Sourced<string | null> {
+  return s.value !== null && s.value.startsWith('data:') ? { ...s, value: INLINE_KEY_VALUE } : s;
+}
+
+function settingsFor(frames: Lookup, prefix: string, nginxVersion: string): UpstreamTlsSettings {
   const n = (s: string) => `${prefix}_${s}`;
 
-  const depthHit = lookup(frames, n('ssl_verify_depth'));
+  const depthHit = frames(n('ssl_verify_depth'));
   const verifyDepth: Sourced<number> = depthHit
     ? { value: Number(depthHit.ds[0].args[0]), source: sourceOf(depthHit.ds[0], depthHit.frame) }
     : { value: 1, source: null };
 
   // Bitmask slot: several lines in one block add up (ngx_conf_set_bitmask_slot); an inner block replaces.
-  const protoHit = lookup(frames, n('ssl_protocols'));
+  const protoHit = frames(n('ssl_protocols'));
   let protocols: Sourced<TlsProtocolName[]>;
   if (protoHit) {
     const set = new Set<TlsProtocolName>();
@@ -282,7 +351,7 @@ function settingsFor(frames: Frame[], prefix: string, nginxVersion: string): Ups
     protocols = { value: defaultUpstreamProtocols(nginxVersion), source: null };
   }
 
-  const cmdHit = lookup(frames, n('ssl_conf_command'));
+  const cmdHit = frames(n('ssl_conf_command'));
   const confCommands: Sourced<[string, string][]> = cmdHit
     ? {
         value: cmdHit.ds.map((d) => [d.args[0] ?? '', d.args[1] ?? ''] as [string, string]),
@@ -301,7 +370,7 @@ function settingsFor(frames: Frame[], prefix: string, nginxVersion: string): Ups
     protocols,
     ciphers: { value: ciphers.value ?? 'DEFAULT', source: ciphers.source },
     certificate: str(frames, n('ssl_certificate')),
-    certificateKey: str(frames, n('ssl_certificate_key')),
+    certificateKey: withoutInlineKey(str(frames, n('ssl_certificate_key'))),
     sessionReuse: flag(frames, n('ssl_session_reuse'), true),
     crl: str(frames, n('ssl_crl')),
     confCommands,
@@ -331,32 +400,27 @@ function collectDefinitions(root: Directive[]): Map<string, VariableDefinition[]
     list.push({ kind, name: key, parent, directive });
     defs.set(key, list);
   };
-  const walk = (ds: Directive[], parent: Directive | null) => {
-    for (const d of ds) {
-      switch (d.name) {
-        case 'set':
-        case 'perl_set':
-        case 'js_set':
-        case 'auth_request_set':
-          add(d.args[0], d.name, d, parent);
-          break;
-        case 'map':
-        case 'split_clients':
-          add(d.args[1], d.name, d, parent);
-          break;
-        case 'geo':
-        case 'geoip2':
-          add(d.args[d.args.length - 1], d.name, d, parent);
-          break;
-        default:
-          if (/^set_by_lua/.test(d.name)) add(d.args[0], d.name, d, parent);
-      }
-      if (d.block && d.luaBody === undefined && !['map', 'geo', 'types', 'split_clients', 'charset_map'].includes(d.name)) {
-        walk(d.block, d);
-      }
+  forEachDirective(root, (d, ancestors) => {
+    const parent = ancestors.length > 0 ? ancestors[ancestors.length - 1] : null;
+    switch (d.name) {
+      case 'set':
+      case 'perl_set':
+      case 'js_set':
+      case 'auth_request_set':
+        add(d.args[0], d.name, d, parent);
+        break;
+      case 'map':
+      case 'split_clients':
+        add(d.args[1], d.name, d, parent);
+        break;
+      case 'geo':
+      case 'geoip2':
+        add(d.args[d.args.length - 1], d.name, d, parent);
+        break;
+      default:
+        if (/^set_by_lua/.test(d.name)) add(d.args[0], d.name, d, parent);
     }
-  };
-  walk(root, null);
+  });
   return defs;
 }
 
@@ -419,6 +483,22 @@ function blockRef(d: Directive): BlockRef {
   return { name: d.name, args: d.args, file: d.file, line: d.line };
 }
 
+/** One BlockRef per block, shared by every pass directive inside it (deep nesting: no copy per entry). */
+const blockRefs = new WeakMap<Directive, BlockRef>();
+
+function sharedBlockRef(d: Directive): BlockRef {
+  let ref = blockRefs.get(d);
+  if (!ref) blockRefs.set(d, (ref = blockRef(d)));
+  return ref;
+}
+
+/** Where a pass directive sits: its setting frames, the location/if/limit_except blocks, the http|stream and server frames. */
+interface EntryScope {
+  settings: FrameChain;
+  blocks: FrameChain | null;
+  outer: Frame[];
+}
+
 function serverRef(d: Directive): ServerRef {
   return {
     file: d.file,
@@ -472,15 +552,14 @@ function makeEntry(
   ctx: WalkContext,
   module: PassModule,
   pass: Directive,
-  frames: Frame[],
-  blocks: Frame[],
+  scope: EntryScope,
   serverNode: Directive,
   staticScopes: Set<Directive>,
 ): UpstreamTls | null {
   const target = pass.args[0];
   if (target === undefined) return null;
   const prefix: Prefix = module === 'stream' ? 'proxy' : module;
-  const settingFrames = frames.filter((f) => f.level !== 'if' && f.level !== 'limit_except');
+  const settingFrames = chainLookup(scope.settings);
   const settings = settingsFor(settingFrames, prefix, ctx.nginxVersion);
 
   if (module === 'stream') {
@@ -574,10 +653,11 @@ function makeEntry(
   }
 
   const serverBlock = module === 'stream' || serverNode.name === 'server' ? serverRef(serverNode) : null;
+  const blocks = framesOf(scope.blocks);
   const locations = blocks.filter((f) => f.level === 'location');
   const innermost = locations[locations.length - 1];
 
-  const clientSideFrames = settingFrames.filter((f) => f.level === 'http' || f.level === 'server' || f.level === 'stream');
+  const clientSideFrames = arrayLookup(scope.outer);
   const path = (v: string | null) => (v === null || v.includes('$') || v.startsWith('data:') ? v : resolveConfPath(ctx.confPrefix, v));
 
   return {
@@ -590,7 +670,7 @@ function makeEntry(
     scheme,
     server: serverBlock,
     location: innermost ? innermost.node.args.join(' ') : null,
-    blocks: blocks.map((f) => blockRef(f.node)),
+    blocks: blocks.map((f) => sharedBlockRef(f.node)),
     upstreamHost,
     upstreamBlock,
     servers,
@@ -617,28 +697,44 @@ function makeEntry(
 
 const PASS_MODULES: Record<string, PassModule> = { proxy_pass: 'proxy', grpc_pass: 'grpc', uwsgi_pass: 'uwsgi' };
 
-function walkLocationBody(
-  ctx: WalkContext,
-  frames: Frame[],
-  blocks: Frame[],
-  serverNode: Directive,
-  innermostLocation: Directive,
-): void {
-  const node = frames[frames.length - 1].node;
-  for (const d of children(node)) {
+/** A location (or if / limit_except) whose children are being walked. */
+interface OpenLocation {
+  node: Directive;
+  scope: EntryScope;
+  innermostLocation: Directive;
+  next: number;
+}
+
+/**
+ * Every pass directive under a location, nested locations included, in document order. An explicit stack, not
+ * recursion (walk-config.ts says why); `if` and `limit_except` add a block but no setting frame (file comment).
+ */
+function walkLocationBody(ctx: WalkContext, start: OpenLocation, serverNode: Directive): void {
+  const open: OpenLocation[] = [start];
+  while (open.length > 0) {
+    const top = open[open.length - 1];
+    const kids = children(top.node);
+    if (top.next >= kids.length) {
+      open.pop();
+      continue;
+    }
+    const d = kids[top.next++];
     const module = PASS_MODULES[d.name];
     if (module) {
-      const staticScopes = new Set<Directive>([serverNode, innermostLocation]);
-      const entry = makeEntry(ctx, module, d, frames, blocks, serverNode, staticScopes);
+      const staticScopes = new Set<Directive>([serverNode, top.innermostLocation]);
+      const entry = makeEntry(ctx, module, d, top.scope, serverNode, staticScopes);
       if (entry) ctx.out.push(entry);
       continue;
     }
-    if (d.name === 'location' && d.block) {
+    if (!d.block) continue;
+    const { scope } = top;
+    if (d.name === 'location') {
       const f: Frame = { level: 'location', node: d };
-      walkLocationBody(ctx, [...frames, f], [...blocks, f], serverNode, d);
-    } else if ((d.name === 'if' || d.name === 'limit_except') && d.block) {
+      const inner = { ...scope, settings: { frame: f, outer: scope.settings }, blocks: { frame: f, outer: scope.blocks } };
+      open.push({ node: d, scope: inner, innermostLocation: d, next: 0 });
+    } else if (d.name === 'if' || d.name === 'limit_except') {
       const f: Frame = { level: d.name, node: d };
-      walkLocationBody(ctx, [...frames, f], [...blocks, f], serverNode, innermostLocation);
+      open.push({ node: d, scope: { ...scope, blocks: { frame: f, outer: scope.blocks } }, innermostLocation: top.innermostLocation, next: 0 });
     }
   }
 }
@@ -659,7 +755,9 @@ function walkHttp(ctx: WalkContext, http: Directive): void {
     for (const d of children(server)) {
       if (d.name === 'location' && d.block) {
         const f: Frame = { level: 'location', node: d };
-        walkLocationBody(ctx, [httpFrame, serverFrame, f], [f], server, d);
+        const outer = [httpFrame, serverFrame];
+        const scope: EntryScope = { settings: { frame: f, outer: chainOf(outer) }, blocks: { frame: f, outer: null }, outer };
+        walkLocationBody(ctx, { node: d, scope, innermostLocation: d, next: 0 }, server);
       }
     }
   }
@@ -670,7 +768,8 @@ function walkStream(ctx: WalkContext, stream: Directive): void {
   for (const server of directivesNamed(stream, 'server')) {
     const serverFrame: Frame = { level: 'server', node: server };
     for (const d of directivesNamed(server, 'proxy_pass')) {
-      const entry = makeEntry(ctx, 'stream', d, [streamFrame, serverFrame], [], server, new Set([server]));
+      const outer = [streamFrame, serverFrame];
+      const entry = makeEntry(ctx, 'stream', d, { settings: chainOf(outer)!, blocks: null, outer }, server, new Set([server]));
       if (entry) ctx.out.push(entry);
     }
   }
@@ -678,37 +777,40 @@ function walkStream(ctx: WalkContext, stream: Directive): void {
 
 /** Records what nginx refuses at start-up about the directives this module reads: wrong block, set twice. */
 function checkPlacement(problems: ConfigProblem[], root: Directive[]): void {
-  const walk = (ds: Directive[], parent: Directive | null, inHttpOrStream: boolean) => {
-    if (parent && inHttpOrStream && parent.name !== 'upstream') {
-      const counts = new Map<string, Directive[]>();
-      for (const d of ds) {
-        const m = UPSTREAM_SSL_DIRECTIVE.exec(d.name);
-        const isUpstreamSsl = m !== null && ALL_SUFFIXES.includes(d.name.slice(m[1].length + 1));
-        if (isUpstreamSsl && (parent.name === 'if' || parent.name === 'limit_except')) {
-          problems.push({ code: 'DIRECTIVE_NOT_ALLOWED', directive: d.name, file: d.file, line: d.line, context: parent.name });
-        }
-        if (d.name === 'ssl_trusted_certificate' && parent.name !== 'http' && parent.name !== 'server' && parent.name !== 'stream') {
-          problems.push({ code: 'DIRECTIVE_NOT_ALLOWED', directive: d.name, file: d.file, line: d.line, context: parent.name });
-        }
-        const single =
-          (m !== null && (SINGLE_SUFFIXES as readonly string[]).includes(d.name.slice(m[1].length + 1))) ||
-          d.name === 'ssl_trusted_certificate' ||
-          d.name === 'proxy_ssl';
-        if (single) counts.set(d.name, [...(counts.get(d.name) ?? []), d]);
-      }
-      for (const [name, list] of counts) {
-        for (const dup of list.slice(1)) {
-          problems.push({ code: 'DUPLICATE_DIRECTIVE', directive: name, file: dup.file, line: dup.line, context: parent.name });
-        }
-      }
+  // Blocks inside http{} or stream{} (or those themselves), remembered as the walk goes down: no recursion.
+  const inHttpOrStream = new Set<Directive>();
+  forEachBlock(root, (ds, parent, ancestors) => {
+    if (parent === null) return;
+    const outer = ancestors.length > 0 ? ancestors[ancestors.length - 1] : null;
+    if (parent.name === 'http' || parent.name === 'stream' || (outer !== null && inHttpOrStream.has(outer))) inHttpOrStream.add(parent);
+    if (!inHttpOrStream.has(parent) || parent.name === 'upstream') return;
+    checkBlockPlacement(problems, ds, parent);
+  });
+}
+
+/** The directives of one block: upstream TLS directives where nginx refuses them, single-valued ones set twice. */
+function checkBlockPlacement(problems: ConfigProblem[], ds: Directive[], parent: Directive): void {
+  const counts = new Map<string, Directive[]>();
+  for (const d of ds) {
+    const m = UPSTREAM_SSL_DIRECTIVE.exec(d.name);
+    const isUpstreamSsl = m !== null && ALL_SUFFIXES.includes(d.name.slice(m[1].length + 1));
+    if (isUpstreamSsl && (parent.name === 'if' || parent.name === 'limit_except')) {
+      problems.push({ code: 'DIRECTIVE_NOT_ALLOWED', directive: d.name, file: d.file, line: d.line, context: parent.name });
     }
-    for (const d of ds) {
-      if (!d.block || d.luaBody !== undefined) continue;
-      if (['map', 'geo', 'types', 'split_clients', 'charset_map'].includes(d.name)) continue;
-      walk(d.block, d, inHttpOrStream || d.name === 'http' || d.name === 'stream');
+    if (d.name === 'ssl_trusted_certificate' && parent.name !== 'http' && parent.name !== 'server' && parent.name !== 'stream') {
+      problems.push({ code: 'DIRECTIVE_NOT_ALLOWED', directive: d.name, file: d.file, line: d.line, context: parent.name });
     }
-  };
-  walk(root, null, false);
+    const single =
+      (m !== null && (SINGLE_SUFFIXES as readonly string[]).includes(d.name.slice(m[1].length + 1))) ||
+      d.name === 'ssl_trusted_certificate' ||
+      d.name === 'proxy_ssl';
+    if (single) counts.set(d.name, [...(counts.get(d.name) ?? []), d]);
+  }
+  for (const [name, list] of counts) {
+    for (const dup of list.slice(1)) {
+      problems.push({ code: 'DUPLICATE_DIRECTIVE', directive: name, file: dup.file, line: dup.line, context: parent.name });
+    }
+  }
 }
 
 /** The effective upstream TLS settings of every TLS pass directive in the configuration. */

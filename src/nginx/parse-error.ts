@@ -13,6 +13,8 @@ export type NginxParseReason =
   | 'include-loop'
   /** Includes nested deeper than the bound we allow. */
   | 'include-depth'
+  /** Blocks nested deeper than the bound we allow (parse-config.ts DEFAULT_MAX_BLOCK_DEPTH). */
+  | 'block-depth'
   /** The main file itself cannot be read. */
   | 'file-missing';
 

@@ -6,7 +6,6 @@
  * Exit codes (README "Exit codes"): 0 when the line (with --log: at least one line) was recognised, 1 when none
  * was, so a script can tell "nothing tlsdoctor knows" from an explanation; 2 for bad usage or unreadable input.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_NGINX_VERSION, parseVersion } from '../../nginx/defaults.js';
 import { computeEffectiveSettings } from '../../nginx/effective-settings.js';
@@ -16,6 +15,7 @@ import { TOOL_VERSION } from '../../report/version.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import { loadNginxConfig } from '../read-nginx-config.js';
+import { CAP, readInputText, readStdinText } from '../read-input.js';
 import { UsageError } from '../usage-error.js';
 
 export interface ExplainCommandOptions {
@@ -30,26 +30,11 @@ export const EXPLAIN_SCHEMA_VERSION = 1;
 /** Exit code when no line was recognised: 1, the code probe/verify use for "nginx would fail" (README "Exit codes"). */
 const NOTHING_RECOGNISED = EXIT.NGINX_WOULD_FAIL;
 
-/** Error logs can be large; a cap keeps a mistaken `--log /dev/zero` from eating memory. */
-const MAX_LOG_BYTES = 512 * 1024 * 1024;
+/** Error logs can be large; the cap (read-input.ts CAP.log) keeps a mistaken `--log /dev/zero` from eating memory. */
+const LOG_INPUT = { label: '--log', cap: CAP.log, expected: 'an error log', tooLargeHint: 'pass the part that matters (tail -n 100000)' };
 
 function readLogFile(file: string, io: CliIO): string {
-  const path = resolve(io.cwd, file);
-  let size: number;
-  try {
-    const st = statSync(path);
-    if (st.isDirectory()) throw new UsageError('FILE_IS_DIRECTORY', `--log ${file}: is a directory, expected an error log`);
-    size = st.size;
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError('FILE_NOT_FOUND', `--log ${file}: no such file`);
-  }
-  if (size > MAX_LOG_BYTES) throw new UsageError('FILE_TOO_LARGE', `--log ${file}: larger than 512 MiB; pass the part that matters (tail -n 100000)`);
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UsageError('FILE_UNREADABLE', `--log ${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  return readInputText(resolve(io.cwd, file), { ...LOG_INPUT, display: file });
 }
 
 function header(command: string) {
@@ -75,11 +60,11 @@ export async function explainCommand(lineArgs: string[], o: ExplainCommandOption
 
   // One line: the arguments (a line split by the shell is joined back), or standard input holding one line.
   let logText: string | undefined;
-  if (o.log !== undefined) logText = o.log === '-' ? await io.readStdin() : readLogFile(o.log, io);
+  if (o.log !== undefined) logText = o.log === '-' ? await readStdinText(io, LOG_INPUT) : readLogFile(o.log, io);
   let single: string | undefined;
   if (lineArgs.length > 0) single = lineArgs.join(' ');
   else if (logText === undefined) {
-    const text = await io.readStdin();
+    const text = await readStdinText(io, { label: '', cap: CAP.log, tooLargeHint: LOG_INPUT.tooLargeHint });
     const lines = text.split('\n').filter((l) => l.trim() !== '');
     if (lines.length === 0) throw new UsageError('EMPTY_INPUT', 'no log line given: pass it as an argument, on standard input, or use --log FILE');
     if (lines.length === 1) single = lines[0];

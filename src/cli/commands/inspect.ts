@@ -9,21 +9,15 @@ import { inspectDocument, inspectText, type InspectedFile } from '../../report/i
 import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import { UsageError } from '../usage-error.js';
-import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CAP, readInputFile } from '../read-input.js';
 import { parseAt } from './probe.js';
 
 export async function inspectCommand(files: string[], o: { json?: boolean; at?: string }, io: CliIO): Promise<number> {
   const at = parseAt(o.at, io);
   const out: InspectedFile[] = [];
   for (const file of files) {
-    let bytes: Uint8Array;
-    try {
-      if (statSync(file).size > 16 * 1024 * 1024) throw new UsageError('FILE_TOO_LARGE', `${file}: larger than 16 MiB`);
-      bytes = readFileSync(file);
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      throw new UsageError('FILE_NOT_FOUND', `${file}: no such file or not readable`);
-    }
+    const bytes = readInputFile(resolve(io.cwd, file), { label: '', display: file, cap: CAP.certificate, expected: 'a certificate file' });
     let privateKeys = 0;
     const notes: string[] = [];
     const certs: Cert[] = [];

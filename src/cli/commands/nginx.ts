@@ -6,7 +6,6 @@
  * Acquire (config files, bundles, client certificates, handshakes) happens here; the judging is in src/nginx,
  * src/diagnosis and src/remediation.
  */
-import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Cert } from '../../certs/cert.js';
 import { readCertificateBlobs } from '../../certs/load.js';
@@ -19,6 +18,8 @@ import { LINT_CODES, lintNginxConfig, type LintFileAccess } from '../../nginx/li
 import { nextUpstreamPolicy, outcomeWithVerify, predictLocation, type ServerVerdict } from '../../nginx/location-outcome.js';
 import type { TlsProtocol } from '../../probe/types.js';
 import { configDeadEndText } from '../../remediation/dead-ends.js';
+import type { NginxOutcome } from '../../diagnosis/types.js';
+import { clientCertEmerg } from '../../nginx/client-cert-emerg.js';
 import { locationDiff } from '../../remediation/location-diff.js';
 import type { NginxLocationRow, NginxRunReport, NginxUpstreamRow } from '../../report/nginx-model.js';
 import { nginxDocument } from '../../report/nginx-json.js';
@@ -29,6 +30,8 @@ import type { CliIO } from '../io.js';
 import { loadNginxConfig, nginxVersionOf, findOnPath } from '../read-nginx-config.js';
 import { readCertFile } from '../read-cert-files.js';
 import { fetchPolicyFromOptions, type FetchPolicyOptionValues } from '../fetch-policy-options.js';
+import { checkClientCert } from '../read-client-cert.js';
+import { CAP, readInputFile } from '../read-input.js';
 import { runProbe } from '../run-probe.js';
 import { UsageError } from '../usage-error.js';
 
@@ -47,12 +50,20 @@ const PEM_CERT = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----/;
 // -----------------------------------------------------------------------------------------------------------
 // Files nginx reads at start-up
 
-function readBytes(path: string): Uint8Array | null {
+/** A file nginx reads at start-up, bounded like every input (read-input.ts); the reason when it cannot be read. */
+function readStartupFile(path: string, directive: string): { bytes: Uint8Array } | { reason: string } {
   try {
-    return readFileSync(path);
-  } catch {
-    return null;
+    return { bytes: readInputFile(path, { label: directive, cap: CAP.certificate, expected: 'a PEM file' }) };
+  } catch (e) {
+    // The reason alone (`no such file`, `not a regular file (FIFO)`): callers name the directive and path.
+    if (e instanceof UsageError) return { reason: e.message.replace(`${directive} ${path}: `, '') };
+    throw e;
   }
+}
+
+function readBytes(path: string): Uint8Array | null {
+  const r = readStartupFile(path, 'file');
+  return 'bytes' in r ? r.bytes : null;
 }
 
 /** A bundle holds a trust anchor for OpenSSL: a self-signed certificate (no partial chains in nginx). */
@@ -83,8 +94,9 @@ interface Bundle {
  * bundle, so the probe still says what the upstream presents and which bundle it needs.
  */
 async function loadBundle(path: string, directive: string): Promise<Bundle> {
-  const bytes = readBytes(path);
-  if (bytes === null) return { certs: [], notes: [`${directive} ${path} cannot be read: judged with an empty bundle`] };
+  const read = readStartupFile(path, directive);
+  if ('reason' in read) return { certs: [], notes: [`${directive} ${path} cannot be read (${read.reason}): judged with an empty bundle`] };
+  const bytes = read.bytes;
   if (!PEM_CERT.test(Buffer.from(bytes).toString('latin1'))) {
     return { certs: [], notes: [`${directive} ${path} holds no PEM certificate nginx can load: judged with an empty bundle`] };
   }
@@ -96,7 +108,24 @@ async function loadBundle(path: string, directive: string): Promise<Bundle> {
   }
 }
 
-function readClientCert(u: UpstreamTls): { pair?: { cert: string; key: string }; problem?: string; note?: string } {
+interface ClientCertRead {
+  pair?: { cert: string; key: string };
+  /** nginx refuses to start: the [emerg] message it logs. */
+  emerg?: string;
+  note?: string;
+}
+
+/** `*_ssl_password_file` in effect at the pass directive (a block's own directive, innermost first). */
+function passwordFileOf(index: ConfigIndex, u: UpstreamTls, prefix: string): boolean {
+  const ancestors = index.find(u.directive, u.file, u.line)?.ancestors ?? [];
+  return ancestors.some((a) => (a.block ?? []).some((d) => d.name === `${prefix}_ssl_password_file`));
+}
+
+/**
+ * The client certificate nginx loads at start-up (ngx_ssl_certificate): a pair it cannot load makes nginx refuse
+ * to start, with the [emerg] line of src/nginx/client-cert-emerg.ts.
+ */
+async function readClientCert(u: UpstreamTls, index: ConfigIndex): Promise<ClientCertRead> {
   const cert = u.paths.certificate;
   const key = u.paths.certificateKey;
   if (cert === null || cert === '') return {};
@@ -104,17 +133,25 @@ function readClientCert(u: UpstreamTls): { pair?: { cert: string; key: string };
     return { note: `the client certificate ${cert} depends on variables: probed without one` };
   }
   const prefix = u.module === 'stream' ? 'proxy' : u.module;
-  if (key === null) return { problem: `no "${prefix}_ssl_certificate_key" is defined for certificate "${cert}": nginx refuses to start` };
-  const certText = readBytes(cert);
-  const keyText = readBytes(key);
-  // ngx_ssl_certificate / ngx_ssl_certificate_key: [emerg] cannot load certificate / key.
-  if (certText === null || !PEM_CERT.test(Buffer.from(certText).toString('latin1'))) {
-    return { problem: `${prefix}_ssl_certificate ${cert} cannot be read as PEM: nginx refuses to start ([emerg] cannot load certificate)` };
+  // `data:PEM` values (ngx_ssl_load_certificate{,_key}, nginx 1.15.10+) are not files: their key must never be
+  // echoed into a message, and tlsdoctor does not read them.
+  if (cert.startsWith('data:') || (key ?? '').startsWith('data:')) {
+    return { note: `the client certificate or key is given inline (data:): probed without it` };
   }
-  if (keyText === null || !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(Buffer.from(keyText).toString('latin1'))) {
-    return { problem: `${prefix}_ssl_certificate_key ${key} cannot be read as a PEM key: nginx refuses to start ([emerg] cannot load certificate key)` };
+  // ngx_http_proxy_set_ssl (and grpc_/uwsgi_): the certificate as written, not its full path.
+  if (key === null) return { emerg: `no "${prefix}_ssl_certificate_key" is defined for certificate "${u.settings.certificate.value ?? cert}"` };
+  const r = await checkClientCert(cert, key, { cert: `${prefix}_ssl_certificate`, key: `${prefix}_ssl_certificate_key` });
+  if (r.ok) return { pair: { cert: r.material.cert, key: r.material.key } };
+  if (r.problem.kind === 'key-encrypted' && passwordFileOf(index, u, prefix)) {
+    // nginx decrypts it with the pass phrases of the file; tlsdoctor has no pass phrase support.
+    return { note: `${prefix}_ssl_certificate_key ${key} is encrypted (${prefix}_ssl_password_file): probed without the client certificate` };
   }
-  return { pair: { cert: Buffer.from(certText).toString('utf8'), key: Buffer.from(keyText).toString('utf8') } };
+  return { emerg: clientCertEmerg(r.problem) };
+}
+
+/** nginx does not start: no request is answered, by this location or any other (status null, [emerg]). */
+function refusalOutcome(emerg: string): NginxOutcome {
+  return { ok: false, status: null, level: 'emerg', error: emerg, verifyCode: null, stage: 'config' };
 }
 
 // -----------------------------------------------------------------------------------------------------------
@@ -276,8 +313,11 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
     if (s.port === null) return { ...row, skipped: 'no port: nginx refuses to start ("no port in upstream")' };
     if (s.portDefaulted && u.upstreamBlock) row.notes.push(`no port in the server line: nginx uses ${s.port}, not 443`);
     if (s.resolve) row.notes.push('resolve: nginx re-resolves this name at run time; probed at its current address');
-    const client = readClientCert(u);
-    if (client.problem) return { ...row, skipped: client.problem, refusesToStart: true };
+    const client = await readClientCert(u, index);
+    if (client.emerg) {
+      const skipped = 'nginx refuses to start: it cannot load the client certificate (see its [emerg] line)';
+      return { ...row, skipped, refusesToStart: true, nginx: refusalOutcome(client.emerg) };
+    }
     if (client.note) row.notes.push(client.note);
     const settings = settingsForUpstream(u, nginxVersion, seclevel);
     if (settings.proxySslProtocols.length === 0) {

@@ -1,7 +1,6 @@
 /**
  * `tlsdoctor probe <host:port>`: options → settings and inputs → runProbe → render → exit code.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Cert } from '../../certs/cert.js';
 import { parseTarget } from '../../probe/parse-target.js';
@@ -13,6 +12,7 @@ import type { CliIO } from '../io.js';
 import { settingsFromOptions, withLocalNginxVersion, type NginxOptionValues } from '../nginx-options.js';
 import { fetchPolicyFromOptions, type FetchPolicyOptionValues } from '../fetch-policy-options.js';
 import { DEFERRED, readCertFile, readPool, readSystemStore } from '../read-cert-files.js';
+import { readClientCertPair } from '../read-client-cert.js';
 import { runProbe } from '../run-probe.js';
 import { UsageError } from '../usage-error.js';
 import { writeFixFiles } from '../write-files.js';
@@ -54,24 +54,13 @@ export function parseAt(text: string | undefined, io: CliIO): Date {
   return d;
 }
 
-function readClientCert(o: ProbeCommandOptions): { cert: string; key: string } | undefined {
+async function readClientCert(o: ProbeCommandOptions): Promise<{ cert: string; key: string } | undefined> {
   if (!o.proxySslCertificate || !o.proxySslCertificateKey) return undefined;
-  const read = (file: string, option: string) => {
-    try {
-      return readFileSync(file, 'utf8');
-    } catch {
-      throw new UsageError('FILE_NOT_FOUND', `${option} ${file}: no such file or not readable`);
-    }
-  };
-  const cert = read(o.proxySslCertificate, '--proxy-ssl-certificate');
-  const key = read(o.proxySslCertificateKey, '--proxy-ssl-certificate-key');
-  if (!/-----BEGIN CERTIFICATE-----/.test(cert)) {
-    throw new UsageError('INPUT_NOT_CERTIFICATE', `--proxy-ssl-certificate ${o.proxySslCertificate}: holds no PEM certificate`);
-  }
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) {
-    throw new UsageError('INPUT_NOT_KEY', `--proxy-ssl-certificate-key ${o.proxySslCertificateKey}: holds no PEM private key`);
-  }
-  return { cert, key };
+  const m = await readClientCertPair(o.proxySslCertificate, o.proxySslCertificateKey, {
+    cert: '--proxy-ssl-certificate',
+    key: '--proxy-ssl-certificate-key',
+  });
+  return { cert: m.cert, key: m.key };
 }
 
 export async function probeCommand(targetText: string, o: ProbeCommandOptions, io: CliIO): Promise<number> {
@@ -83,7 +72,7 @@ export async function probeCommand(targetText: string, o: ProbeCommandOptions, i
   const fetchPolicy = fetchPolicyFromOptions(o, io);
   const { certs: trusted, trust, notes } = await loadTrust(o.ca, io);
   const pool = o.intermediates.length > 0 ? await readPool(o.intermediates, '--intermediates') : { certs: [], notes: [] };
-  const clientCert = readClientCert(o);
+  const clientCert = await readClientCert(o);
   const installPath = o.installPath ?? resolve(io.cwd, o.out ?? '.', 'trusted-ca.pem');
   const report = await runProbe({
     input: targetText,
