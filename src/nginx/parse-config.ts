@@ -117,6 +117,25 @@ const SIMPLE_DIRECTIVES: ReadonlySet<string> = new Set([
 
 const DEFAULT_MAX_INCLUDE_DEPTH = 32;
 
+/**
+ * Block nesting bound. nginx has none: `ngx_conf_parse` recurses through each block directive's handler
+ * (`ngx_http_core_location` → `ngx_conf_parse` ...) on the C stack. Ours recurses on the JS stack, here and in
+ * the walkers of effective-settings.ts, which overflowed (RangeError) at a few thousand levels; real
+ * configurations nest fewer than ten (http → server → location → location → if).
+ */
+const MAX_BLOCK_DEPTH = 100;
+
+/**
+ * What nginx says for an `include` without exactly one argument inside a handler block: `types` checks the
+ * count itself (`ngx_http_core_type`), `map` and `geo` fail their own arity check first
+ * (`ngx_http_map`, `ngx_http_geo`: `cf->args->nelts != 2`).
+ */
+const HANDLER_INCLUDE_ARITY: Readonly<Record<string, string>> = {
+  types: 'invalid number of arguments in "include" directive',
+  map: 'invalid number of the map parameters',
+  geo: 'invalid number of the geo parameters',
+};
+
 function isLuaBlock(name: string): boolean {
   return name.endsWith('_by_lua_block');
 }
@@ -155,6 +174,8 @@ interface ParseState {
 interface BlockContext {
   parent: string | null;
   inHandler: boolean;
+  /** Blocks open around this one, across included files (0 at the main file's top level). */
+  depth: number;
   /** Normalised paths of the files on the current include chain, outermost first. */
   chain: string[];
 }
@@ -204,6 +225,7 @@ function parseBlock(
       // ngx_conf_parse: a custom handler never accepts a block.
       if (st.end === '{') throw new NginxParseError({ detail: 'unexpected "{"', file, line: st.endLine });
       if (name === 'include' && (ctx.parent === 'map' || ctx.parent === 'geo' || ctx.parent === 'types')) {
+        if (args.length !== 1) throw new NginxParseError({ detail: HANDLER_INCLUDE_ARITY[ctx.parent], file, line: st.endLine });
         out.push(...includeFiles(state, ctx, { name, args, file, line, endLine: st.endLine }));
       } else {
         out.push({ name, args, file, line });
@@ -235,10 +257,13 @@ function parseBlock(
       continue;
     }
 
+    if (ctx.depth >= MAX_BLOCK_DEPTH) {
+      throw new NginxParseError({ detail: `blocks nested deeper than ${MAX_BLOCK_DEPTH} levels`, file, line: st.endLine, reason: 'block-depth' });
+    }
     const block = parseBlock(
       lexer,
       state,
-      { parent: name, inHandler: HANDLER_BLOCKS.has(name), chain: ctx.chain },
+      { parent: name, inHandler: HANDLER_BLOCKS.has(name), depth: ctx.depth + 1, chain: ctx.chain },
       false,
     );
     out.push({ name, args, file, line, block });
@@ -324,7 +349,7 @@ export function parseConfigFile(path: string, reader: ConfigReader, options: Par
     seen: new Set(),
     includes: [],
   };
-  const directives = parseFile(path, state, { parent: null, inHandler: false, chain: [] }, null);
+  const directives = parseFile(path, state, { parent: null, inHandler: false, depth: 0, chain: [] }, null);
   return { main: path, confPrefix: state.confPrefix, files: state.files, directives, includes: state.includes };
 }
 

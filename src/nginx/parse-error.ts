@@ -13,6 +13,8 @@ export type NginxParseReason =
   | 'include-loop'
   /** Includes nested deeper than the bound we allow. */
   | 'include-depth'
+  /** Blocks nested deeper than the bound we allow (nginx has none; see MAX_BLOCK_DEPTH in parse-config.ts). */
+  | 'block-depth'
   /** The main file itself cannot be read. */
   | 'file-missing';
 
