@@ -99,7 +99,7 @@ describe('fuzz: certificate input', () => {
     const r = await fuzz({
       name: 'pem scanner',
       iterations: 4000,
-      perInputMs: 250,
+      perInputMs: 500,
       generate: (rng) => mutateText(rng, rng.pick(rng.chance(0.03) ? PEM_FILES : SMALL_PEMS), SMALL_PEMS, ARMOR_MUTATORS, 6),
       run: (text) => {
         for (const block of readPemBlocks(text, 'fuzz.pem')) if (block.body !== undefined) decodePemBody(block, 'fuzz.pem');
@@ -116,7 +116,7 @@ describe('fuzz: certificate input', () => {
     const r = await fuzz({
       name: 'certificate loader (sync)',
       iterations: 4000,
-      perInputMs: 250,
+      perInputMs: 500,
       generate: (rng) => certificateFile(rng, false),
       run: (bytes) => checkBlobs(readCertificateBlobs(bytes, 'fuzz.pem')),
       expected: isInputError,
@@ -145,7 +145,7 @@ describe('fuzz: certificate input', () => {
     const r = await fuzz({
       name: 'der reader',
       iterations: 5000,
-      perInputMs: 250,
+      perInputMs: 500,
       generate: (rng) => mutateBytes(rng, rng.chance(0.1) ? rng.pick(PKCS7S) : rng.pick(DERS), DERS, DER_MUTATORS, 6),
       run: (der) => walkDer(new DerReader(der)),
       expected: (e) => e instanceof DerError,
@@ -160,7 +160,7 @@ describe('fuzz: certificate input', () => {
     const r = await fuzz({
       name: 'parseCertificate',
       iterations: 3000,
-      perInputMs: 250,
+      perInputMs: 500,
       generate: (rng) => ({ der: mutateBytes(rng, rng.pick(DERS), DERS, DER_MUTATORS, 3), deferOpenSsl: rng.chance(0.5) }),
       run: ({ der, deferOpenSsl }) => readEveryField(der, deferOpenSsl),
       expected: (e) => e instanceof CertParseError,

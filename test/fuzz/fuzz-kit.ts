@@ -10,7 +10,8 @@
  *
  * Deterministic by default (fixed seed, fixed count); FUZZ_ITERATIONS and FUZZ_SEED raise or change them
  * locally. Synchronous code cannot be pre-empted, so a true infinite loop still stalls the test until
- * vitest's timeout; the runner logs the index it is on when FUZZ_TRACE is set, to find which one.
+ * vitest's timeout; the runner logs each input as it starts when FUZZ_TRACE is set (FUZZ_TRACE=full: the whole
+ * input, as JSON), to find which one.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -365,7 +366,7 @@ export async function fuzz<T>(target: FuzzTarget<T>): Promise<FuzzResult> {
   const result: FuzzResult = { target: target.name, seed, inputs: 0, accepted: 0, typedErrors: 0, crashes: [], hangs: [], slowestMs: 0, summary: '' };
   for (let index = only ?? 0; index < (only !== undefined ? only + 1 : count); index++) {
     const input = target.generate(rngFor(seed, index), index);
-    if (trace) console.log(`${target.name}: input ${index}: ${target.preview(input)}`);
+    if (trace) console.log(`${target.name}: input ${index}: ${process.env.FUZZ_TRACE === 'full' ? JSON.stringify(input) : target.preview(input)}`);
     const t0 = performance.now();
     let crash: unknown;
     let typed = false;

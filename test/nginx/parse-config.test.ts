@@ -160,6 +160,13 @@ describe('includes', () => {
     expect(() => parseConfigText(deep(99), '/t/nginx.conf')).not.toThrow(); // http + 99 locations: 100 levels
   });
 
+  it('fuzz regression: an include path holding a newline gives a one-line message', () => {
+    // Found by test/fuzz/nginx-config.test.ts: the path was echoed raw, so the CLI printed a two-line error.
+    const e = parseError(() => parseConfigText('http {\n    include "a\nb.conf";\n}\n', '/t/nginx.conf'));
+    expect(e.message).toBe('open() "/t/a\\x0ab.conf" failed (2: No such file or directory) in /t/nginx.conf:3');
+    expect(e.detail).toBe('open() "/t/a\nb.conf" failed (2: No such file or directory)'); // nginx's words, unchanged
+  });
+
   it('does not let a block span files: } at the top of an included file is an error', () => {
     const m = new Map([
       ['/n/nginx.conf', 'http {\n include a.conf;\n'],
