@@ -15,6 +15,12 @@ describe('fuzz harness', () => {
     expect(distinct.size).toBeGreaterThan(30);
   });
 
+  it('never changes its seed, not even a Node Buffer (whose slice() is a view)', () => {
+    const seed = Buffer.from([0x30, 0x06, 0x02, 0x01, 0x05, 0x04, 0x01, 0x00]);
+    for (let i = 0; i < 200; i++) mutateBytes(rngFor(9, i), seed, [seed], DER_MUTATORS, 6);
+    expect(seed.toString('hex')).toBe('3006020105040100');
+  });
+
   it('finds TLV headers, including DER inside an OCTET STRING, and rewrites only a length', () => {
     const inner = tlv(0x30, Uint8Array.from([0x05, 0x00]));
     const der = tlv(0x30, Uint8Array.from([0x02, 0x01, 0x07]), tlv(0x04, inner));

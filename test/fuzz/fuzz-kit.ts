@@ -63,16 +63,19 @@ const INTERESTING = [0x00, 0x01, 0x02, 0x03, 0x05, 0x1f, 0x20, 0x30, 0x31, 0x7f,
 
 export type ByteMutator = (rng: Rng, input: Uint8Array) => Uint8Array;
 
+/** A fresh copy. Not `b.slice()`: on a Node Buffer that is a view, and a mutation would change the seed itself. */
+const copyOf = (b: Uint8Array, end = b.length): Uint8Array => new Uint8Array(b.subarray(0, end));
+
 export const flipBit: ByteMutator = (rng, b) => {
   if (b.length === 0) return b;
-  const out = b.slice();
+  const out = copyOf(b);
   out[rng.int(out.length)] ^= 1 << rng.int(8);
   return out;
 };
 
 export const setByte: ByteMutator = (rng, b) => {
   if (b.length === 0) return b;
-  const out = b.slice();
+  const out = copyOf(b);
   out[rng.int(out.length)] = rng.chance(0.5) ? rng.pick(INTERESTING) : rng.int(256);
   return out;
 };
@@ -91,7 +94,7 @@ export const deleteBytes: ByteMutator = (rng, b) => {
   return concat(b.subarray(0, at), b.subarray(at + n));
 };
 
-export const truncate: ByteMutator = (rng, b) => b.slice(0, rng.int(b.length + 1));
+export const truncate: ByteMutator = (rng, b) => copyOf(b, rng.int(b.length + 1));
 
 /** Repeats a slice in place: a cheap way to grow nesting, repeated elements and long fields. */
 export const duplicateRange: ByteMutator = (rng, b) => {
