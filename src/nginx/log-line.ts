@@ -86,10 +86,14 @@ export function parseErrorLogLine(line: string): ErrorLogLine | null {
   }
 
   let configLocation: ErrorLogLine['configLocation'];
-  const inFile = / in (\/[^ ]*|[^ ]+\.conf[^ ]*):(\d+)$/.exec(rest);
-  if (inFile) {
+  // ` in FILE:LINE` at the very end (ngx_conf_log_error). FILE has no space, so only the last ` in ` can start it.
+  // Not one regex: `[^ ]+\.conf[^ ]*:(\d+)$` backtracks polynomially on a long word of `.conf:1` repeats
+  // (3.7 s for 110 kB), and a log line is input we did not write.
+  const inAt = rest.lastIndexOf(' in ');
+  const inFile = inAt >= 0 ? /^([^ ]+):(\d+)$/.exec(rest.slice(inAt + 4)) : null;
+  if (inFile && (inFile[1].startsWith('/') || inFile[1].indexOf('.conf', 1) >= 0)) {
     configLocation = { file: inFile[1], line: Number(inFile[2]) };
-    rest = rest.slice(0, inFile.index);
+    rest = rest.slice(0, inAt);
   }
 
   let action: string | undefined;

@@ -129,6 +129,17 @@ const DEFAULT_MAX_INCLUDE_DEPTH = 32;
  */
 export const DEFAULT_MAX_BLOCK_DEPTH = 5_000;
 
+/**
+ * What nginx says for an `include` without exactly one argument inside a handler block: `types` checks the
+ * count itself (`ngx_http_core_type`), `map` and `geo` fail their own arity check first
+ * (`ngx_http_map`, `ngx_http_geo`: `cf->args->nelts != 2`).
+ */
+const HANDLER_INCLUDE_ARITY: Readonly<Record<string, string>> = {
+  types: 'invalid number of arguments in "include" directive',
+  map: 'invalid number of the map parameters',
+  geo: 'invalid number of the geo parameters',
+};
+
 function isLuaBlock(name: string): boolean {
   return name.endsWith('_by_lua_block');
 }
@@ -228,6 +239,7 @@ function parseBlock(lexer: NginxLexer, state: ParseState, fileCtx: BlockContext)
       // ngx_conf_parse: a custom handler never accepts a block.
       if (st.end === '{') throw new NginxParseError({ detail: 'unexpected "{"', file, line: st.endLine });
       if (name === 'include' && (ctx.parent === 'map' || ctx.parent === 'geo' || ctx.parent === 'types')) {
+        if (args.length !== 1) throw new NginxParseError({ detail: HANDLER_INCLUDE_ARITY[ctx.parent], file, line: st.endLine });
         out.push(...includeFiles(state, ctx, { name, args, file, line, endLine: st.endLine }));
       } else {
         out.push({ name, args, file, line });

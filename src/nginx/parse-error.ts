@@ -29,11 +29,23 @@ export class NginxParseError extends Error {
   constructor(params: { detail: string; file: string; line: number; reason?: NginxParseReason; cause?: unknown }) {
     // Line 0: no position (the main file itself could not be opened), printed without one as nginx does.
     const where = params.line > 0 ? ` in ${params.file}:${params.line}` : '';
-    super(`${params.detail}${where}`, params.cause === undefined ? undefined : { cause: params.cause });
+    super(escapeControls(`${params.detail}${where}`), params.cause === undefined ? undefined : { cause: params.cause });
     this.name = 'NginxParseError';
     this.reason = params.reason ?? 'syntax';
     this.file = params.file;
     this.line = params.line;
     this.detail = params.detail;
   }
+}
+
+/**
+ * The CLI prints the message as one line on stderr, but a quoted word may hold any character (`include "a\nb";`
+ * is read as a path with a newline, and nginx echoes it raw in `open() "..." failed`). Control characters become
+ * `\xNN` / `\uNNNN`, the rule of `oneLine` in src/certs/input-error.ts.
+ */
+function escapeControls(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
 }

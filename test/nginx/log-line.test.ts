@@ -55,6 +55,20 @@ describe('parseErrorLogLine', () => {
     });
   });
 
+  it('regression: a long word of `.conf:1` repeats after ` in ` is read in linear time', () => {
+    // The old ` in (\/[^ ]*|[^ ]+\.conf[^ ]*):(\d+)$` took 3.7 s on this line (110 kB); a log is input we did not write.
+    const word = 'a.conf:1'.repeat(14_000);
+    const t0 = performance.now();
+    const l = parseErrorLogLine(`2026/11/22 16:35:08 [emerg] 9#9: bad thing in ${word}x`);
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(l?.configLocation).toBeUndefined();
+    expect(parseErrorLogLine(`nginx: [emerg] x in ${word}`)?.configLocation).toEqual({ file: word.slice(0, -2), line: 1 });
+    // Relative names count when they hold `.conf` past their first character, as before.
+    expect(parseErrorLogLine('nginx: [emerg] x in conf.d/a.conf:7')?.configLocation).toEqual({ file: 'conf.d/a.conf', line: 7 });
+    expect(parseErrorLogLine('nginx: [emerg] x in .conf:7')?.configLocation).toBeUndefined();
+    expect(parseErrorLogLine('nginx: [emerg] x in y in /etc/n.conf:12:3')?.configLocation).toEqual({ file: '/etc/n.conf:12', line: 3 });
+  });
+
   it('returns null for lines that are not nginx error-log lines', () => {
     expect(parseErrorLogLine('')).toBeNull();
     expect(parseErrorLogLine('127.0.0.1 - - [22/Nov/2026:16:35:08 +0000] "GET / HTTP/1.1" 502 157')).toBeNull();

@@ -145,6 +145,28 @@ describe('includes', () => {
     expect(parseConfigFile('/n/f0.conf', memoryReader(m), { maxIncludeDepth: 64 }).files).toHaveLength(51);
   });
 
+  it('fuzz regression: blocks nested thousands deep are a block-depth error, not a stack overflow', () => {
+    // Found by test/fuzz/nginx-config.test.ts: the effective-settings walkers overflowed the JS stack (RangeError).
+    const deep = (n: number) => `http {\n${'location / {\n'.repeat(n)}${'}\n'.repeat(n)}}\n`;
+    const e = parseError(() => parseConfigText(deep(5000), '/t/nginx.conf'));
+    expect(e).toMatchObject({ reason: 'block-depth', line: 101, detail: 'blocks nested deeper than 100 levels' });
+    expect(e.message).toBe('blocks nested deeper than 100 levels in /t/nginx.conf:101');
+    // The bound counts across included files, and real depths stay far below it.
+    const m = new Map([
+      ['/n/nginx.conf', `http {\n${'location / {\n'.repeat(60)}include a.conf;\n${'}\n'.repeat(60)}}\n`],
+      ['/n/a.conf', `${'location / {\n'.repeat(50)}${'}\n'.repeat(50)}`],
+    ]);
+    expect(parseError(() => parseConfigFile('/n/nginx.conf', memoryReader(m))).file).toBe('/n/a.conf');
+    expect(() => parseConfigText(deep(99), '/t/nginx.conf')).not.toThrow(); // http + 99 locations: 100 levels
+  });
+
+  it('fuzz regression: an include path holding a newline gives a one-line message', () => {
+    // Found by test/fuzz/nginx-config.test.ts: the path was echoed raw, so the CLI printed a two-line error.
+    const e = parseError(() => parseConfigText('http {\n    include "a\nb.conf";\n}\n', '/t/nginx.conf'));
+    expect(e.message).toBe('open() "/t/a\\x0ab.conf" failed (2: No such file or directory) in /t/nginx.conf:3');
+    expect(e.detail).toBe('open() "/t/a\nb.conf" failed (2: No such file or directory)'); // nginx's words, unchanged
+  });
+
   it('does not let a block span files: } at the top of an included file is an error', () => {
     const m = new Map([
       ['/n/nginx.conf', 'http {\n include a.conf;\n'],
@@ -186,6 +208,10 @@ describe('parse errors name file and line exactly as nginx 1.22.1 -t does', () =
       'Lua code block missing the closing long bracket "]]", the inlined Lua code may be too long in /t/nginx.conf:6',
     ],
     ['missing include', 'events {}\nhttp {\n    include does-not-exist.conf;\n}\n', 'open() "/t/does-not-exist.conf" failed (2: No such file or directory) in /t/nginx.conf:3'],
+    // Found by test/fuzz/nginx-config.test.ts: `include;` in a handler block crashed resolveConfPath (TypeError).
+    ['fuzz: include without argument in types', 'events {}\nhttp {\n    types {\n        include;\n    }\n}\n', 'invalid number of arguments in "include" directive in /t/nginx.conf:4'],
+    ['fuzz: include without argument in map', 'events {}\nhttp {\n    map $uri $x {\n        include;\n    }\n}\n', 'invalid number of the map parameters in /t/nginx.conf:4'],
+    ['fuzz: include with two arguments in geo', 'events {}\nhttp {\n    geo $x {\n        include a b;\n    }\n}\n', 'invalid number of the geo parameters in /t/nginx.conf:4'],
   ];
 
   for (const [title, text, message] of cases) {
