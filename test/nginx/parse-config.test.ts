@@ -147,17 +147,18 @@ describe('includes', () => {
 
   it('fuzz regression: blocks nested thousands deep are a block-depth error, not a stack overflow', () => {
     // Found by test/fuzz/nginx-config.test.ts: the effective-settings walkers overflowed the JS stack (RangeError).
+    // The reader is iterative now; the bound (DEFAULT_MAX_BLOCK_DEPTH, 5,000) is about time and memory.
     const deep = (n: number) => `http {\n${'location / {\n'.repeat(n)}${'}\n'.repeat(n)}}\n`;
-    const e = parseError(() => parseConfigText(deep(5000), '/t/nginx.conf'));
-    expect(e).toMatchObject({ reason: 'block-depth', line: 101, detail: 'blocks nested deeper than 100 levels' });
-    expect(e.message).toBe('blocks nested deeper than 100 levels in /t/nginx.conf:101');
+    const e = parseError(() => parseConfigText(deep(6000), '/t/nginx.conf'));
+    expect(e).toMatchObject({ reason: 'block-depth', line: 5001, detail: 'blocks nested deeper than 5000 levels' });
+    expect(e.message).toBe('blocks nested deeper than 5000 levels in /t/nginx.conf:5001');
     // The bound counts across included files, and real depths stay far below it.
     const m = new Map([
-      ['/n/nginx.conf', `http {\n${'location / {\n'.repeat(60)}include a.conf;\n${'}\n'.repeat(60)}}\n`],
-      ['/n/a.conf', `${'location / {\n'.repeat(50)}${'}\n'.repeat(50)}`],
+      ['/n/nginx.conf', `http {\n${'location / {\n'.repeat(3000)}include a.conf;\n${'}\n'.repeat(3000)}}\n`],
+      ['/n/a.conf', `${'location / {\n'.repeat(2500)}${'}\n'.repeat(2500)}`],
     ]);
     expect(parseError(() => parseConfigFile('/n/nginx.conf', memoryReader(m))).file).toBe('/n/a.conf');
-    expect(() => parseConfigText(deep(99), '/t/nginx.conf')).not.toThrow(); // http + 99 locations: 100 levels
+    expect(() => parseConfigText(deep(4999), '/t/nginx.conf')).not.toThrow(); // http + 4,999 locations: 5,000 levels
   });
 
   it('fuzz regression: an include path holding a newline gives a one-line message', () => {
