@@ -90,6 +90,7 @@ Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or
     .description('start broken upstreams on 127.0.0.1 from the built-in fixtures, diagnose each, stop them')
     .option('--json', 'print one JSON document per scenario (JSON lines)')
     .option('--only <ids>', 'comma-separated scenario ids')
+    .option('--nginx-version <x.y.z>', `nginx version to model (default: the local nginx's, from nginx -v, else ${DEFAULT_NGINX_VERSION})`)
     .action(async (opts) => {
       const { demoCommand } = await import('./commands/demo.js');
       exitCode = await demoCommand(opts, io);
