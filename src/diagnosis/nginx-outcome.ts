@@ -92,10 +92,14 @@ export function predictNginx(params: {
       const e = opensslErrorOf(o) ?? errorFromReason('wrong version number')!;
       return fail(502, nginxLevelFor(e), `SSL_do_handshake() failed (SSL: ${formatForNginx(e)}) ${HANDSHAKING}`, 'handshake');
     }
-    case 'closed':
+    case 'closed': {
       // A FIN mid-handshake: SSL_ERROR_SYSCALL with errno 0, which ngx_ssl_handshake() logs without an errno
-      // (measured on 1.22.1; a reset adds "(104: Connection reset by peer)", see network-error).
-      return fail(502, 'error', `peer closed connection in SSL handshake ${HANDSHAKING}`, 'handshake');
+      // (measured on 1.22.1; a reset adds "(104: Connection reset by peer)", see network-error). Before
+      // SSL_OP_IGNORE_UNEXPECTED_EOF (1.21.2) OpenSSL 3.0 makes it an SSL error instead (measured on 1.18.0).
+      if (b.ignoresUnexpectedEof) return fail(502, 'error', `peer closed connection in SSL handshake ${HANDSHAKING}`, 'handshake');
+      const eof = errorFromReason('unexpected eof while reading')!;
+      return fail(502, nginxLevelFor(eof), `SSL_do_handshake() failed (SSL: ${formatForNginx(eof)}) ${HANDSHAKING}`, 'handshake');
+    }
     case 'alert':
     case 'tls-error': {
       const e = opensslErrorOf(o);

@@ -155,6 +155,21 @@ export const PLAIN_TEXT_DETECTION_ROWS: readonly BehaviourRow<boolean>[] = [
   { since: '1.29.5', value: true, source: 'nginx commit a59f5f099; CHANGES 1.29.5 (CVE-2026-1642)' },
 ];
 
+/**
+ * SSL_OP_IGNORE_UNEXPECTED_EOF on every context (ngx_ssl_create). Without it OpenSSL 3.0 turns a peer's FIN in the
+ * middle of the handshake into SSL_ERROR_SSL "unexpected eof while reading" (reason 294), which
+ * ngx_ssl_connection_error() logs at `[crit]`; with it the FIN is SSL_ERROR_SYSCALL without a queued error, and
+ * ngx_ssl_handshake() logs "peer closed connection in SSL handshake" at `[error]` (measured on 1.18.0 and 1.22.1).
+ */
+export const IGNORE_UNEXPECTED_EOF_ROWS: readonly BehaviourRow<boolean>[] = [
+  { since: '0.0.0', value: false, source: 'ngx_event_openssl.c 1.18.0: no SSL_OP_IGNORE_UNEXPECTED_EOF' },
+  {
+    since: '1.21.2',
+    value: true,
+    source: 'CHANGES 1.21.2: "OpenSSL 3.0 compatibility" (ngx_ssl_create: SSL_CTX_set_options(SSL_OP_IGNORE_UNEXPECTED_EOF); in 1.24.0, not in 1.18.0)',
+  },
+];
+
 /** Everything version-dependent, for one version. */
 export interface NginxBehaviour {
   version: string;
@@ -167,6 +182,7 @@ export interface NginxBehaviour {
   upstreamHttp: UpstreamHttpDefaults;
   upstreamAlpn: UpstreamAlpn;
   plainTextDetection: boolean;
+  ignoresUnexpectedEof: boolean;
 }
 
 function rowsUpTo<T>(rows: readonly BehaviourRow<T>[], v: NginxVersion): BehaviourRow<T>[] {
@@ -204,6 +220,7 @@ export function behaviourOf(version: string): NginxBehaviour {
     upstreamHttp: valueAt(UPSTREAM_HTTP_ROWS, v),
     upstreamAlpn: valueAt(UPSTREAM_ALPN_ROWS, v),
     plainTextDetection: valueAt(PLAIN_TEXT_DETECTION_ROWS, v),
+    ignoresUnexpectedEof: valueAt(IGNORE_UNEXPECTED_EOF_ROWS, v),
   };
   cache.set(version, b);
   return b;
