@@ -65,7 +65,7 @@ describe('every command models the same default version', () => {
     return d;
   }
 
-  it('verify and demo model the local nginx as probe does', async () => {
+  it('verify, demo and check model the local nginx as probe does', async () => {
     const bin = fakeNginx('1.24.0');
     const env = { PATH: bin, XDG_CACHE_HOME: join(bin, 'cache') };
     const verify = await runCli(['verify', '--chain', fixturePath('leaf.pem'), '--ca', fixturePath('root.pem'), '--json'], { env, now: NOW });
@@ -74,6 +74,8 @@ describe('every command models the same default version', () => {
     expect(JSON.parse(demo.stdout).settings).toMatchObject({ nginxVersion: '1.24.0', nginxVersionSource: `${bin}/nginx -v` });
     const probe = await runCli(['probe', '127.0.0.1:1', '--ca', fixturePath('root.pem'), '--json', '--timeout', '1s'], { env });
     expect(JSON.parse(probe.stdout).settings).toMatchObject({ nginxVersion: '1.24.0', nginxVersionSource: `${bin}/nginx -v` });
+    const check = await runCli(['check', '127.0.0.1:1', '--ca', fixturePath('root.pem'), '--json', '--timeout', '1s'], { env });
+    expect(JSON.parse(check.stdout)).toMatchObject({ nginxVersion: '1.24.0', nginxVersionSource: `${bin}/nginx -v` });
   });
 
   it('without a local nginx: the default stable, said in the text report', async () => {
