@@ -146,12 +146,17 @@ export const UPSTREAM_ALPN_ROWS: readonly BehaviourRow<UpstreamAlpn>[] = [
 ];
 
 /**
- * A response from an SSL backend that carries plain-text data (CVE-2026-1642) is refused. tlsdoctor's predictions
- * do not depend on it (an upstream that answers the ClientHello in plain text is "wrong version number" in every
- * version); the row is here so that the report can say which behaviour the modelled version has.
+ * Plain text from an SSL backend before the handshake started (CVE-2026-1642): ngx_http_upstream_process_header()
+ * logs `[error] upstream prematurely sent response` when `u->ssl && c->ssl == NULL`. It matters only when the
+ * upstream speaks first (an SSH or SMTP banner at accept) and its bytes beat nginx's ClientHello — a race; an
+ * upstream that answers the ClientHello in plain text is "wrong version number" in every version, which is what
+ * tlsdoctor predicts. Fixed in stable 1.28.2 and mainline 1.29.5 (distributions backport it: Debian 12's 1.22.1
+ * has it, measured), hence the 1.29.0 row.
  */
 export const PLAIN_TEXT_DETECTION_ROWS: readonly BehaviourRow<boolean>[] = [
-  { since: '0.0.0', value: false, source: 'before 1.29.5' },
+  { since: '0.0.0', value: false, source: 'before the CVE-2026-1642 fix' },
+  { since: '1.28.2', value: true, source: 'CHANGES 1.28.2 (CVE-2026-1642), the stable backport' },
+  { since: '1.29.0', value: false, source: 'mainline 1.29.0-1.29.4 predate the fix' },
   { since: '1.29.5', value: true, source: 'nginx commit a59f5f099; CHANGES 1.29.5 (CVE-2026-1642)' },
 ];
 

@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpath
 import { request as httpRequest } from 'node:http';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 
 export const NGINX_BIN = '/usr/sbin/nginx';
 
@@ -241,6 +241,19 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Prom
   });
 }
 
+function waitForPidFile(path: string, child: ChildProcess, timeoutMs: number): Promise<'up' | 'exited'> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve('exited');
+      if (readIfExists(path).trim() === String(child.pid)) return resolve('up');
+      if (Date.now() > deadline) return reject(new Error(`nginx did not write its pid to ${path} within ${timeoutMs} ms`));
+      setTimeout(attempt, 10);
+    };
+    attempt();
+  });
+}
+
 interface Running {
   child: ChildProcess;
   exited: Promise<void>;
@@ -259,6 +272,13 @@ async function launch(prefix: string, port: number, configText: string, bin: str
   let state: 'up' | 'exited';
   try {
     state = await waitForPort(port, child, 10_000);
+    // Something answering on the port is not proof that it is this nginx: another test's process may hold the port
+    // freePort() handed out, and this nginx is about to fail its bind(). nginx writes its pid file after opening
+    // the listening sockets (main: ngx_init_cycle, then ngx_create_pidfile), so wait for our pid in it.
+    const pidFile = /^\s*pid\s+([^;\s]+)\s*;/m.exec(configText)?.[1];
+    if (state === 'up' && pidFile && child.pid !== undefined) {
+      state = await waitForPidFile(isAbsolute(pidFile) ? pidFile : join(prefix, pidFile), child, 10_000);
+    }
   } catch (err) {
     child.kill('SIGKILL');
     await exited;

@@ -27,7 +27,10 @@ const quiet = (t: tls.Server) => {
 const KINDS: Record<string, () => net.Server> = {
   'accepts then closes (FIN)': () => net.createServer((s) => s.end()),
   'accepts then resets (RST)': () => net.createServer((s) => s.resetAndDestroy()),
-  'speaks SSH': () => net.createServer((s) => { s.on('error', () => {}); s.write('SSH-2.0-OpenSSH_9.2\r\n'); }),
+  // Answers the ClientHello with its banner. A banner sent at accept races nginx's ClientHello: when it wins, nginx
+  // with the CVE-2026-1642 fix (1.28.2, 1.29.5, Debian's patched 1.22.1) logs "upstream prematurely sent response"
+  // and older builds read the plain text as the response (the CVE); measured, not predictable from the server.
+  'speaks SSH': () => net.createServer((s) => { s.on('error', () => {}); s.once('data', () => s.write('SSH-2.0-OpenSSH_9.2\r\n')); }),
   'closes after the ClientHello': () => net.createServer((s) => { s.on('error', () => {}); s.once('data', () => s.end()); }),
   'shares no cipher': () => quiet(tls.createServer({ cert: readFixture('leaf.pem'), key: readFixture('leaf.key.pem'), ciphers: 'NULL-SHA256', maxVersion: 'TLSv1.2' })),
 };

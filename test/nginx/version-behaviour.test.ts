@@ -83,6 +83,8 @@ describe('the nginx version table', () => {
     expect(behaviourOf('1.29.4').upstreamAlpn.httpProxy).toBe('h2-with-proxy_http_version-2');
     expect(behaviourOf('1.30.4').upstreamAlpn.streamProxySslAlpn).toBe(false);
     expect(behaviourOf('1.31.0').upstreamAlpn.streamProxySslAlpn).toBe(true);
+    expect(behaviourOf('1.28.1').plainTextDetection).toBe(false);
+    expect(behaviourOf('1.28.3').plainTextDetection).toBe(true);
     expect(behaviourOf('1.29.4').plainTextDetection).toBe(false);
     expect(behaviourOf('1.29.5').plainTextDetection).toBe(true);
   });
