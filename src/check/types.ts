@@ -103,6 +103,8 @@ export interface CheckSummary {
 
 export interface CheckRun {
   at: Date;
+  /** The nginx version modelled for targets that do not set their own, and where it came from (nginx-options.ts). */
+  nginxModel?: { version: string; source: string };
   thresholds: CheckThresholds;
   /** In input order. */
   results: CheckResult[];

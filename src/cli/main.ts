@@ -92,6 +92,7 @@ Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or
     .description('start broken upstreams on 127.0.0.1 from the built-in fixtures, diagnose each, stop them')
     .option('--json', 'print one JSON document per scenario (JSON lines)')
     .option('--only <ids>', 'comma-separated scenario ids')
+    .option('--nginx-version <x.y.z>', `nginx version to model (default: the local nginx's, from nginx -v, else ${DEFAULT_NGINX_VERSION})`)
     .action(async (opts) => {
       const { demoCommand } = await import('./commands/demo.js');
       exitCode = await demoCommand(opts, io);
@@ -136,7 +137,8 @@ Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or
     .command('nginx')
     .description("read nginx's configuration, lint it, and probe every TLS upstream exactly as nginx would")
     .argument('[file]', 'nginx.conf (includes resolved), or - for `nginx -T` output on standard input (default: `nginx -T`)')
-    .option('--nginx-version <x.y.z>', `nginx version to model (default: \`nginx -v\` of the nginx on the PATH, else ${DEFAULT_NGINX_VERSION})`)
+    .option('--nginx-version <x.y.z>', `nginx version to model, 1.18.0 to 1.31.x (default: a version line in the input, else \`nginx -v\` of the nginx on the PATH, else ${DEFAULT_NGINX_VERSION})`)
+    .option('--nginx-build <file>', 'output of `nginx -V 2>&1` of that nginx: its version (and OpenSSL) are modelled')
     .option('--openssl-seclevel <n>', "OpenSSL security level of nginx's build (Debian/Ubuntu: 2)", '2')
     .option('--timeout <duration>', 'bound per probe: connect + handshake + first read (bare number = seconds)', '5s')
     .option('--concurrency <n>', 'upstream servers probed at the same time', '8')

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { ALL_PROTOCOLS, DEFAULT_NGINX_VERSION, DEFAULT_OPENSSL_SECLEVEL, defaultProtocols, parseVersion, proxyHostOf, type NginxSettings } from '../nginx/defaults.js';
 import type { TlsProtocol } from '../probe/types.js';
 import type { CliIO } from './io.js';
+import { coverageWarning } from '../nginx/version-behaviour.js';
 import { localNginxVersion } from './local-nginx.js';
 import { UsageError } from './usage-error.js';
 
@@ -22,16 +23,44 @@ export interface NginxOptionValues {
   opensslSeclevel?: string;
 }
 
+/** The nginx version a command models, where it came from, and a warning when the table does not cover it. */
+export interface ModelledVersion {
+  version: string;
+  /** `--nginx-version`, `<binary> -v`, or `default`. */
+  source: string;
+  warning: string | null;
+}
+
+/** `--nginx-version`'s argument checked: any X.Y.Z (exit 2 otherwise). */
+export function checkedVersionOption(text: string, option = '--nginx-version'): string {
+  if (!parseVersion(text)) throw new UsageError('BAD_VERSION', `${option}: "${text}" is not a version like 1.30.4`);
+  return text.trim();
+}
+
 /**
- * Without --nginx-version, model the nginx installed here (the one that logs the 502 when tlsdoctor runs on the
- * nginx host), else DEFAULT_NGINX_VERSION.
+ * The one place every command (probe, verify, check, serve, demo, explain) chooses the version it models: the
+ * flag; else the nginx installed here (the one that logs the 502 when tlsdoctor runs on the nginx host); else
+ * DEFAULT_NGINX_VERSION, the current stable release. `tlsdoctor nginx` adds its own sources (the nginx that
+ * printed the configuration, --nginx-build, a version line in a pasted dump) before falling back to this.
  */
-export async function withLocalNginxVersion<T extends NginxOptionValues>(o: T, env: CliIO['env']): Promise<T> {
-  if (o.nginxVersion !== undefined) return { ...o, nginxVersionSource: '--nginx-version' };
+export async function resolveModelledVersion(given: string | undefined, env: CliIO['env']): Promise<ModelledVersion> {
+  if (given !== undefined) {
+    const version = checkedVersionOption(given);
+    return { version, source: '--nginx-version', warning: coverageWarning(version) };
+  }
   const local = await localNginxVersion(env);
-  return local
-    ? { ...o, nginxVersion: local.version, nginxVersionSource: `${local.binary} -v` }
-    : { ...o, nginxVersion: DEFAULT_NGINX_VERSION, nginxVersionSource: 'default' };
+  if (local) return { version: local.version, source: `${local.binary} -v`, warning: coverageWarning(local.version) };
+  return { version: DEFAULT_NGINX_VERSION, source: 'default', warning: null };
+}
+
+/**
+ * Without --nginx-version, model the nginx installed here, else DEFAULT_NGINX_VERSION (resolveModelledVersion).
+ * A version outside the modelled range is announced through `warn`.
+ */
+export async function withLocalNginxVersion<T extends NginxOptionValues>(o: T, env: CliIO['env'], warn?: (message: string) => void): Promise<T> {
+  const m = await resolveModelledVersion(o.nginxVersion, env);
+  if (m.warning && warn) warn(m.warning);
+  return { ...o, nginxVersion: m.version, nginxVersionSource: m.source };
 }
 
 export function addNginxOptions(cmd: Command, withClientCert = true): Command {
@@ -40,7 +69,7 @@ export function addNginxOptions(cmd: Command, withClientCert = true): Command {
     .option('--proxy-ssl-server-name <on|off>', 'send SNI (= proxy_ssl_name), as proxy_ssl_server_name', 'off')
     .option('--proxy-ssl-verify-depth <n>', 'intermediates allowed, as proxy_ssl_verify_depth', '1')
     .option('--proxy-ssl-protocols <list>', 'protocols offered, as proxy_ssl_protocols (default: nginx\'s for --nginx-version)')
-    .option('--nginx-version <x.y.z>', `nginx version to model (protocol defaults) (default: the local nginx's, from nginx -v, else ${DEFAULT_NGINX_VERSION})`)
+    .option('--nginx-version <x.y.z>', `nginx version to model, 1.18.0 to 1.31.x (defaults, verify result, log levels) (default: the local nginx's, from nginx -v, else ${DEFAULT_NGINX_VERSION})`)
     .option('--openssl-seclevel <n>', 'OpenSSL security level of nginx\'s build (Debian/Ubuntu: 2)', String(DEFAULT_OPENSSL_SECLEVEL));
   if (withClientCert) {
     cmd
@@ -76,8 +105,7 @@ function parseInteger(text: string, option: string, min: number, max: number): n
 }
 
 export function settingsFromOptions(v: NginxOptionValues, targetHost: string | undefined): NginxSettings {
-  const nginxVersion = v.nginxVersion ?? DEFAULT_NGINX_VERSION;
-  if (!parseVersion(nginxVersion)) throw new UsageError('BAD_VERSION', `--nginx-version: "${nginxVersion}" is not a version like 1.26.2`);
+  const nginxVersion = checkedVersionOption(v.nginxVersion ?? DEFAULT_NGINX_VERSION);
   const name = v.proxySslName ?? (targetHost !== undefined ? proxyHostOf(targetHost) : undefined);
   if (name === undefined || name === '') throw new UsageError('MISSING_NAME', '--proxy-ssl-name: required when there is no target host');
   if (v.proxySslCertificate && !v.proxySslCertificateKey) {

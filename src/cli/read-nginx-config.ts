@@ -85,6 +85,8 @@ export interface LoadedNginxConfig {
   kind: NginxSourceKind;
   /** The nginx binary the configuration came from (`nginx -T`), when it did. */
   binary?: string;
+  /** What standard input held (kind `stdin`): a pasted dump may carry `nginx -V` output with the version. */
+  text?: string;
 }
 
 /**
@@ -95,9 +97,9 @@ export async function loadNginxConfig(file: string | undefined, io: CliIO): Prom
   if (file === '-') {
     const text = await readStdinText(io, { label: 'nginx configuration', cap: CAP.configDump, tooLargeHint: 'give the configuration file instead' });
     if (text.trim() === '') throw new UsageError('EMPTY_INPUT', 'standard input is empty: expected `nginx -T` output or an nginx configuration');
-    if (splitNginxDump(text).length > 0) return { parsed: parseNginxDump(text), kind: 'stdin' };
+    if (splitNginxDump(text).length > 0) return { parsed: parseNginxDump(text), kind: 'stdin', text };
     const prefix = io.cwd.endsWith('/') ? io.cwd : `${io.cwd}/`;
-    return { parsed: parseConfigText(text, '<stdin>', { reader: fsConfigReader(), confPrefix: prefix }), kind: 'stdin' };
+    return { parsed: parseConfigText(text, '<stdin>', { reader: fsConfigReader(), confPrefix: prefix }), kind: 'stdin', text };
   }
   if (file !== undefined) {
     const path = resolve(io.cwd, file);

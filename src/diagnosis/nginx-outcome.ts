@@ -1,20 +1,16 @@
 /**
  * What nginx does with this upstream, and the exact line it logs (ngx_http_upstream.c, ngx_event_openssl.c;
  * measured in NGINX.md). Order of nginx's checks: connect, handshake, then the verify result
- * (SSL_get_verify_result: the LAST error the continue-always callback saw), then the name
- * (X509_check_host), then the response read (TLS 1.3 client-certificate alerts surface only there).
+ * (SSL_get_verify_result: the last error the continue-always callback saw since 1.19.1, the first before), then
+ * the name (X509_check_host), then the response read (TLS 1.3 client-certificate alerts surface only there).
+ * Everything that depends on the nginx version is asked of nginx/version-behaviour.ts.
  */
 import type { VerifyResult } from '../chain/types.js';
 import type { ProbeObservation } from '../probe/types.js';
 import type { NginxSettings } from '../nginx/defaults.js';
-import {
-  alertError,
-  errorFromReason,
-  formatForNginx,
-  nginxLevelFor,
-  parseNodeOpensslMessage,
-  type OpensslError,
-} from './openssl-error.js';
+import { behaviourOf, sslErrorLevel, type NginxBehaviour } from '../nginx/version-behaviour.js';
+import type { VerifyError } from '../chain/types.js';
+import { alertError, errorFromReason, formatForNginx, parseNodeOpensslMessage, type OpensslError } from './openssl-error.js';
 import type { NginxOutcome } from './types.js';
 
 const HANDSHAKING = 'while SSL handshaking to upstream';
@@ -44,6 +40,21 @@ function opensslErrorOf(o: ProbeObservation): OpensslError | undefined {
   return undefined;
 }
 
+/** ngx_ssl_connection_error()'s level for an SSL_ERROR_SSL on an upstream connection, for this nginx version. */
+function levelOf(b: NginxBehaviour, e: OpensslError): 'error' | 'crit' {
+  return sslErrorLevel(b, parseInt(e.hex, 16) & 0x7fffff);
+}
+
+/**
+ * The error SSL_get_verify_result() holds. With nginx's continue-always callback (>= 1.19.1) the last one reported.
+ * Before, OpenSSL's null callback stops X509_verify_cert() at the first report: the sequence up to that report is
+ * the same with or without a callback (no earlier error was ignored), so it is exactly `errors[0]`.
+ */
+function loggedVerifyError(b: NginxBehaviour, asNginx: VerifyResult): VerifyError | undefined {
+  if (asNginx.errors.length === 0) return undefined;
+  return b.verifyResult === 'first-error' ? asNginx.errors[0] : asNginx.errors[asNginx.errors.length - 1];
+}
+
 export function predictNginx(params: {
   observation: ProbeObservation;
   settings: NginxSettings;
@@ -51,6 +62,8 @@ export function predictNginx(params: {
   nameMatches?: boolean;
 }): NginxOutcome {
   const { observation: o, settings, asNginx } = params;
+  const b = behaviourOf(settings.nginxVersion);
+  const nginxLevelFor = (e: OpensslError): 'error' | 'crit' => levelOf(b, e);
   // Under TLS 1.3 the client's handshake is complete once it sends its Finished; an alert after that (a required
   // client certificate) reaches nginx on its first SSL_read, after the verify and name checks.
   const outcome = o.alert?.during === 'first-read' ? 'handshake' : o.outcome;
@@ -79,10 +92,14 @@ export function predictNginx(params: {
       const e = opensslErrorOf(o) ?? errorFromReason('wrong version number')!;
       return fail(502, nginxLevelFor(e), `SSL_do_handshake() failed (SSL: ${formatForNginx(e)}) ${HANDSHAKING}`, 'handshake');
     }
-    case 'closed':
+    case 'closed': {
       // A FIN mid-handshake: SSL_ERROR_SYSCALL with errno 0, which ngx_ssl_handshake() logs without an errno
-      // (measured on 1.22.1; a reset adds "(104: Connection reset by peer)", see network-error).
-      return fail(502, 'error', `peer closed connection in SSL handshake ${HANDSHAKING}`, 'handshake');
+      // (measured on 1.22.1; a reset adds "(104: Connection reset by peer)", see network-error). Before
+      // SSL_OP_IGNORE_UNEXPECTED_EOF (1.21.2) OpenSSL 3.0 makes it an SSL error instead (measured on 1.18.0).
+      if (b.ignoresUnexpectedEof) return fail(502, 'error', `peer closed connection in SSL handshake ${HANDSHAKING}`, 'handshake');
+      const eof = errorFromReason('unexpected eof while reading')!;
+      return fail(502, nginxLevelFor(eof), `SSL_do_handshake() failed (SSL: ${formatForNginx(eof)}) ${HANDSHAKING}`, 'handshake');
+    }
     case 'alert':
     case 'tls-error': {
       const e = opensslErrorOf(o);
@@ -98,10 +115,10 @@ export function predictNginx(params: {
     const e = errorFromReason('legacy sigalg disallowed or unsupported')!;
     return fail(502, nginxLevelFor(e), `SSL_do_handshake() failed (SSL: ${formatForNginx(e)}) ${HANDSHAKING}`, 'handshake');
   }
-  const verifyCode = asNginx ? asNginx.lastError : null;
-  if (asNginx && !asNginx.ok) {
-    const last = asNginx.errors[asNginx.errors.length - 1];
-    return fail(502, 'error', `upstream SSL certificate verify error: (${last.code}:${last.text}) ${HANDSHAKING}`, 'verify', last.code);
+  const logged = asNginx ? loggedVerifyError(b, asNginx) : undefined;
+  const verifyCode = asNginx ? (logged?.code ?? 0) : null;
+  if (logged) {
+    return fail(502, 'error', `upstream SSL certificate verify error: (${logged.code}:${logged.text}) ${HANDSHAKING}`, 'verify', logged.code);
   }
   if (params.nameMatches === false) {
     return fail(502, 'error', `upstream SSL certificate does not match "${settings.proxySslName}" ${HANDSHAKING}`, 'name', verifyCode);

@@ -1,13 +1,17 @@
 /**
  * nginx's defaults for upstream TLS, and what depends on the nginx version.
- * Sources: nginx docs for ngx_http_proxy_module (proxy_ssl_*), CHANGES 1.23.4
- * ("the default value of the ssl_protocols directive ... now TLSv1.2 TLSv1.3"), and ../shared/NGINX.md.
+ * Sources: nginx docs for ngx_http_proxy_module (proxy_ssl_*); what changes with the version is in
+ * version-behaviour.ts.
  */
 import type { TlsProtocol } from '../probe/types.js';
 import { defaultUpstreamProtocols } from './nginx-version.js';
+import { DEFAULT_MODELLED_VERSION } from './version-behaviour.js';
 
-/** The version modelled when `--nginx-version` is not given: a current stable release. */
-export const DEFAULT_NGINX_VERSION = '1.28.0';
+/**
+ * The version modelled when `--nginx-version` is not given and no nginx is installed here: the current stable
+ * release (version-behaviour.ts says why 1.30.4).
+ */
+export const DEFAULT_NGINX_VERSION = DEFAULT_MODELLED_VERSION;
 
 /** Debian/Ubuntu build OpenSSL with security level 2 as the default (`DEFAULT` cipher string). */
 export const DEFAULT_OPENSSL_SECLEVEL = 2;

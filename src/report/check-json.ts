@@ -55,6 +55,7 @@ function documentHead(run: CheckRun): Record<string, unknown> {
     tool: { name: 'tlsdoctor', version: TOOL_VERSION },
     command: 'check',
     at: run.at.toISOString(),
+    ...(run.nginxModel ? { nginxVersion: run.nginxModel.version, nginxVersionSource: run.nginxModel.source } : {}),
     thresholds: { warnDays: run.thresholds.warnMs / (DAY_S * 1000), critDays: run.thresholds.critMs / (DAY_S * 1000) },
     summary: {
       status: s.status,

@@ -68,6 +68,7 @@ export function nginxDocument(r: NginxRunReport): Record<string, unknown> {
     at: r.at.toISOString(),
     nginxVersion: r.nginxVersion,
     nginxVersionSource: r.nginxVersionSource,
+    nginxVersionNote: r.nginxVersionNote,
     source: r.source,
     probed: r.probed,
     refusesToStart: r.refusesToStart,

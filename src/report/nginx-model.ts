@@ -41,8 +41,13 @@ export interface NginxLocationRow {
 export interface NginxRunReport {
   at: Date;
   nginxVersion: string;
-  /** Where the version came from. */
-  nginxVersionSource: '--nginx-version' | 'nginx -v' | 'default';
+  /**
+   * Where the version came from: the flag, `nginx -V` output given with --nginx-build, a `nginx version:` line in
+   * the configuration read from standard input, the local nginx, or the default.
+   */
+  nginxVersionSource: '--nginx-version' | '--nginx-build' | 'input' | 'nginx -v' | 'default';
+  /** Why the version is uncertain or outside the modelled range (a guess for a pasted dump), else null. */
+  nginxVersionNote: string | null;
   source: { kind: NginxSourceKind; main: string; files: string[] };
   lints: AnyLintFinding[];
   /** A lint says nginx refuses to start (nginx -t fails). */

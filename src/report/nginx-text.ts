@@ -147,6 +147,7 @@ export function nginxText(r: NginxRunReport): string {
   const included = r.source.files.length - 1;
   const from = r.source.kind === 'nginx -T' ? 'nginx -T' : r.source.kind === 'stdin' ? 'standard input' : r.source.main;
   out.push(`nginx configuration: ${from}${included > 0 ? ` (+${included} included file${included === 1 ? '' : 's'})` : ''}; modelled as nginx ${r.nginxVersion} (${r.nginxVersionSource}).`);
+  if (r.nginxVersionNote) out.push(`Note: ${r.nginxVersionNote}`);
   const probed = r.rows.filter((x) => x.report !== null);
   const failing = probed.filter((x) => x.nginx && !x.nginx.ok);
   out.push(

@@ -105,6 +105,8 @@ export interface ObserveParams {
   /** Replace the scenario's proxy_ssl_* lines (see ScenarioNginxParams.directives). */
   directives?: string[];
   files?: Record<string, string>;
+  /** The nginx to run (binary and version); default Debian's. */
+  build?: { bin: string; version: string };
 }
 
 /**
@@ -120,11 +122,12 @@ export async function observeWithNginx(scenario: Scenario, params: ObserveParams
       pkiDir: PKI_DIR,
       directives: params.directives,
       files: params.files,
+      ...(params.build ? { nginxVersion: params.build.version } : {}),
       // A silent upstream is bounded by proxy_connect_timeout (default 60 s, NGINX.md): 1 s changes nothing
       // but the wait.
       extraDirectives: scenario.server === 'timeout' ? ['proxy_connect_timeout 1s'] : [],
     });
-    const nginx = await startNginx({ config: setup.config, files: setup.files });
+    const nginx = await startNginx({ config: setup.config, files: setup.files, ...(params.build ? { bin: params.build.bin } : {}) });
     try {
       const res = await nginx.request('/');
       const lines = parseErrorLog(nginx.errorLog(), 'error').map(({ level, message }) => ({ level, message }));

@@ -9,13 +9,18 @@
  * The instance runs with `daemon off; master_process off;`: one process, our child, nothing left behind when it is
  * killed, and no switch to the `nobody` user (which could not read files in the temp prefix). `-e` (nginx >=
  * 1.19.5) sends the start-up messages to our error log too, not to Debian's compiled-in `stderr` default.
+ *
+ * Which nginx: Debian's /usr/sbin/nginx (NGINX_BIN), plus every build named by TLSDOCTOR_NGINX_BUILDS: a
+ * colon-separated list of binaries or of directories holding `<version>/sbin/nginx` (what
+ * scripts/build-nginx-matrix.sh makes). nginxBuilds() lists them for describe.each; every function takes the
+ * binary to run (`bin`), Debian's by default.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 
 export const NGINX_BIN = '/usr/sbin/nginx';
 
@@ -41,17 +46,87 @@ export function nginxAvailable(): boolean {
   return nginxUnavailableReason() === null;
 }
 
-let buildInfo: NginxBuildInfo | undefined;
-/** `nginx -V` parsed (it prints to stderr). */
-export function nginxBuildInfo(): NginxBuildInfo {
-  if (buildInfo) return buildInfo;
-  const r = spawnSync(NGINX_BIN, ['-V'], { encoding: 'utf8' });
+const buildInfos = new Map<string, NginxBuildInfo>();
+/** `nginx -V` of `bin` (Debian's by default) parsed (it prints to stderr). */
+export function nginxBuildInfo(bin: string = NGINX_BIN): NginxBuildInfo {
+  const hit = buildInfos.get(bin);
+  if (hit) return hit;
+  const r = spawnSync(bin, ['-V'], { encoding: 'utf8', timeout: 10_000 });
   const raw = `${r.stderr}${r.stdout}`;
   const version = /nginx version: nginx\/(\S+)/.exec(raw)?.[1];
   const builtWithOpenssl = /built with (OpenSSL [^\n]*)/.exec(raw)?.[1];
-  if (!version || !builtWithOpenssl) throw new Error(`cannot parse \`${NGINX_BIN} -V\`:\n${raw}`);
-  buildInfo = { version, builtWithOpenssl: builtWithOpenssl.trim(), raw };
-  return buildInfo;
+  if (!version || !builtWithOpenssl) throw new Error(`cannot parse \`${bin} -V\`:\n${raw}`);
+  const info = { version, builtWithOpenssl: builtWithOpenssl.trim(), raw };
+  buildInfos.set(bin, info);
+  return info;
+}
+
+/** One nginx to run the real-nginx tests against. */
+export interface NginxBuild extends NginxBuildInfo {
+  bin: string;
+  /** For test names: `1.30.4` for a matrix build, `1.22.1 (/usr/sbin/nginx)` for Debian's. */
+  label: string;
+}
+
+/** The variable naming the matrix builds, and the one line printed when it names none. */
+export const BUILDS_ENV = 'TLSDOCTOR_NGINX_BUILDS';
+export const MATRIX_SKIP_NOTE =
+  `nginx version matrix skipped: set ${BUILDS_ENV}=DIR (DIR/<version>/sbin/nginx; scripts/build-nginx-matrix.sh SRC DIR builds them) ` +
+  'or a colon-separated list of nginx binaries';
+
+function isExecutableFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The binaries TLSDOCTOR_NGINX_BUILDS names, in version order; a name that holds no nginx is an error. */
+export function matrixBuilds(env: NodeJS.ProcessEnv = process.env): NginxBuild[] {
+  const bins: string[] = [];
+  for (const entry of (env[BUILDS_ENV] ?? '').split(':').filter(Boolean)) {
+    if (isExecutableFile(entry)) {
+      bins.push(entry);
+      continue;
+    }
+    let names: string[];
+    try {
+      names = readdirSync(entry);
+    } catch {
+      throw new Error(`${BUILDS_ENV}: ${entry} is neither an nginx binary nor a directory of <version>/sbin/nginx`);
+    }
+    for (const n of names) if (isExecutableFile(join(entry, n, 'sbin', 'nginx'))) bins.push(join(entry, n, 'sbin', 'nginx'));
+  }
+  const builds = bins.map((bin) => ({ ...nginxBuildInfo(bin), bin, label: nginxBuildInfo(bin).version }));
+  const key = (b: NginxBuild): number[] => b.version.split('.').map(Number);
+  return builds.sort((a, b) => {
+    const [x, y] = [key(a), key(b)];
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+  });
+}
+
+/**
+ * Every nginx to run the real-nginx prediction tests against: Debian's (when installed and usable), then the
+ * matrix builds. The same binary twice (a symlink) runs once.
+ */
+export function nginxBuilds(): NginxBuild[] {
+  const out: NginxBuild[] = [];
+  if (nginxUnavailableReason() === null) out.push({ ...nginxBuildInfo(), bin: NGINX_BIN, label: `${nginxBuildInfo().version} (${NGINX_BIN})` });
+  const seen = new Set(out.map((b) => realpathSync(b.bin)));
+  for (const b of matrixBuilds()) {
+    const real = realpathSync(b.bin);
+    if (seen.has(real)) continue;
+    seen.add(real);
+    out.push(b);
+  }
+  return out;
+}
+
+/** `-e FILE` exists since nginx 1.19.5; older versions log start-up errors to their compiled-in error log. */
+function supportsErrorLogFlag(bin: string): boolean {
+  const [maj, min, patch] = nginxBuildInfo(bin).version.split('.').map(Number);
+  return maj > 1 || (maj === 1 && (min > 19 || (min === 19 && patch >= 5)));
 }
 
 export interface StartNginxParams {
@@ -67,6 +142,8 @@ export interface StartNginxParams {
   files?: Record<string, string>;
   /** error_log level; default `info` (verify errors are `[error]`, some handshake failures `[crit]`/`[info]`). */
   logLevel?: 'debug' | 'info' | 'notice' | 'warn' | 'error' | 'crit';
+  /** The nginx binary; default Debian's NGINX_BIN. */
+  bin?: string;
 }
 
 export interface NginxResponse {
@@ -164,16 +241,29 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Prom
   });
 }
 
+function waitForPidFile(path: string, child: ChildProcess, timeoutMs: number): Promise<'up' | 'exited'> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve('exited');
+      if (readIfExists(path).trim() === String(child.pid)) return resolve('up');
+      if (Date.now() > deadline) return reject(new Error(`nginx did not write its pid to ${path} within ${timeoutMs} ms`));
+      setTimeout(attempt, 10);
+    };
+    attempt();
+  });
+}
+
 interface Running {
   child: ChildProcess;
   exited: Promise<void>;
 }
 
 /** Spawns nginx on an existing prefix and waits until it listens; on failure kills it and throws (no cleanup). */
-async function launch(prefix: string, port: number, configText: string): Promise<Running> {
+async function launch(prefix: string, port: number, configText: string, bin: string): Promise<Running> {
   const confPath = join(prefix, 'nginx.conf');
   const logPath = join(prefix, 'error.log');
-  const child = spawn(NGINX_BIN, ['-p', `${prefix}/`, '-c', confPath, '-e', logPath], {
+  const child = spawn(bin, ['-p', `${prefix}/`, '-c', confPath, ...(supportsErrorLogFlag(bin) ? ['-e', logPath] : [])], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -182,6 +272,13 @@ async function launch(prefix: string, port: number, configText: string): Promise
   let state: 'up' | 'exited';
   try {
     state = await waitForPort(port, child, 10_000);
+    // Something answering on the port is not proof that it is this nginx: another test's process may hold the port
+    // freePort() handed out, and this nginx is about to fail its bind(). nginx writes its pid file after opening
+    // the listening sockets (main: ngx_init_cycle, then ngx_create_pidfile), so wait for our pid in it.
+    const pidFile = /^\s*pid\s+([^;\s]+)\s*;/m.exec(configText)?.[1];
+    if (state === 'up' && pidFile && child.pid !== undefined) {
+      state = await waitForPidFile(isAbsolute(pidFile) ? pidFile : join(prefix, pidFile), child, 10_000);
+    }
   } catch (err) {
     child.kill('SIGKILL');
     await exited;
@@ -212,6 +309,8 @@ function readIfExists(path: string): string {
 /** Creates the prefix: temp dirs, the caller's files, nginx.conf. Returns the config text. */
 function preparePrefix(prefix: string, port: number, params: StartNginxParams): string {
   mkdirSync(join(prefix, 'tmp'), { recursive: true });
+  // Where nginx < 1.19.5 (no `-e`) opens its compiled-in error log, relative to `-p`, before reading nginx.conf.
+  mkdirSync(join(prefix, 'logs'), { recursive: true });
   for (const [rel, contents] of Object.entries(params.files ?? {})) {
     const p = join(prefix, rel);
     mkdirSync(dirname(p), { recursive: true });
@@ -235,7 +334,7 @@ async function startOnce(params: StartNginxParams): Promise<NginxInstance> {
     port = await freePort();
     configText = preparePrefix(prefix, port, params);
     writeFileSync(logPath, '');
-    running = await launch(prefix, port, configText);
+    running = await launch(prefix, port, configText, params.bin ?? NGINX_BIN);
   } catch (err) {
     cleanup();
     throw err;
@@ -286,7 +385,7 @@ async function startOnce(params: StartNginxParams): Promise<NginxInstance> {
       // the error log is appended to, so takeErrorLog() keeps working.
       await terminate(running);
       instance.configText = readIfExists(join(prefix, 'nginx.conf'));
-      running = await launch(prefix, port, instance.configText);
+      running = await launch(prefix, port, instance.configText, params.bin ?? NGINX_BIN);
     },
     async stop() {
       if (stopped) return;
@@ -326,7 +425,8 @@ export async function checkNginxConfig(params: StartNginxParams): Promise<NginxC
   try {
     const configText = preparePrefix(prefix, await freePort(), params);
     const logPath = join(prefix, 'error.log');
-    const r = spawnSync(NGINX_BIN, ['-t', '-p', `${prefix}/`, '-c', join(prefix, 'nginx.conf'), '-e', logPath], {
+    const bin = params.bin ?? NGINX_BIN;
+    const r = spawnSync(bin, ['-t', '-p', `${prefix}/`, '-c', join(prefix, 'nginx.conf'), ...(supportsErrorLogFlag(bin) ? ['-e', logPath] : [])], {
       encoding: 'utf8',
     });
     // `nginx -t` prints its verdict on stderr; the log holds the same [emerg] with a timestamp.
@@ -397,12 +497,24 @@ export function parseErrorLog(text: string, minLevel: 'error' | 'crit' | 'warn' 
  * One request through a fresh nginx proxying to 127.0.0.1:`upstreamPort` with `directives` in the location: the
  * status and the first upstream line logged at `[warn]` or worse (what tlsdoctor predicts), then nginx is stopped.
  */
-export async function proxyOnce(upstreamPort: number, directives: string[]): Promise<{ status: number; first: ErrorLogLine | undefined }> {
-  const nginx = await startNginx({ config: proxyConfig({ upstreamPort, directives }) });
+export async function proxyOnce(upstreamPort: number, directives: string[], bin?: string): Promise<{ status: number; first: ErrorLogLine | undefined }> {
+  const nginx = await startNginx({ config: proxyConfig({ upstreamPort, directives }), ...(bin ? { bin } : {}) });
   try {
     const { status } = await nginx.request('/');
     return { status, first: parseErrorLog(nginx.errorLog())[0] };
   } finally {
     await nginx.stop();
   }
+}
+
+/**
+ * A logged line as the prediction can be compared with it. nginx before 1.19.8 built against glibc >= 2.32 prints
+ * `(111: Unknown error)` instead of the errno text (CHANGES 1.19.8: "some errors were logged as unknown if nginx
+ * was built with glibc 2.32"; its errno table is sized at configure time): for those builds, lines compare up to
+ * the errno number.
+ */
+export function comparableLine(version: string, message: string): string {
+  const [maj, min, patch] = version.split('.').map(Number);
+  const unknownErrnoText = maj === 1 && (min < 19 || (min === 19 && patch < 8));
+  return unknownErrnoText ? message.replace(/\((\d+): [^()]*\)/g, '($1: …)') : message;
 }

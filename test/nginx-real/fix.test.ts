@@ -15,14 +15,16 @@ import type { CliIO } from '../../src/cli/io.js';
 import { CLIENT_CERT_PLACEHOLDER, CLIENT_KEY_PLACEHOLDER } from '../../src/remediation/plan.js';
 import type { FixPlan } from '../../src/remediation/types.js';
 import { fixturePath, manifest, readFixture, scenarios, type Scenario } from '../helpers/fixtures.js';
-import { nginxBuildInfo, nginxUnavailableReason } from '../helpers/nginx.js';
+import { MATRIX_SKIP_NOTE, matrixBuilds, nginxBuilds, nginxUnavailableReason, type NginxBuild } from '../helpers/nginx.js';
 import { observeWithNginx } from '../helpers/nginx-scenario.js';
 import { startScenarioServer } from '../helpers/tls-server.js';
 
 const unavailable = nginxUnavailableReason();
 // Under CI a missing nginx is a failure, never a silent skip (.ci/run installs it).
 if (unavailable && process.env.CI) throw new Error(`real nginx is required under CI: ${unavailable}`);
-if (unavailable) console.warn(`skipping real-nginx fix test: ${unavailable}`);
+if (unavailable) console.warn(`skipping real-nginx fix test on Debian's nginx: ${unavailable}`);
+const builds = nginxBuilds();
+if (matrixBuilds().length === 0) it.skip(MATRIX_SKIP_NOTE, () => {});
 
 /** The fixture CAs as the --intermediates pool (a folder of internal CAs the user has, not trusted yet). */
 const POOL = Object.entries(manifest().files)
@@ -57,11 +59,11 @@ function fakeIO(): CliIO & { out: string[]; err: string[] } {
 }
 
 /** `tlsdoctor probe` with the scenario's (broken) nginx settings, against its live server; returns the plan. */
-async function planFor(s: Scenario): Promise<FixPlan> {
+async function planFor(s: Scenario, version: string): Promise<FixPlan> {
   const server = await startScenarioServer(s);
   try {
     const argv = ['probe', `127.0.0.1:${server.port}`, '--json', '--no-fetch', '--install-path', 'trusted-ca.pem'];
-    argv.push('--nginx-version', nginxBuildInfo().version, '--proxy-ssl-name', s.proxySslName, '--proxy-ssl-verify-depth', String(s.depth));
+    argv.push('--nginx-version', version, '--proxy-ssl-name', s.proxySslName, '--proxy-ssl-verify-depth', String(s.depth));
     argv.push('--proxy-ssl-protocols', s.proxySslProtocols.join(' '), '--proxy-ssl-server-name', s.sni ? 'on' : 'off');
     for (const t of s.trusted) argv.push('--ca', fixturePath(t));
     for (const p of POOL) argv.push('--intermediates', p);
@@ -77,6 +79,7 @@ async function planFor(s: Scenario): Promise<FixPlan> {
 }
 
 interface Row {
+  build: NginxBuild;
   id: string;
   before: number;
   after: number | null;
@@ -88,19 +91,20 @@ const rows: Row[] = [];
 const broken = scenarios().filter((s) => !s.expected.nginxOk && s.server === 'tls');
 const fixable = scenarios().filter((s) => s.expected.fixable && !s.expected.nginxOk);
 
-describe.skipIf(unavailable !== null)('generated fix against real nginx', () => {
+describe.skipIf(builds.length === 0).each(builds)('generated fix against real nginx $label', (build) => {
   afterAll(() => {
-    const fixed = rows.filter((r) => r.before === 502 && r.after === 200 && fixable.some((s) => s.id === r.id));
+    const mine = rows.filter((r) => r.build === build);
+    const fixed = mine.filter((r) => r.before === 502 && r.after === 200 && fixable.some((s) => s.id === r.id));
     const auto = fixed.filter((r) => !r.manual);
     const summary =
-      `${fixed.length} of ${fixable.length} fixable scenarios turned 502→200 ` +
+      `nginx ${build.label}: ${fixed.length} of ${fixable.length} fixable scenarios turned 502→200 ` +
       `(${auto.length} with the generated files alone, ${fixed.length - auto.length} after the manual step the plan names)`;
     console.log(summary);
     const out = process.env.TLSDOCTOR_FIX_TABLE;
     if (out) {
-      const info = nginxBuildInfo();
-      const lines = rows.map((r) => `| ${r.id} | ${r.before} | ${r.after ?? '—'} | ${r.manual ? 'yes' : ''} | ${r.verified ?? 'null'} |`);
-      writeFileSync(out, `nginx ${info.version}, ${info.builtWithOpenssl}\n\n${summary}\n\n| scenario | broken | with fix | manual step | fix.verified |\n|---|---|---|---|---|\n${lines.join('\n')}\n`);
+      const lines = mine.map((r) => `| ${r.id} | ${r.before} | ${r.after ?? '—'} | ${r.manual ? 'yes' : ''} | ${r.verified ?? 'null'} |`);
+      const section = `## nginx ${build.label}, ${build.builtWithOpenssl}\n\n${summary}\n\n| scenario | broken | with fix | manual step | fix.verified |\n|---|---|---|---|---|\n${lines.join('\n')}\n\n`;
+      writeFileSync(out, section, { flag: build === builds[0] ? 'w' : 'a' });
     }
   });
 
@@ -110,9 +114,9 @@ describe.skipIf(unavailable !== null)('generated fix against real nginx', () => 
 
   for (const s of broken) {
     it(`${s.id}: ${s.expected.fixable ? '502 → 200 with the generated files' : 'upstream-only: the generated baseline still fails'}`, async () => {
-      const before = await observeWithNginx(s);
+      const before = await observeWithNginx(s, { build });
       expect(before.status).toBe(502);
-      const plan = await planFor(s);
+      const plan = await planFor(s, build.version);
       const conf = plan.files.find((f) => f.name === 'upstream-ssl.conf')?.content;
       const bundle = plan.files.find((f) => f.name === 'trusted-ca.pem')?.content;
       expect(conf, JSON.stringify(plan)).toBeDefined();
@@ -130,8 +134,8 @@ describe.skipIf(unavailable !== null)('generated fix against real nginx', () => 
         manual = true;
       }
       files['upstream-ssl.conf'] = text;
-      const after = await observeWithNginx(s, { directives: ['include upstream-ssl.conf'], files });
-      rows.push({ id: s.id, before: before.status, after: after.status, manual, verified: plan.verified });
+      const after = await observeWithNginx(s, { directives: ['include upstream-ssl.conf'], files, build });
+      rows.push({ build, id: s.id, before: before.status, after: after.status, manual, verified: plan.verified });
       if (s.expected.fixable) {
         expect(plan.nginxFixable).toBe(true);
         expect({ status: after.status, lines: after.lines }, text).toEqual({ status: 200, lines: [] });
@@ -146,10 +150,10 @@ describe.skipIf(unavailable !== null)('generated fix against real nginx', () => 
 
   it('plain-http: fixable in the manifest only by dropping TLS; the plan names the upstream fix instead', async () => {
     const s = scenarios().find((x) => x.id === 'plain-http')!;
-    const before = await observeWithNginx(s);
-    rows.push({ id: s.id, before: before.status, after: null, manual: false, verified: null });
+    const before = await observeWithNginx(s, { build });
+    rows.push({ build, id: s.id, before: before.status, after: null, manual: false, verified: null });
     expect(before.status).toBe(502);
-    const plan = await planFor(s);
+    const plan = await planFor(s, build.version);
     expect(plan.nginxFixable).toBe(false);
     expect(plan.upstreamChanges.join('\n')).toMatch(/Enable TLS on 127\.0\.0\.1:\d+/);
   });

@@ -6,7 +6,7 @@
  * location, proxy_ssl_* inherited from http and server level) points at them with `proxy_ssl_verify on`. Real
  * nginx runs it; each location gets one request (a fresh connection) and the lines nginx wrote for it are taken
  * from its real error log. Then:
- *  - `tlsdoctor nginx <that nginx.conf> --nginx-version <installed>` must predict, per location, the status and
+ *  - `tlsdoctor nginx <that nginx.conf> --nginx-version <that nginx's>` must predict, per location, the status and
  *    exactly the [warn]-or-worse lines nginx wrote (upstream blocks included: a failure logs its line and
  *    `upstream server temporarily disabled`, and proxy_next_upstream tries the next server);
  *  - `tlsdoctor explain --log <nginx's error log> --config <nginx.conf>` must name, per upstream server, the
@@ -20,14 +20,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFixture } from '../helpers/fixtures.js';
-import { nginxBuildInfo, nginxUnavailableReason, parseErrorLog, startNginx, type NginxInstance } from '../helpers/nginx.js';
+import { comparableLine, MATRIX_SKIP_NOTE, matrixBuilds, nginxBuilds, nginxUnavailableReason, parseErrorLog, startNginx, type NginxInstance } from '../helpers/nginx.js';
 import { startScenarioServer, type ScenarioServer } from '../helpers/tls-server.js';
 import { runCli } from '../helpers/cli.js';
 
 const unavailable = nginxUnavailableReason();
 // .ci/run installs nginx: in CI a missing nginx is a broken setup, not a reason to skip.
 if (unavailable && process.env.CI) throw new Error(`real nginx is required when CI is set: ${unavailable}`);
-if (unavailable) console.warn(`skipping real-nginx nginx-config tests: ${unavailable}`);
+if (unavailable) console.warn(`skipping real-nginx nginx-config tests on Debian's nginx: ${unavailable}`);
+const builds = nginxBuilds();
+if (matrixBuilds().length === 0) it.skip(MATRIX_SKIP_NOTE, () => {});
 
 /** Upstream servers by role → fixture scenario. Each is started once and used by one location only. */
 const UPSTREAMS = {
@@ -239,29 +241,30 @@ interface Doc {
   locations: (Predicted & { location: string | null; file: string; line: number })[];
 }
 
-const servers = new Map<Role, ScenarioServer>();
-let nginx: NginxInstance;
-const observed = new Map<string, Observed>();
-let doc: Doc;
-let exitCode: number;
-let errorLogFile: string;
-let scratch: string;
+describe.skipIf(builds.length === 0).each(builds)('tlsdoctor nginx / explain against real nginx $label', (build) => {
+  const servers = new Map<Role, ScenarioServer>();
+  let nginx: NginxInstance;
+  const observed = new Map<string, Observed>();
+  let doc: Doc;
+  let exitCode: number;
+  let errorLogFile: string;
+  let scratch: string;
+  const comparable = (line: string): string => comparableLine(build.version, line);
 
-describe.skipIf(unavailable !== null)('tlsdoctor nginx / explain against real nginx', () => {
   beforeAll(async () => {
     for (const role of Object.keys(UPSTREAMS) as Role[]) servers.set(role, await startScenarioServer(UPSTREAMS[role]));
     const { config, files } = configFor((r) => servers.get(r)!.port);
-    nginx = await startNginx({ config, files });
+    nginx = await startNginx({ config, files, bin: build.bin });
     for (const l of LOCATIONS) {
       const res = await nginx.request(l.path, { host: l.host });
-      const lines = parseErrorLog(nginx.takeErrorLog().join('\n'), 'warn').map((x) => `[${x.level}] ${x.message}`);
+      const lines = parseErrorLog(nginx.takeErrorLog().join('\n'), 'warn').map((x) => comparable(`[${x.level}] ${x.message}`));
       observed.set(l.path, { status: res.status, lines });
     }
     scratch = mkdtempSync(join(tmpdir(), 'tlsdoctor-e2e-'));
     errorLogFile = join(scratch, 'error.log');
     writeFileSync(errorLogFile, nginx.errorLog());
 
-    const run = await runCli(['nginx', join(nginx.prefix, 'nginx.conf'), '--json', '--no-fetch', '--nginx-version', nginxBuildInfo().version]);
+    const run = await runCli(['nginx', join(nginx.prefix, 'nginx.conf'), '--json', '--no-fetch', '--nginx-version', build.version]);
     expect(run.stderr).toBe('');
     exitCode = run.code;
     doc = JSON.parse(run.stdout) as Doc;
@@ -282,7 +285,7 @@ describe.skipIf(unavailable !== null)('tlsdoctor nginx / explain against real ng
 
   it('finds every location and every upstream server', () => {
     expect(doc.schemaVersion).toBe(1);
-    expect(doc.nginxVersion).toBe(nginxBuildInfo().version);
+    expect(doc.nginxVersion).toBe(build.version);
     expect(doc.locations.map((l) => l.location).sort()).toEqual(LOCATIONS.map((l) => l.path).sort());
     const probed = doc.upstreams.map((u) => u.server).sort();
     const expected = [...servers.values()].map((s) => `127.0.0.1:${s.port}`).sort();
@@ -295,16 +298,16 @@ describe.skipIf(unavailable !== null)('tlsdoctor nginx / explain against real ng
     for (const l of LOCATIONS) {
       const seen = observed.get(l.path)!;
       const p = predictedFor(l.path);
-      const predictedLines = p.lines.map((x) => `[${x.level}] ${x.error}`);
+      const predictedLines = p.lines.map((x) => comparable(`[${x.level}] ${x.error}`));
       const agree = p.status === seen.status && JSON.stringify(predictedLines) === JSON.stringify(seen.lines);
       if (agree) exact++;
       table.push(`${agree ? 'same' : 'DIFF'} ${l.path}: nginx ${seen.status} ${JSON.stringify(seen.lines)}; tlsdoctor ${p.status} ${JSON.stringify(predictedLines)}`);
     }
-    console.log(`tlsdoctor nginx vs real nginx ${nginxBuildInfo().version}: ${exact} of ${LOCATIONS.length} locations predicted exactly\n${table.join('\n')}`);
+    console.log(`tlsdoctor nginx vs real nginx ${build.label}: ${exact} of ${LOCATIONS.length} locations predicted exactly\n${table.join('\n')}`);
     for (const l of LOCATIONS) {
       const seen = observed.get(l.path)!;
       const p = predictedFor(l.path);
-      expect({ path: l.path, status: p.status, lines: p.lines.map((x) => `[${x.level}] ${x.error}`) }).toEqual({ path: l.path, ...seen });
+      expect({ path: l.path, status: p.status, lines: p.lines.map((x) => comparable(`[${x.level}] ${x.error}`)) }).toEqual({ path: l.path, ...seen });
     }
   });
 

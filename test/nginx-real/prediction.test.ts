@@ -1,6 +1,7 @@
 /**
  * Prediction vs reality: for every fixture scenario, ONE upstream server is started and both real nginx (the
- * installed Debian package) and `tlsdoctor probe` are pointed at it with the same settings. tlsdoctor's
+ * installed Debian package, and every build TLSDOCTOR_NGINX_BUILDS names) and `tlsdoctor probe` are pointed at it
+ * with the same settings. tlsdoctor's
  * `nginx.ok`, `nginx.status`, `nginx.level` and `nginx.error` must equal what nginx answered and logged.
  *
  * Unlike ground-truth.test.ts, the expectation is derived from nginx here, never from the manifest: the
@@ -11,13 +12,23 @@
  * One fresh nginx per case (NGINX.md "Session reuse"). nginx reads the bundle and the client certificate from
  * its prefix; tlsdoctor is given the very same files.
  *
- * Set TLSDOCTOR_PREDICTION_TABLE=<file> to write the scenario → nginx → tlsdoctor → agree table as Markdown.
+ * Set TLSDOCTOR_PREDICTION_TABLE=<file> to write the scenario → nginx → tlsdoctor → agree table as Markdown, one
+ * section per nginx build and a scenarios × versions summary.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PKI_DIR, scenarios, type FixtureTlsVersion, type Scenario } from '../helpers/fixtures.js';
-import { nginxBuildInfo, nginxUnavailableReason, parseErrorLog, startNginx } from '../helpers/nginx.js';
+import {
+  comparableLine,
+  MATRIX_SKIP_NOTE,
+  matrixBuilds,
+  nginxBuilds,
+  nginxUnavailableReason,
+  parseErrorLog,
+  startNginx,
+  type NginxBuild,
+} from '../helpers/nginx.js';
 import { CLIENT_CERT_FILE, CLIENT_KEY_FILE, TRUSTED_FILE, scenarioNginxSetup } from '../helpers/nginx-scenario.js';
 import { startScenarioServer } from '../helpers/tls-server.js';
 import { runCli } from '../helpers/cli.js';
@@ -25,7 +36,8 @@ import { runCli } from '../helpers/cli.js';
 const unavailable = nginxUnavailableReason();
 // .ci/run installs nginx: in CI a missing nginx is a broken setup, not a reason to skip.
 if (unavailable && process.env.CI) throw new Error(`real nginx is required when CI is set: ${unavailable}`);
-if (unavailable) console.warn(`skipping real-nginx prediction tests: ${unavailable}`);
+if (unavailable) console.warn(`skipping real-nginx prediction tests on Debian's nginx: ${unavailable}`);
+const builds = nginxBuilds();
 
 /** What nginx did, and what tlsdoctor says it would do: the fields compared exactly. */
 interface Verdict {
@@ -36,6 +48,7 @@ interface Verdict {
 }
 
 interface Comparison {
+  build: NginxBuild;
   label: string;
   nginx: Verdict;
   /** Every line nginx logged at [warn] or worse, for the report when the first one is not the whole story. */
@@ -57,11 +70,11 @@ function connectTimeout(s: Scenario): string {
 }
 
 /** The first line nginx logged at [warn] or worse (an upstream failure), or nothing when it proxied cleanly. */
-function nginxVerdict(status: number, log: string): { verdict: Verdict; lines: string[] } {
+function nginxVerdict(status: number, log: string, version: string): { verdict: Verdict; lines: string[] } {
   const lines = parseErrorLog(log, 'warn');
   const first = lines[0];
   return {
-    verdict: { ok: status === 200, status, level: first?.level ?? null, error: first?.message ?? null },
+    verdict: { ok: status === 200, status, level: first?.level ?? null, error: first ? comparableLine(version, first.message) : null },
     lines: lines.map((l) => `[${l.level}] ${l.message}`),
   };
 }
@@ -71,9 +84,9 @@ function nginxVerdict(status: number, log: string): { verdict: Verdict; lines: s
  * explicitly, except proxy_ssl_protocols, which is passed only when the config sets it (otherwise tlsdoctor
  * must derive nginx's default from --nginx-version, as nginx does from its own version).
  */
-function probeArgs(p: { port: number; scenario: Scenario; directives: string[]; prefixFiles: Record<string, string>; dir: string }): string[] {
+function probeArgs(p: { port: number; scenario: Scenario; directives: string[]; prefixFiles: Record<string, string>; dir: string; version: string }): string[] {
   const s = p.scenario;
-  const args = ['probe', `127.0.0.1:${p.port}`, '--json', '--no-fetch', '--nginx-version', nginxBuildInfo().version];
+  const args = ['probe', `127.0.0.1:${p.port}`, '--json', '--no-fetch', '--nginx-version', p.version];
   if (p.prefixFiles[TRUSTED_FILE] !== undefined) args.push('--ca', join(p.dir, TRUSTED_FILE));
   // The target is always 127.0.0.1:port (the upstream block's server); nginx's $proxy_host is the scenario's
   // proxy_pass host (`backend`, `upstream.test` ...), so the name is always given.
@@ -90,27 +103,30 @@ function probeArgs(p: { port: number; scenario: Scenario; directives: string[]; 
 }
 
 /** One upstream, nginx then tlsdoctor against it, both verdicts. */
-async function compare(scenario: Scenario, label: string): Promise<Comparison> {
+async function compare(scenario: Scenario, label: string, build: NginxBuild): Promise<Comparison> {
   const server = await startScenarioServer(scenario);
   try {
     const setup = scenarioNginxSetup({
       scenario,
       upstreamPort: server.port,
       pkiDir: PKI_DIR,
+      nginxVersion: build.version,
       extraDirectives: [`proxy_connect_timeout ${connectTimeout(scenario)}`],
     });
-    const nginx = await startNginx({ config: setup.config, files: setup.files });
+    const nginx = await startNginx({ config: setup.config, files: setup.files, bin: build.bin });
     try {
       const res = await nginx.request('/');
-      const seen = nginxVerdict(res.status, nginx.errorLog());
+      const seen = nginxVerdict(res.status, nginx.errorLog(), build.version);
       // Same bundle and client certificate files nginx read (the prefix stays until stop()).
-      const args = probeArgs({ port: server.port, scenario, directives: setup.directives, prefixFiles: setup.files, dir: nginx.prefix });
+      const args = probeArgs({ port: server.port, scenario, directives: setup.directives, prefixFiles: setup.files, dir: nginx.prefix, version: build.version });
       const run = await runCli(args);
       expect(run.stderr, `tlsdoctor ${args.join(' ')}`).not.toMatch(/internal error|at .*\.ts:\d+/);
       const doc = JSON.parse(run.stdout) as { nginx: Verdict; connection: { protocol: string | null } | null };
       expect(run.code, 'exit code follows nginx.ok').toBe(doc.nginx.ok ? 0 : 1);
-      const predicted: Verdict = { ok: doc.nginx.ok, status: doc.nginx.status, level: doc.nginx.level, error: doc.nginx.error };
+      const error = doc.nginx.error === null ? null : comparableLine(build.version, doc.nginx.error);
+      const predicted: Verdict = { ok: doc.nginx.ok, status: doc.nginx.status, level: doc.nginx.level, error };
       const c: Comparison = {
+        build,
         label,
         nginx: seen.verdict,
         nginxLines: seen.lines,
@@ -149,44 +165,63 @@ const TLS13_SCENARIOS = [
     .map((s) => s.id),
 ];
 
-describe.skipIf(unavailable !== null)('tlsdoctor predicts what the installed nginx does', () => {
-  afterAll(() => {
-    const out = process.env.TLSDOCTOR_PREDICTION_TABLE;
-    if (!out) return;
-    const fmt = (v: Verdict): string => (v.ok ? `${v.status}` : `${v.status} [${v.level}] ${v.error}`);
-    const rows = compared.map((c) => {
-      const agree = JSON.stringify(c.nginx) === JSON.stringify(c.tlsdoctor);
+const agrees = (c: Comparison): boolean => JSON.stringify(c.nginx) === JSON.stringify(c.tlsdoctor);
+
+/** Per build: the scenario table; then scenarios × versions, the matrix of the closing note. */
+function writeTable(out: string): void {
+  const fmt = (v: Verdict): string => (v.ok ? `${v.status}` : `${v.status} [${v.level}] ${v.error}`);
+  const sections = builds.map((b) => {
+    const mine = compared.filter((c) => c.build === b);
+    const rows = mine.map((c) => {
       const more = c.nginxLines.length > 1 ? `<br>then: ${c.nginxLines.slice(1).join('<br>')}` : '';
-      return `| ${c.label} | ${fmt(c.nginx)}${more} | ${agree ? '(same)' : fmt(c.tlsdoctor)} | ${agree ? 'yes' : 'NO'} |`;
+      return `| ${c.label} | ${fmt(c.nginx)}${more} | ${agrees(c) ? '(same)' : fmt(c.tlsdoctor)} | ${agrees(c) ? 'yes' : 'NO'} |`;
     });
-    const exact = compared.filter((c) => JSON.stringify(c.nginx) === JSON.stringify(c.tlsdoctor)).length;
-    const info = nginxBuildInfo();
-    writeFileSync(
-      out,
-      `nginx ${info.version}, built with ${info.builtWithOpenssl}\n\n` +
-        `| scenario | nginx | tlsdoctor | agree |\n|---|---|---|---|\n${rows.join('\n')}\n\n` +
-        `${exact} of ${compared.length} predicted exactly\n`,
+    return (
+      `## nginx ${b.label}, built with ${b.builtWithOpenssl}\n\n| scenario | nginx | tlsdoctor | agree |\n|---|---|---|---|\n${rows.join('\n')}\n\n` +
+      `${mine.filter(agrees).length} of ${mine.length} predicted exactly\n`
     );
   });
+  const labels = [...new Set(compared.map((c) => c.label))];
+  const head = `| situation | ${builds.map((b) => b.label).join(' | ')} |\n|---|${builds.map(() => '---|').join('')}`;
+  const matrix = labels.map((l) => `| ${l} | ${builds.map((b) => {
+    const c = compared.find((x) => x.build === b && x.label === l);
+    return c ? (agrees(c) ? 'yes' : 'NO') : '-';
+  }).join(' | ')} |`);
+  const totals = `| **exact** | ${builds.map((b) => {
+    const mine = compared.filter((c) => c.build === b);
+    return `${mine.filter(agrees).length}/${mine.length}`;
+  }).join(' | ')} |`;
+  writeFileSync(out, `# Prediction vs real nginx\n\n${head}\n${matrix.join('\n')}\n${totals}\n\n${sections.join('\n')}`);
+}
 
-  describe('with each scenario\'s own settings', () => {
-    for (const scenario of scenarios()) {
-      it(scenario.id, async () => {
-        assertAgree(await compare(scenario, scenario.id));
-      });
-    }
+if (matrixBuilds().length === 0) it.skip(MATRIX_SKIP_NOTE, () => {});
+
+describe.skipIf(builds.length === 0)('tlsdoctor predicts what real nginx does', () => {
+  afterAll(() => {
+    const out = process.env.TLSDOCTOR_PREDICTION_TABLE;
+    if (out) writeTable(out);
   });
 
-  describe('with TLS 1.3 to upstreams (proxy_ssl_protocols TLSv1.2 TLSv1.3)', () => {
-    for (const id of TLS13_SCENARIOS) {
-      const scenario = scenarios().find((s) => s.id === id);
-      it(id, async () => {
-        expect(scenario, `fixture scenario ${id}`).toBeDefined();
-        const c = await compare(withTls13(scenario!), `${id} (TLSv1.2 TLSv1.3)`);
-        assertAgree(c);
-        // The model really ran over TLS 1.3 where the upstream speaks it (the chain then travels encrypted).
-        if (scenario!.tls?.includes('TLSv1.3')) expect(c.probeProtocol).toBe('TLSv1.3');
-      });
-    }
+  describe.each(builds)('nginx $label', (build) => {
+    describe("with each scenario's own settings", () => {
+      for (const scenario of scenarios()) {
+        it(scenario.id, async () => {
+          assertAgree(await compare(scenario, scenario.id, build));
+        });
+      }
+    });
+
+    describe('with TLS 1.3 to upstreams (proxy_ssl_protocols TLSv1.2 TLSv1.3)', () => {
+      for (const id of TLS13_SCENARIOS) {
+        const scenario = scenarios().find((s) => s.id === id);
+        it(id, async () => {
+          expect(scenario, `fixture scenario ${id}`).toBeDefined();
+          const c = await compare(withTls13(scenario!), `${id} (TLSv1.2 TLSv1.3)`, build);
+          assertAgree(c);
+          // The model really ran over TLS 1.3 where the upstream speaks it (the chain then travels encrypted).
+          if (scenario!.tls?.includes('TLSv1.3')) expect(c.probeProtocol).toBe('TLSv1.3');
+        });
+      }
+    });
   });
 });

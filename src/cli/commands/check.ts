@@ -95,7 +95,8 @@ export async function checkCommand(args: string[], o: CheckCommandOptions, io: C
     const specs = await collectTargetSpecs(args, o.targets, io);
     if (specs.length === 0) throw new UsageError('NO_TARGETS', 'no targets: give host:port arguments, --targets FILE, or - for standard input');
     const ca = o.ca.map((f) => resolve(io.cwd, f));
-    const targets = resolveTargets(specs, { ...(await withLocalNginxVersion(o, io.env)), ca, timeoutMs });
+    const modelled = await withLocalNginxVersion(o, io.env, (m) => io.stderr(`tlsdoctor: warning: ${m}\n`));
+    const targets = resolveTargets(specs, { ...modelled, ca, timeoutMs });
     const deps = cachedCheckDeps(io);
     // The command-wide bundle is read now: a typo in --ca is a usage error, not N unknown targets.
     await deps.loadTrust(ca);
@@ -112,6 +113,7 @@ export async function checkCommand(args: string[], o: CheckCommandOptions, io: C
         bar.update(done, total, bad);
       },
     }).finally(() => bar.stop());
+    if (modelled.nginxVersion && modelled.nginxVersionSource) run.nginxModel = { version: modelled.nginxVersion, source: modelled.nginxVersionSource };
 
     // Chunks, not one string: process.stdout writes to files and pipes synchronously on Linux (Node docs,
     // "A note on process I/O"), so a 10,000-target document is never held whole.

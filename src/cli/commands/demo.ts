@@ -14,6 +14,7 @@ import { probeDocument } from '../../report/probe-json.js';
 import type { ProbeReport } from '../../report/model.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
+import { resolveModelledVersion } from '../nginx-options.js';
 import { readCertFile } from '../read-cert-files.js';
 import { runProbe } from '../run-probe.js';
 import { UsageError } from '../usage-error.js';
@@ -71,7 +72,7 @@ async function demoPool(): Promise<{ cert: Cert; origin: string }[]> {
   return out;
 }
 
-export async function demoCommand(o: { json?: boolean; only?: string }, io: CliIO): Promise<number> {
+export async function demoCommand(o: { json?: boolean; only?: string; nginxVersion?: string }, io: CliIO): Promise<number> {
   const all = loadDemoScenarios();
   const ids = o.only ? o.only.split(',').map((x) => x.trim()).filter(Boolean) : DEMO_IDS;
   const chosen = ids.map((id) => {
@@ -79,10 +80,14 @@ export async function demoCommand(o: { json?: boolean; only?: string }, io: CliI
     if (!s) throw new UsageError('BAD_SCENARIO', `--only: unknown scenario "${id}" (known: ${all.map((x) => x.id).join(', ')})`);
     return s;
   });
+  // The version probe would model (flag, local nginx, default), so that demo and probe agree.
+  const modelled = await resolveModelledVersion(o.nginxVersion, io.env);
+  if (modelled.warning) io.stderr(`tlsdoctor: warning: ${modelled.warning}\n`);
   if (!o.json) {
     io.stdout(
       `tlsdoctor demo: ${chosen.length} upstreams on 127.0.0.1, each probed as nginx would reach it. The fixture CAs\n` +
-        `(certs-fixtures/pki) serve as the --intermediates pool that missing certificates are looked up in.\n\n`,
+        `(certs-fixtures/pki) serve as the --intermediates pool that missing certificates are looked up in.\n` +
+        `Predicting as nginx ${modelled.version} (${modelled.source === 'default' ? 'default; --nginx-version to change' : `from ${modelled.source}`}).\n\n`,
     );
   }
   const pool = await demoPool();
@@ -92,7 +97,8 @@ export async function demoCommand(o: { json?: boolean; only?: string }, io: CliI
       const trusted: Cert[] = [];
       for (const t of s.trusted) trusted.push(...(await readCertFile(join(PKI_DIR, t), '--ca')).certs);
       const settings = {
-        ...defaultSettings('127.0.0.1'),
+        ...defaultSettings('127.0.0.1', modelled.version),
+        nginxVersionSource: modelled.source,
         proxySslName: s.proxySslName,
         proxySslServerName: s.sni,
         proxySslVerifyDepth: s.depth,

@@ -7,7 +7,7 @@
  * was, so a script can tell "nothing tlsdoctor knows" from an explanation; 2 for bad usage or unreadable input.
  */
 import { resolve } from 'node:path';
-import { DEFAULT_NGINX_VERSION, parseVersion } from '../../nginx/defaults.js';
+import { parseVersion } from '../../nginx/defaults.js';
 import { computeEffectiveSettings } from '../../nginx/effective-settings.js';
 import { createSettingsLookup, explainLog, explainLogLine, type ExplainOptions } from '../../nginx/explain.js';
 import { renderExplanation, renderLogSummary } from '../../report/explain-text.js';
@@ -16,6 +16,7 @@ import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import { loadNginxConfig } from '../read-nginx-config.js';
 import { CAP, readInputText, readStdinText } from '../read-input.js';
+import { resolveModelledVersion } from '../nginx-options.js';
 import { UsageError } from '../usage-error.js';
 
 export interface ExplainCommandOptions {
@@ -54,7 +55,10 @@ export async function explainCommand(lineArgs: string[], o: ExplainCommandOption
   if (o.nginxVersion !== undefined) opts.nginxVersion = o.nginxVersion;
   if (o.config !== undefined) {
     const loaded = await loadNginxConfig(o.config, io);
-    const effective = computeEffectiveSettings(loaded.parsed, { nginxVersion: o.nginxVersion ?? DEFAULT_NGINX_VERSION });
+    // The defaults of the version probe would model (flag, local nginx, default): resolveModelledVersion.
+    const modelled = await resolveModelledVersion(o.nginxVersion, io.env);
+    if (modelled.warning) io.stderr(`tlsdoctor: warning: ${modelled.warning}\n`);
+    const effective = computeEffectiveSettings(loaded.parsed, { nginxVersion: modelled.version });
     opts.settings = createSettingsLookup(effective.upstreams);
   }
 

@@ -27,7 +27,8 @@ import { nginxText } from '../../report/nginx-text.js';
 import { parseDuration } from '../duration.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
-import { loadNginxConfig, nginxVersionOf, findOnPath } from '../read-nginx-config.js';
+import { resolveNginxCommandVersion } from '../nginx-command-version.js';
+import { loadNginxConfig } from '../read-nginx-config.js';
 import { readCertFile } from '../read-cert-files.js';
 import { fetchPolicyFromOptions, type FetchPolicyOptionValues } from '../fetch-policy-options.js';
 import { checkClientCert } from '../read-client-cert.js';
@@ -37,6 +38,8 @@ import { UsageError } from '../usage-error.js';
 
 export interface NginxCommandOptions extends FetchPolicyOptionValues {
   nginxVersion?: string;
+  /** `nginx -V` output of the nginx whose configuration this is (version, OpenSSL). */
+  nginxBuild?: string;
   opensslSeclevel: string;
   json?: boolean;
   timeout: string;
@@ -241,19 +244,6 @@ function parseConcurrency(text: string): number {
   return Number(text);
 }
 
-async function resolveVersion(o: NginxCommandOptions, io: CliIO, binary: string | undefined): Promise<{ version: string; source: NginxRunReport['nginxVersionSource'] }> {
-  if (o.nginxVersion !== undefined) {
-    if (!parseVersion(o.nginxVersion)) throw new UsageError('BAD_VERSION', `--nginx-version: "${o.nginxVersion}" is not a version like 1.26.2`);
-    return { version: o.nginxVersion, source: '--nginx-version' };
-  }
-  const bin = binary ?? findOnPath('nginx', io.env);
-  if (bin) {
-    const v = await nginxVersionOf(bin);
-    if (v) return { version: v, source: 'nginx -v' };
-  }
-  return { version: DEFAULT_NGINX_VERSION, source: 'default' };
-}
-
 /** `max_fails=N` of an upstream block's server line (effective-settings keeps only the parameters it models). */
 function maxFailsOf(index: ConfigIndex, s: UpstreamServer): number | undefined {
   const d = index.find('server', s.file, s.line)?.node;
@@ -276,7 +266,7 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
   const fetchPolicy = fetchPolicyFromOptions(o, io);
 
   const loaded = await loadNginxConfig(file, io);
-  const { version: nginxVersion, source: nginxVersionSource } = await resolveVersion(o, io, loaded.binary);
+  const { version: nginxVersion, source: nginxVersionSource, note: nginxVersionNote } = await resolveNginxCommandVersion(o, loaded, io);
   const parsed = loaded.parsed;
   const effective = computeEffectiveSettings(parsed, { nginxVersion });
   const lints = lintNginxConfig(effective, lintFiles);
@@ -398,6 +388,7 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
     at,
     nginxVersion,
     nginxVersionSource,
+    nginxVersionNote,
     source: { kind: loaded.kind, main: parsed.main, files: parsed.files },
     lints,
     refusesToStart: lints.some((l) => LINT_CODES[l.code].refusesToStart) || rows.some((r) => r.refusesToStart),

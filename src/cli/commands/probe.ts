@@ -65,7 +65,7 @@ async function readClientCert(o: ProbeCommandOptions): Promise<{ cert: string; k
 
 export async function probeCommand(targetText: string, o: ProbeCommandOptions, io: CliIO): Promise<number> {
   const target = parseTarget(targetText);
-  const settings = settingsFromOptions(await withLocalNginxVersion(o, io.env), target.host);
+  const settings = settingsFromOptions(await withLocalNginxVersion(o, io.env, (m) => io.stderr(`tlsdoctor: warning: ${m}\n`)), target.host);
   const timeoutMs = parseDuration(o.timeout, '--timeout');
   if (timeoutMs <= 0) throw new UsageError('BAD_DURATION', '--timeout must be positive');
   const at = parseAt(o.at, io);

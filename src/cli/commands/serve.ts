@@ -85,7 +85,7 @@ export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<n
   const allowTargets = parseAllowTargets(o.allowTargets ?? []);
 
   const ca = o.ca.map((f) => resolve(io.cwd, f));
-  const defaults = { ...(await withLocalNginxVersion(o, io.env)), ca, timeoutMs: defaultTimeoutMs };
+  const defaults = { ...(await withLocalNginxVersion(o, io.env, (m) => io.stderr(`tlsdoctor: warning: ${m}\n`))), ca, timeoutMs: defaultTimeoutMs };
   const specs = o.targets.length > 0 ? await collectTargetSpecs([], o.targets, io) : [];
   const listed = resolveTargets(specs, defaults);
   const deps = cachedCheckDeps(io);
@@ -110,6 +110,7 @@ export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<n
     now: () => io.now(),
   });
   io.stderr(`tlsdoctor: serving on ${exporter.url} (/probe?target=host:port, /metrics${listed.length ? `, ${listed.length} targets on /sd` : ''})\n`);
+  io.stderr(`tlsdoctor: predicting as nginx ${defaults.nginxVersion} (${defaults.nginxVersionSource})\n`);
   const warning = exposureWarning(host, exporter.url, !!allowTargets, !!o.targetsOnly);
   if (warning) io.stderr(`tlsdoctor: warning: ${warning}\n`);
   const sig = await stopSignal();

@@ -14,7 +14,7 @@ import { probeText } from '../../report/probe-text.js';
 import { parseDuration } from '../duration.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
-import { settingsFromOptions, type NginxOptionValues } from '../nginx-options.js';
+import { settingsFromOptions, withLocalNginxVersion, type NginxOptionValues } from '../nginx-options.js';
 import { readCertFile, readPool } from '../read-cert-files.js';
 import { UsageError } from '../usage-error.js';
 import { writeFixFiles } from '../write-files.js';
@@ -61,7 +61,9 @@ export async function verifyCommand(o: VerifyCommandOptions, io: CliIO): Promise
   }
   const leaf = sent[0];
   const fallbackName = leaf.subjectAltNames?.dns[0] ?? leaf.commonNames[0];
-  const settings = settingsFromOptions(o, o.proxySslName ? undefined : fallbackName);
+  // The same version as probe models (the local nginx, else the default), so that both agree offline and live.
+  const modelled = await withLocalNginxVersion(o, io.env, (m) => io.stderr(`tlsdoctor: warning: ${m}\n`));
+  const settings = settingsFromOptions(modelled, o.proxySslName ? undefined : fallbackName);
   if (!o.proxySslName) notes.push(`no --proxy-ssl-name given: checked the name "${settings.proxySslName}" taken from the certificate itself`);
   const at = parseAt(o.at, io);
   const trust = await loadTrust(o.ca, io);
