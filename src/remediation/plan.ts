@@ -13,6 +13,8 @@ import { diagnose } from '../diagnosis/diagnose.js';
 import type { DiagnoseInput, Diagnosis } from '../diagnosis/types.js';
 import { defaultProtocols, isIpLiteral, proxyHostOf, type NginxSettings } from '../nginx/defaults.js';
 import type { TlsProtocol } from '../probe/types.js';
+import { describeAlternatives, refusedText } from './alternatives.js';
+import { choosePath } from './choose-path.js';
 import { inputDeadEnds } from './dead-ends.js';
 import { presentedChainFile } from './presented-chain.js';
 import { chooseProxySslName, type NameChoice } from './proxy-ssl-name.js';
@@ -28,6 +30,8 @@ export interface FixPlanOptions {
   serverProtocols?: TlsProtocol[];
   /** Dead ends found outside these inputs (nginx configs), as sentences: see configDeadEndText(). */
   deadEnds?: string[];
+  /** May the fix anchor on a root older than the one the user trusts (a retiring cross-signer)? Default: no. */
+  allowRootChange?: boolean;
 }
 
 /** Placeholders for mTLS: tlsdoctor never reads, writes or guesses a private key. */
@@ -99,7 +103,12 @@ function trustWhy(selection: TrustSelection, view: ChainView): string {
   if (root) {
     return (
       `trusted-ca.pem: the root ${q(root.subject)} that anchors the chain` +
-      (inter.length ? ` plus ${inter.map((t) => q(t.subject)).join(', ')}, which the upstream does not send` : '') +
+      (inter.length
+        ? ` plus ${inter.map((t) => q(t.subject)).join(', ')}, which the upstream ` +
+          (inter.some((t) => t.sentFirstElsewhere)
+            ? 'sends only after a cross-signed copy that OpenSSL takes first (in the bundle it is found first: trusted-first)'
+            : 'does not send')
+        : '') +
       '. nginx never uses the system CA store and accepts no partial chains'
     );
   }
@@ -137,7 +146,10 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
     fullPath: chainDiagnosis.fullPath,
   };
   // No chain seen (the handshake failed before the Certificate message): keep the bundle the user has.
-  const selection = view.sent.length === 0 && o.outcome !== 'handshake' ? keepCurrentBundle(input) : selectTrust(view, input);
+  // Among every proven path to a root: the user's roots first, the newest root, never an older one unasked.
+  const choice = choosePath(chainDiagnosis.paths, { allowRootChange: opts.allowRootChange });
+  const selection = view.sent.length === 0 && o.outcome !== 'handshake' ? keepCurrentBundle(input) : selectTrust(view, input, choice.chosen);
+  const alternatives = describeAlternatives(choice.alternatives, input, view.sent);
 
   const mismatch = find('NAME_MISMATCH');
   const leaf = input.sent[0];
@@ -311,6 +323,8 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
     alreadyOk: diagnosis.nginx.ok,
     nginxSettings: apply,
     ...(manual.length ? { manual } : {}),
+    ...(alternatives.length ? { alternatives } : {}),
+    ...(choice.refused.length ? { notProposed: choice.refused.map(refusedText) } : {}),
   };
 }
 
