@@ -11,6 +11,7 @@ import { probe } from '../probe/probe.js';
 import type { ProbeObservation, ProbeParams, TlsProtocol } from '../probe/types.js';
 import type { FetchRecord, ProbeReport } from '../report/model.js';
 import { sniFor } from '../nginx/defaults.js';
+import { proveAlternativesOnHandshake } from '../remediation/alternatives.js';
 import { buildFixPlan, settingsForPlan, trustedForPlan } from '../remediation/plan.js';
 
 export interface ProbeRunOptions {
@@ -30,6 +31,8 @@ export interface ProbeRunOptions {
   warnDays?: number;
   /** Where AIA fetches may go (--fetch-allow / --fetch-deny); default: the built-in policy of src/fetch/address-policy.ts. */
   fetchPolicy?: Pick<import('../fetch/aia.js').FetchCaIssuersOptions, 'addressPolicy' | 'onRefused'>;
+  /** The fix may anchor on a root older than the user's (--allow-root-change). */
+  allowRootChange?: boolean;
   /** Print progress lines (AIA fetches) as they happen. */
   log?: (line: string) => void;
 }
@@ -112,15 +115,20 @@ function issues(issuer: Cert, subject: Cert): boolean {
   }
 }
 
-/** Which protocol versions the server accepts (a what-if probe per version), for PROTOCOL_MISMATCH advice. */
-async function serverProtocols(o: ProbeRunOptions): Promise<TlsProtocol[]> {
+/**
+ * Which protocol versions the server accepts (a what-if probe per version), for PROTOCOL_MISMATCH advice, and the
+ * first of those handshakes that saw the server's chain.
+ */
+async function serverProtocols(o: ProbeRunOptions): Promise<{ versions: TlsProtocol[]; chain?: ProbeObservation }> {
   const versions: TlsProtocol[] = ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1'];
   const ok: TlsProtocol[] = [];
+  let chain: ProbeObservation | undefined;
   for (const v of versions) {
-    const r = await probe({ host: o.host, port: o.port, protocols: [v], timeoutMs: Math.min(o.timeoutMs, 3000), clientCert: o.clientCert });
+    const r = await probe({ ...probeParams(o, o.settings), protocols: [v], timeoutMs: Math.min(o.timeoutMs, 3000) });
     if (r.protocol === v && (r.outcome === 'handshake' || r.sentChain.length > 0)) ok.push(v);
+    if (!chain && r.sentChain.length > 0) chain = r;
   }
-  return ok;
+  return { versions: ok, chain };
 }
 
 export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
@@ -145,10 +153,12 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
   // What-if: the same upstream with SNI, when nginx sends none and the name does not match.
   const leaf = sent[0];
   const name = o.settings.proxySslName;
-  if (leaf && !o.settings.proxySslServerName && !isIpLiteral(name) && leaf.native.checkHost(name) === undefined) {
+  // Also when no chain came at all: an upstream without a default certificate ends a handshake without SNI.
+  if (!o.settings.proxySslServerName && !isIpLiteral(name) && (leaf ? leaf.native.checkHost(name) === undefined : ['alert', 'tls-error', 'closed'].includes(observation.outcome))) {
     const sniObservation = await probe({ ...probeParams(o, o.settings), servername: name });
     const sniSent = parseSent(sniObservation).sent;
-    if (sniSent[0] && sniSent[0].sha256 !== leaf.sha256) {
+    if (!leaf && sniSent[0]) input.whatIfChain = { observation: sniObservation, sent: sniSent, change: 'sni' };
+    if (leaf && sniSent[0] && sniSent[0].sha256 !== leaf.sha256) {
       input.sniObservation = sniObservation;
       input.sniSent = sniSent;
       diagnosis = diagnose(input);
@@ -168,9 +178,14 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
   }
 
   const needsProtocols = diagnosis.findings.some((f) => f.code === 'PROTOCOL_MISMATCH');
+  const protocols = needsProtocols ? await serverProtocols(o) : undefined;
+  // The chain a what-if saw when nginx's handshake saw none is the presented chain (report, JSON, presented-chain.pem).
+  if (protocols?.chain && !leaf && !input.whatIfChain) input.whatIfChain = { observation: protocols.chain, sent: parseSent(protocols.chain).sent, change: 'protocols' };
+  if (input.whatIfChain) notes.push(`the chain shown was presented to a what-if handshake (${input.whatIfChain.change === 'sni' ? `SNI ${name}` : input.whatIfChain.observation.protocol ?? 'another protocol version'}): nginx's own handshake failed before the upstream sent certificates`);
   const plan = buildFixPlan(input, diagnosis, {
     installPath: o.installPath,
-    ...(needsProtocols ? { serverProtocols: await serverProtocols(o) } : {}),
+    allowRootChange: o.allowRootChange,
+    ...(protocols ? { serverProtocols: protocols.versions } : {}),
   });
 
   // Closed loop: handshake again with the plan's settings and judge with the plan's bundle.
@@ -185,6 +200,7 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
     plan.verified = check.nginx.ok;
     plan.verifiedBy = 'handshake';
     plan.verifyError = check.nginx.ok ? null : check.nginx.error;
+    proveAlternativesOnHandshake(plan, input, sent2);
   }
 
   return {
@@ -194,7 +210,7 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
     settings: o.settings,
     trust: o.trust,
     observation,
-    sent,
+    sent: input.whatIfChain?.sent ?? sent,
     diagnosis,
     fetches,
     notes,

@@ -26,6 +26,11 @@ export interface DiagnoseInput {
   unparsable?: { index: number; error: string }[];
   /** Certificates of sniObservation.sentChain, parsed. */
   sniSent?: Cert[];
+  /**
+   * When nginx's own handshake failed before the server's Certificate message: a what-if handshake that got one
+   * (another protocol version, or SNI). Its chain is the presented chain and what trusted-ca.pem is narrowed to.
+   */
+  whatIfChain?: { observation: ProbeObservation; sent: Cert[]; change: 'protocols' | 'sni' };
   /** The proxy_ssl_trusted_certificate bundle (or the system store, see trustSource). */
   trusted: Cert[];
   trustSource: 'bundle' | 'system';

@@ -126,23 +126,28 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
   const { settings, observation: o } = input;
   const target = `${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`;
 
-  // The chain nginx will receive once the plan is applied: the one presented with SNI when SNI is the cure.
+  // The chain nginx will receive once the plan is applied: the one presented with SNI when SNI is the cure, or the
+  // one a what-if handshake saw when nginx's own handshake failed before the Certificate message.
   const sniFinding = find('SNI_REQUIRED');
-  const useSni = !!sniFinding && !!input.sniObservation && (input.sniSent?.length ?? 0) > 0;
-  const chainDiagnosis = useSni
+  const whatIf = input.sent.length === 0 && (input.whatIfChain?.sent.length ?? 0) > 0 ? input.whatIfChain : undefined;
+  const sniWhatIf = whatIf?.change === 'sni';
+  const useSni = (!!sniFinding && !!input.sniObservation && (input.sniSent?.length ?? 0) > 0) || sniWhatIf;
+  const alt = whatIf ?? (useSni ? { observation: input.sniObservation!, sent: input.sniSent!, change: 'sni' as const } : undefined);
+  const chainDiagnosis = alt
     ? diagnose({
         ...input,
-        observation: input.sniObservation!,
-        sent: input.sniSent!,
+        observation: alt.observation,
+        sent: alt.sent,
         unparsable: undefined,
         sniObservation: undefined,
         sniSent: undefined,
-        settings: { ...settings, proxySslServerName: true },
+        whatIfChain: undefined,
+        settings: { ...settings, proxySslServerName: settings.proxySslServerName || alt.change === 'sni' },
       })
     : diagnosis;
   const view: ChainView = {
-    sent: useSni ? input.sniSent! : input.sent,
-    sni: useSni ? input.sniObservation!.sni : o.sni,
+    sent: alt ? alt.sent : input.sent,
+    sni: alt ? alt.observation.sni : o.sni,
     fullPath: chainDiagnosis.fullPath,
   };
   // No chain seen (the handshake failed before the Certificate message): keep the bundle the user has.
@@ -158,7 +163,8 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
 
   const uctx: UpstreamContext = {
     input,
-    connection: findings,
+    // The SNI what-if completed the handshake nginx's own attempt failed: SNI, not the upstream, is the cure.
+    connection: sniWhatIf ? findings.filter((f) => f.code !== 'HANDSHAKE_FAILED') : findings,
     chain: chainDiagnosis.findings,
     sent: view.sent,
     fullPath: view.fullPath,
@@ -198,7 +204,9 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
       apply.proxySslServerName = true;
       directives.push({
         line: 'proxy_ssl_server_name on;',
-        why: useSni
+        why: sniWhatIf
+          ? `send SNI ${q(settings.proxySslName)}: without it the upstream ends the handshake before sending a certificate; with it, it presents ${q(alt!.sent[0].subject)}`
+          : useSni
           ? `send SNI: without it the upstream presents ${q(String(sniFinding!.evidence.withoutSni))}, with SNI ${q(settings.proxySslName)} it presents ${q(String(sniFinding!.evidence.withSni))}`
           : `send SNI ${q(settings.proxySslName)} as your settings do: the certificate checked is the one presented for that name`,
       });
@@ -293,7 +301,7 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
 
   // --- files -----------------------------------------------------------------------------------------------
   const files: FixFile[] = [];
-  const presented = presentedChainFile(input);
+  const presented = presentedChainFile(whatIf ? { ...input, observation: whatIf.observation, sent: whatIf.sent, unparsable: undefined } : input);
   if (presented) files.push(presented);
   const bundle = trustedCaFile(selection, target);
   if (bundle) {
