@@ -42,6 +42,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .option('--out <dir>', 'write presented-chain.pem, trusted-ca.pem and upstream-ssl.conf into DIR')
     .option('--install-path <path>', 'where trusted-ca.pem will live on the nginx host (default: DIR/trusted-ca.pem)')
     .option('--force', 'overwrite files in --out')
+    .option('--allow-root-change', 'the fix may anchor on a root older than the one your bundle trusts (a retiring cross-signer)')
     .option('--no-fetch', 'never fetch missing intermediates from AIA URLs')
     .option('--fetch-allow <cidr|host,...>', 'AIA fetches may go there even when refused by default (link-local, cloud metadata; repeatable)', collect, [])
     .option('--fetch-deny <cidr|host,...>', 'AIA fetches never go there (decided after DNS, for every redirect; repeatable)', collect, []);
@@ -68,7 +69,8 @@ Examples:
     .option('--json', 'print the versioned JSON document')
     .option('--out <dir>', 'write presented-chain.pem, trusted-ca.pem and upstream-ssl.conf into DIR')
     .option('--install-path <path>', 'where trusted-ca.pem will live on the nginx host')
-    .option('--force', 'overwrite files in --out');
+    .option('--force', 'overwrite files in --out')
+    .option('--allow-root-change', 'the fix may anchor on a root older than the one your bundle trusts (a retiring cross-signer)');
   verify.addHelpText('after', `
 Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or unreadable input, 3 internal error.`);
   addNginxOptions(verify, false).action(async (opts) => {
@@ -144,6 +146,7 @@ Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or
     .option('--concurrency <n>', 'upstream servers probed at the same time', '8')
     .option('--json', 'print the versioned JSON document')
     .option('--no-probe', 'configuration checks only: no network')
+    .option('--allow-root-change', 'the fix may anchor on a root older than the one your bundle trusts (a retiring cross-signer)')
     .option('--no-fetch', 'never fetch missing intermediates from AIA URLs')
     .option('--fetch-allow <cidr|host,...>', 'AIA fetches may go there even when refused by default (link-local, cloud metadata; repeatable)', collect, [])
     .option('--fetch-deny <cidr|host,...>', 'AIA fetches never go there (decided after DNS, for every redirect; repeatable)', collect, [])

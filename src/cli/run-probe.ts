@@ -13,6 +13,7 @@ import { probe } from '../probe/probe.js';
 import type { ProbeObservation, ProbeParams, TlsProtocol } from '../probe/types.js';
 import type { FetchRecord, ProbeReport } from '../report/model.js';
 import { sniFor } from '../nginx/defaults.js';
+import { proveAlternativesOnHandshake } from '../remediation/alternatives.js';
 import { buildFixPlan, settingsForPlan, trustedForPlan } from '../remediation/plan.js';
 import type { FixPlan } from '../remediation/types.js';
 import { RunDeadline } from './run-deadline.js';
@@ -35,6 +36,8 @@ export interface ProbeRunOptions {
   warnDays?: number;
   /** Where AIA fetches may go (--fetch-allow / --fetch-deny); default: the built-in policy of src/fetch/address-policy.ts. */
   fetchPolicy?: Pick<import('../fetch/aia.js').FetchCaIssuersOptions, 'addressPolicy' | 'onRefused'>;
+  /** The fix may anchor on a root older than the user's (--allow-root-change). */
+  allowRootChange?: boolean;
   /** Print progress lines (AIA fetches) as they happen. */
   log?: (line: string) => void;
 }
@@ -136,33 +139,38 @@ function issues(issuer: Cert, subject: Cert): boolean {
 }
 
 /**
- * Which protocol versions the server accepts (a what-if probe per version), for PROTOCOL_MISMATCH advice.
- * Undefined when the deadline cut the list short: a partial list would be wrong advice, none is the plan's
- * fallback (it advises from the first handshake alone).
+/**
+ * Which protocol versions the server accepts (a what-if probe per version), for PROTOCOL_MISMATCH advice, and the
+ * first of those handshakes that saw the server's chain. Undefined when the deadline cut the list short: a partial
+ * list would be wrong advice, none is the plan's fallback (it advises from the first handshake alone).
  */
-async function serverProtocols(o: ProbeRunOptions, deadline: RunDeadline): Promise<TlsProtocol[] | undefined> {
+async function serverProtocols(o: ProbeRunOptions, deadline: RunDeadline): Promise<{ versions: TlsProtocol[]; chain?: ProbeObservation } | undefined> {
   const versions: TlsProtocol[] = ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1'];
   const ok: TlsProtocol[] = [];
+  let chain: ProbeObservation | undefined;
   for (const v of versions) {
     if (deadline.expired()) {
       deadline.cut('protocol-what-if');
       return undefined;
     }
-    const r = await probe({ host: o.host, port: o.port, protocols: [v], timeoutMs: deadline.allow(PROTOCOL_PROBE_MS), clientCert: o.clientCert });
+    const r = await probe({ ...probeParams(o, o.settings, deadline.allow(PROTOCOL_PROBE_MS)), protocols: [v] });
     if (cutShort(r, deadline)) {
       deadline.cut('protocol-what-if');
       return undefined;
     }
     if (r.protocol === v && (r.outcome === 'handshake' || r.sentChain.length > 0)) ok.push(v);
+    if (!chain && r.sentChain.length > 0) chain = r;
   }
-  return ok;
+  return { versions: ok, chain };
 }
 
 /** What-if: the same upstream with SNI, when nginx sends none and the name does not match. */
 async function sniWhatIf(input: DiagnoseInput, o: ProbeRunOptions, deadline: RunDeadline): Promise<boolean> {
   const leaf = input.sent[0];
   const name = o.settings.proxySslName;
-  if (!leaf || o.settings.proxySslServerName || isIpLiteral(name) || hostMatches(leaf, name)) return false;
+  if (o.settings.proxySslServerName || isIpLiteral(name)) return false;
+  // Also when no chain came at all: an upstream without a default certificate ends a handshake without SNI.
+  if (leaf ? hostMatches(leaf, name) : !['alert', 'tls-error', 'closed'].includes(input.observation.outcome)) return false;
   if (deadline.expired()) {
     deadline.cut('sni-what-if');
     return false;
@@ -173,7 +181,8 @@ async function sniWhatIf(input: DiagnoseInput, o: ProbeRunOptions, deadline: Run
     return false;
   }
   const sniSent = parseSent(sniObservation).sent;
-  if (!sniSent[0] || sniSent[0].sha256 === leaf.sha256) return false;
+  if (!leaf && sniSent[0]) input.whatIfChain = { observation: sniObservation, sent: sniSent, change: 'sni' };
+  if (!leaf || !sniSent[0] || sniSent[0].sha256 === leaf.sha256) return false;
   input.sniObservation = sniObservation;
   input.sniSent = sniSent;
   return true;
@@ -199,6 +208,7 @@ async function closeLoop(plan: FixPlan, input: DiagnoseInput, o: ProbeRunOptions
   plan.verified = check.nginx.ok;
   plan.verifiedBy = 'handshake';
   plan.verifyError = check.nginx.ok ? null : check.nginx.error;
+  proveAlternativesOnHandshake(plan, input, sent2);
 }
 
 export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
@@ -235,7 +245,17 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
   }
 
   const protocols = diagnosis.findings.some((f) => f.code === 'PROTOCOL_MISMATCH') ? await serverProtocols(o, deadline) : undefined;
-  const plan = buildFixPlan(input, diagnosis, { installPath: o.installPath, ...(protocols ? { serverProtocols: protocols } : {}) });
+  // The chain a what-if saw when nginx's handshake saw none is the presented chain (report, JSON, presented-chain.pem).
+  if (protocols?.chain && !sent[0] && !input.whatIfChain) input.whatIfChain = { observation: protocols.chain, sent: parseSent(protocols.chain).sent, change: 'protocols' };
+  if (input.whatIfChain) {
+    const how = input.whatIfChain.change === 'sni' ? `SNI ${o.settings.proxySslName}` : input.whatIfChain.observation.protocol ?? 'another protocol version';
+    notes.push(`the chain shown was presented to a what-if handshake (${how}): nginx's own handshake failed before the upstream sent certificates`);
+  }
+  const plan = buildFixPlan(input, diagnosis, {
+    installPath: o.installPath,
+    allowRootChange: o.allowRootChange,
+    ...(protocols ? { serverProtocols: protocols.versions } : {}),
+  });
   if (!diagnosis.nginx.ok && plan.nginxFixable) await closeLoop(plan, input, o, deadline);
 
   const cut = deadline.report();
@@ -246,7 +266,7 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
     settings: o.settings,
     trust: o.trust,
     observation,
-    sent,
+    sent: input.whatIfChain?.sent ?? sent,
     diagnosis,
     fetches,
     notes,

@@ -52,6 +52,8 @@ export const FINDING_CODES = {
   WRONG_ORDER: { severity: 'info', fixSide: 'none', opensslCodes: [] },
   DUPLICATE_CERT: { severity: 'info', fixSide: 'none', opensslCodes: [] },
   EXTRA_CERT: { severity: 'info', fixSide: 'none', opensslCodes: [] },
+  /** A sent certificate nginx's path does not use that lies on another path to a root (a cross-signed copy). */
+  ALTERNATIVE_PATH: { severity: 'info', fixSide: 'none', opensslCodes: [] },
   EXPIRES_SOON: { severity: 'warning', fixSide: 'upstream', opensslCodes: [] },
 } as const satisfies Record<string, CodeInfo>;
 

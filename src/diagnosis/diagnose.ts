@@ -15,6 +15,7 @@ import { checkDepth } from './checks/depth.js';
 import { checkName } from './checks/name.js';
 import { checkTrustAnchor } from './checks/trust-anchor.js';
 import { predictNginx } from './nginx-outcome.js';
+import { judgePaths } from './paths.js';
 import type { Check, CheckContext, DiagnoseInput, Diagnosis, PathItem } from './types.js';
 
 /** Registered checks, run in this order; findings are sorted afterwards. */
@@ -60,7 +61,8 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
       sha256: cert.sha256,
     };
   };
-  const ctx: CheckContext = { input, leaf, asNginx, unbounded, withCandidates, nameMatches, ref: refOf };
+  const judged = leaf ? judgePaths(input, asNginx, refOf) : { paths: [], search: { paths: 0, truncated: null, work: 0 } };
+  const ctx: CheckContext = { input, leaf, asNginx, unbounded, withCandidates, paths: judged.paths, nameMatches, ref: refOf };
   const findings = sortFindings(CHECKS.flatMap((check) => check(ctx)));
   const nginx = predictNginx({ observation: input.observation, settings: input.settings, asNginx: leaf ? asNginx : undefined, nameMatches });
 
@@ -86,5 +88,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     verifyErrors: asNginx.errors,
     neededDepth: full.anchored ? Math.max(0, full.path.length - 2) : null,
     earliestNotAfter: earliest ? earliest.toISOString() : null,
+    paths: judged.paths,
+    pathSearch: judged.search,
   };
 }

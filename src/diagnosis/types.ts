@@ -3,6 +3,7 @@
  * (probing, reading bundles, fetching AIA) and hands the results here.
  */
 import type { Cert } from '../certs/cert.js';
+import type { RealizationKind } from '../chain/path-alternatives.js';
 import type { CertSource, VerifyError, VerifyResult } from '../chain/types.js';
 import type { NginxSettings } from '../nginx/defaults.js';
 import type { ProbeObservation } from '../probe/types.js';
@@ -25,11 +26,21 @@ export interface DiagnoseInput {
   unparsable?: { index: number; error: string }[];
   /** Certificates of sniObservation.sentChain, parsed. */
   sniSent?: Cert[];
+  /**
+   * When nginx's own handshake failed before the server's Certificate message: a what-if handshake that got one
+   * (another protocol version, or SNI). Its chain is the presented chain and what trusted-ca.pem is narrowed to.
+   */
+  whatIfChain?: { observation: ProbeObservation; sent: Cert[]; change: 'protocols' | 'sni' };
   /** The proxy_ssl_trusted_certificate bundle (or the system store, see trustSource). */
   trusted: Cert[];
   trustSource: 'bundle' | 'system';
   /** Candidate CA certificates not trusted yet: --intermediates pool and AIA-fetched ones. */
   candidates?: CandidateCert[];
+  /**
+   * The user's other trust bundles (e.g. the other proxy_ssl_trusted_certificate files of the same nginx config):
+   * searched for alternative paths only (src/chain/path-alternatives.ts), their roots count as the user's roots.
+   */
+  otherBundles?: { cert: Cert; origin: string }[];
   settings: NginxSettings;
   at: Date;
   /** Certificates expiring within this many days get EXPIRES_SOON (0 = off). */
@@ -59,6 +70,47 @@ export interface PathItem {
   notAfter: string;
 }
 
+/** How nginx could take one path, proven by the engine: bundle and sent chain as SHA-256s, leaf first. */
+export interface PathRealizationItem {
+  kind: RealizationKind;
+  bundle: string[];
+  sent: string[];
+  depth: number;
+}
+
+/** One certification path from the leaf to a root over every known certificate (src/chain/enumerate-paths.ts). */
+export interface PathSummary {
+  /** Leaf first; `index` is the position in the chain as sent, when sent. */
+  certs: CertRef[];
+  anchor: {
+    subject: string;
+    sha256: string;
+    notBefore: string;
+    notAfter: string;
+    /** In the bundle nginx runs with now. */
+    inBundle: boolean;
+    /** In one of the user's bundles (this one or otherBundles): a root the user already trusts. */
+    yours: boolean;
+    origin: string;
+  };
+  /** Intermediates: the proxy_ssl_verify_depth this path needs. */
+  neededDepth: number;
+  /** nginx takes this path today and accepts it. */
+  taken: boolean;
+  /** At least one realization is proven. */
+  works: boolean;
+  realizations: PathRealizationItem[];
+  /** Why no bundle makes it work (expired root, weak key...), when none does. */
+  failure: { code: number; text: string; depth: number } | null;
+}
+
+export interface PathSearchSummary {
+  paths: number;
+  /** null: every path was found; 'paths' / 'work': a cap (PATH_SEARCH_LIMITS) stopped the search. */
+  truncated: null | 'paths' | 'work';
+  work: number;
+}
+
 export interface Diagnosis {
   nginx: NginxOutcome;
   findings: Finding[];
@@ -74,6 +126,9 @@ export interface Diagnosis {
   neededDepth: number | null;
   /** Earliest notAfter over the certificates of fullPath (ISO), or null. */
   earliestNotAfter: string | null;
+  /** Every path from the leaf to a root over the sent, bundle, candidate and other-bundle certificates, judged. */
+  paths: PathSummary[];
+  pathSearch: PathSearchSummary;
 }
 
 export interface CheckContext {
@@ -85,6 +140,8 @@ export interface CheckContext {
   unbounded: VerifyResult;
   /** Without the depth limit and with candidate certificates as untrusted issuers. */
   withCandidates: VerifyResult;
+  /** Every path to a root, judged (see Diagnosis.paths). */
+  paths: PathSummary[];
   /** The host name check as nginx makes it (X509_check_host(leaf, proxy_ssl_name)); undefined: no leaf. */
   nameMatches?: boolean;
   ref(cert: Cert, depth?: number): CertRef;

@@ -14,6 +14,8 @@ import { diagnose } from '../diagnosis/diagnose.js';
 import type { DiagnoseInput, Diagnosis } from '../diagnosis/types.js';
 import { defaultProtocols, isIpLiteral, proxyHostOf, type NginxSettings } from '../nginx/defaults.js';
 import type { TlsProtocol } from '../probe/types.js';
+import { describeAlternatives, refusedText } from './alternatives.js';
+import { choosePath } from './choose-path.js';
 import { inputDeadEnds } from './dead-ends.js';
 import { presentedChainFile } from './presented-chain.js';
 import { chooseProxySslName, type NameChoice } from './proxy-ssl-name.js';
@@ -30,6 +32,8 @@ export interface FixPlanOptions {
   serverProtocols?: TlsProtocol[];
   /** Dead ends found outside these inputs (nginx configs), as sentences: see configDeadEndText(). */
   deadEnds?: string[];
+  /** May the fix anchor on a root older than the one the user trusts (a retiring cross-signer)? Default: no. */
+  allowRootChange?: boolean;
 }
 
 /** Placeholders for mTLS: tlsdoctor never reads, writes or guesses a private key. */
@@ -101,7 +105,12 @@ function trustWhy(selection: TrustSelection, view: ChainView): string {
   if (root) {
     return (
       `trusted-ca.pem: the root ${q(root.subject)} that anchors the chain` +
-      (inter.length ? ` plus ${inter.map((t) => q(t.subject)).join(', ')}, which the upstream does not send` : '') +
+      (inter.length
+        ? ` plus ${inter.map((t) => q(t.subject)).join(', ')}, which the upstream ` +
+          (inter.some((t) => t.sentFirstElsewhere)
+            ? 'sends only after a cross-signed copy that OpenSSL takes first (in the bundle it is found first: trusted-first)'
+            : 'does not send')
+        : '') +
       '. nginx never uses the system CA store and accepts no partial chains'
     );
   }
@@ -119,27 +128,35 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
   const { settings, observation: o } = input;
   const target = upstreamLabel(o, settings.proxySslName);
 
-  // The chain nginx will receive once the plan is applied: the one presented with SNI when SNI is the cure.
+  // The chain nginx will receive once the plan is applied: the one presented with SNI when SNI is the cure, or the
+  // one a what-if handshake saw when nginx's own handshake failed before the Certificate message.
   const sniFinding = find('SNI_REQUIRED');
-  const useSni = !!sniFinding && !!input.sniObservation && (input.sniSent?.length ?? 0) > 0;
-  const chainDiagnosis = useSni
+  const whatIf = input.sent.length === 0 && (input.whatIfChain?.sent.length ?? 0) > 0 ? input.whatIfChain : undefined;
+  const sniWhatIf = whatIf?.change === 'sni';
+  const useSni = (!!sniFinding && !!input.sniObservation && (input.sniSent?.length ?? 0) > 0) || sniWhatIf;
+  const alt = whatIf ?? (useSni ? { observation: input.sniObservation!, sent: input.sniSent!, change: 'sni' as const } : undefined);
+  const chainDiagnosis = alt
     ? diagnose({
         ...input,
-        observation: input.sniObservation!,
-        sent: input.sniSent!,
+        observation: alt.observation,
+        sent: alt.sent,
         unparsable: undefined,
         sniObservation: undefined,
         sniSent: undefined,
-        settings: { ...settings, proxySslServerName: true },
+        whatIfChain: undefined,
+        settings: { ...settings, proxySslServerName: settings.proxySslServerName || alt.change === 'sni' },
       })
     : diagnosis;
   const view: ChainView = {
-    sent: useSni ? input.sniSent! : input.sent,
-    sni: useSni ? input.sniObservation!.sni : o.sni,
+    sent: alt ? alt.sent : input.sent,
+    sni: alt ? alt.observation.sni : o.sni,
     fullPath: chainDiagnosis.fullPath,
   };
   // No chain seen (the handshake failed before the Certificate message): keep the bundle the user has.
-  const selection = view.sent.length === 0 && o.outcome !== 'handshake' ? keepCurrentBundle(input) : selectTrust(view, input);
+  // Among every proven path to a root: the user's roots first, the newest root, never an older one unasked.
+  const choice = choosePath(chainDiagnosis.paths, { allowRootChange: opts.allowRootChange });
+  const selection = view.sent.length === 0 && o.outcome !== 'handshake' ? keepCurrentBundle(input) : selectTrust(view, input, choice.chosen);
+  const alternatives = describeAlternatives(choice.alternatives, input, view.sent);
 
   const mismatch = find('NAME_MISMATCH');
   const leaf = input.sent[0];
@@ -148,7 +165,8 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
 
   const uctx: UpstreamContext = {
     input,
-    connection: findings,
+    // The SNI what-if completed the handshake nginx's own attempt failed: SNI, not the upstream, is the cure.
+    connection: sniWhatIf ? findings.filter((f) => f.code !== 'HANDSHAKE_FAILED') : findings,
     chain: chainDiagnosis.findings,
     sent: view.sent,
     fullPath: view.fullPath,
@@ -188,7 +206,9 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
       apply.proxySslServerName = true;
       directives.push({
         line: 'proxy_ssl_server_name on;',
-        why: useSni
+        why: sniWhatIf
+          ? `send SNI ${q(settings.proxySslName)}: without it the upstream ends the handshake before sending a certificate; with it, it presents ${q(alt!.sent[0].subject)}`
+          : useSni
           ? `send SNI: without it the upstream presents ${q(String(sniFinding!.evidence.withoutSni))}, with SNI ${q(settings.proxySslName)} it presents ${q(String(sniFinding!.evidence.withSni))}`
           : `send SNI ${q(settings.proxySslName)} as your settings do: the certificate checked is the one presented for that name`,
       });
@@ -283,7 +303,7 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
 
   // --- files -----------------------------------------------------------------------------------------------
   const files: FixFile[] = [];
-  const presented = presentedChainFile(input);
+  const presented = presentedChainFile(whatIf ? { ...input, observation: whatIf.observation, sent: whatIf.sent, unparsable: undefined } : input);
   if (presented) files.push(presented);
   const bundle = trustedCaFile(selection, target);
   if (bundle) {
@@ -313,6 +333,8 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
     alreadyOk: diagnosis.nginx.ok,
     nginxSettings: apply,
     ...(manual.length ? { manual } : {}),
+    ...(alternatives.length ? { alternatives } : {}),
+    ...(choice.refused.length ? { notProposed: choice.refused.map(refusedText) } : {}),
   };
 }
 

@@ -12,6 +12,7 @@ import type { Cert } from '../certs/cert.js';
 import { pemWithHeader } from '../certs/pem.js';
 import { verifyChain } from '../chain/verify.js';
 import type { DiagnoseInput, PathItem } from '../diagnosis/types.js';
+import type { ChosenPath } from './choose-path.js';
 import { opensslFingerprint } from './fingerprint.js';
 import type { FixFile, ProposedTrust } from './types.js';
 
@@ -53,6 +54,7 @@ export function knownCertificates(input: DiagnoseInput, view?: ChainView): Map<s
   for (const c of input.candidates ?? []) {
     add(c.cert, c.source === 'pool' ? `--intermediates ${c.origin}` : `fetched via AIA from ${c.origin}`);
   }
+  for (const b of input.otherBundles ?? []) add(b.cert, `your proxy_ssl_trusted_certificate ${b.origin}`);
   return known;
 }
 
@@ -83,20 +85,28 @@ function fixPath(view: ChainView, input: DiagnoseInput, known: Map<string, Known
   return rebuilt[rebuilt.length - 1]?.selfSigned ? rebuilt : path;
 }
 
-export function selectTrust(view: ChainView, input: DiagnoseInput): TrustSelection {
+/**
+ * The bundle for the path the fix chose (src/remediation/choose-path.ts), or, without a choice, for the path
+ * diagnosed: its root plus the certificates of the path the server does not send.
+ */
+export function selectTrust(view: ChainView, input: DiagnoseInput, chosen?: ChosenPath): TrustSelection {
   const empty: TrustSelection = { certs: [], trust: [], neededDepth: null };
   const known = knownCertificates(input, view);
-  const path = fixPath(view, input, known);
+  const chosenPath = chosen?.path.certs.map((r) => known.get(r.sha256)?.cert).filter((c): c is Cert => c !== undefined);
+  const useChosen = chosen !== undefined && chosenPath !== undefined && chosenPath.length === chosen.path.certs.length;
+  const path = useChosen ? chosenPath : fixPath(view, input, known);
   if (path.length === 0) return empty;
   const top = path[path.length - 1];
   if (!top.selfSigned) return { ...empty, missingRoot: { top: top.subject, issuer: top.issuer } };
   const sentShas = new Set(view.sent.map((c) => c.sha256));
   const trustedShas = new Set(input.trusted.map((c) => c.sha256));
+  // The chosen realization's bundle, proven by the engine; else the root and what the server does not send.
+  const inBundle = useChosen ? new Set(chosen.realization.bundle) : undefined;
   const certs: Cert[] = [];
   const trust: ProposedTrust[] = [];
   path.forEach((cert, depth) => {
     const last = depth === path.length - 1;
-    if (!last && sentShas.has(cert.sha256)) return;
+    if (inBundle ? !inBundle.has(cert.sha256) : !last && sentShas.has(cert.sha256)) return;
     if (certs.some((c) => c.sha256 === cert.sha256)) return;
     const role: ProposedTrust['role'] = depth === 0 ? 'pinned-leaf' : last ? 'root' : 'intermediate';
     certs.push(cert);
@@ -107,6 +117,7 @@ export function selectTrust(view: ChainView, input: DiagnoseInput): TrustSelecti
       role,
       notAfter: certTimeText(cert.notAfter),
       newlyTrusted: !trustedShas.has(cert.sha256),
+      ...(role === 'intermediate' && sentShas.has(cert.sha256) ? { sentFirstElsewhere: true } : {}),
       ...(role === 'pinned-leaf'
         ? {
             warning:
@@ -152,6 +163,9 @@ const ROLE_LABEL: Record<ProposedTrust['role'], string> = {
   'pinned-leaf': "the upstream's own self-signed certificate (pinned)",
 };
 
+/** An intermediate the upstream sends, but after a cross-signed copy that OpenSSL takes first (no backtracking). */
+const SENT_SECOND_LABEL = 'intermediate CA the upstream sends only after another copy that OpenSSL takes first: in the bundle, trusted-first makes OpenSSL use this one';
+
 export function trustedCaFile(selection: TrustSelection, target: string): FixFile | undefined {
   if (selection.certs.length === 0) return undefined;
   const content = selection.certs
@@ -169,7 +183,7 @@ export function trustedCaFile(selection: TrustSelection, target: string): FixFil
         `issuer:   ${cert.issuer}`,
         `SHA-256:  ${opensslFingerprint(cert.sha256)}`,
         `validity: ${certTimeText(cert.notBefore)} .. ${certTimeText(cert.notAfter)}`,
-        `role:     ${selection.keptCurrent ? 'kept from your current bundle (no chain was seen to narrow it)' : ROLE_LABEL[t.role]}`,
+        `role:     ${selection.keptCurrent ? 'kept from your current bundle (no chain was seen to narrow it)' : t.sentFirstElsewhere ? SENT_SECOND_LABEL : ROLE_LABEL[t.role]}`,
         `origin:   ${t.origin}`,
         t.newlyTrusted
           ? 'NOT TRUSTED BEFORE: check this SHA-256 out of band (ask the upstream\'s operator) before trusting it.'

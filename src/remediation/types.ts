@@ -28,8 +28,32 @@ export interface ProposedTrust {
   notAfter: string;
   /** True when the user has not trusted it yet: check the fingerprint out of band first. */
   newlyTrusted: boolean;
+  /**
+   * An intermediate the upstream does send, but after a same-name copy that leads elsewhere (cross-signing): OpenSSL
+   * takes the first valid copy and never backtracks, so the bundle must hold this one (trusted-first).
+   */
+  sentFirstElsewhere?: boolean;
   /** Plain warning attached to this certificate (pinning a self-signed leaf: it breaks when the leaf is renewed). */
   warning?: string;
+}
+
+/** Another proven way to make nginx verify this upstream (a different path to a root, or the same one reached differently). */
+export interface FixAlternative {
+  /** Where the change is made: the upstream's certificate file, or nginx's proxy_ssl_trusted_certificate. */
+  side: 'upstream' | 'nginx';
+  /** One line: what to change. */
+  summary: string;
+  /** The root this alternative ends at. */
+  anchor: { subject: string; sha256: string; notBefore: string; yours: boolean };
+  /** The proxy_ssl_trusted_certificate it runs with, and the chain the upstream sends (SHA-256s, leaf first). */
+  bundle: string[];
+  sent: string[];
+  /** The proxy_ssl_verify_depth it runs with. */
+  depth: number;
+  /** Judged by the trust engine with nginx's settings (always true: unproven ways are not listed). */
+  verified: boolean;
+  /** `engine`: the same certificates judged; `handshake`: re-judged on the closed loop's second live handshake. */
+  verifiedBy: 'engine' | 'handshake';
 }
 
 /**
@@ -72,4 +96,8 @@ export interface FixPlan {
    * certificate the placeholders stand for). The plan is not complete until they are done.
    */
   manual?: string[];
+  /** Other proven ways (upstream-side order, other bundles), one line each; the plan's own way is not repeated. */
+  alternatives?: FixAlternative[];
+  /** Working paths not proposed: through a root older than the one you trust (pass --allow-root-change for them). */
+  notProposed?: string[];
 }

@@ -165,6 +165,21 @@ function unsentIntermediates(ctx: UpstreamContext): PathItem[] {
   return ctx.fullPath.filter((p, depth) => depth > 0 && !p.selfSigned && !sent.has(p.ref.sha256));
 }
 
+/**
+ * The issuer is found nowhere: an omitted intermediate and an issuer the bundle does not trust (a private CA, a
+ * TLS-intercepting proxy) look the same on the wire, and sending the latter only turns 20/21 into 19/2.
+ */
+function foundNowhereChange(leaf: Cert, issuer: string, aia: unknown, how: string): string {
+  const urls = Array.isArray(aia) ? (aia as string[]) : [];
+  return (
+    `Find out what ${q(issuer)} is: get its certificate from the upstream's operator` +
+    (urls.length ? ` or from its AIA URL ${urls.join(', ')} (tlsdoctor fetches it unless --no-fetch)` : '') +
+    `. If it is an intermediate of the upstream's CA, make the upstream send it: its certificate file must hold the leaf ${q(leaf.subject)} ` +
+    `followed by ${q(issuer)} ${how} If it is a CA you do not trust (a private CA, a TLS-intercepting proxy), sending it only changes ` +
+    'the error: trust its root only if it is meant to be trusted (check its SHA-256 out of band), or avoid the interception.'
+  );
+}
+
 /** Durable fixes and alternatives that do not block the nginx-side workaround. */
 export function upstreamImprovements(ctx: UpstreamContext): string[] {
   const out: string[] = [];
@@ -181,8 +196,11 @@ export function upstreamImprovements(ctx: UpstreamContext): string[] {
     const how =
       `(e.g. \`cat leaf.pem ${files.join(' ')} > fullchain.pem\` and point the server's certificate setting at fullchain.pem: ` +
       `nginx ssl_certificate, Apache SSLCertificateFile, HAProxy crt). Then proxy_ssl_trusted_certificate needs only the root.`;
+    const nowhere = ctx.chain.find((f) => f.code === 'MISSING_INTERMEDIATE' && f.evidence.foundNowhere === true);
     out.push(
-      wrong.length > 0
+      nowhere && wrong.length === 0
+        ? foundNowhereChange(leaf, String(nowhere.evidence.missingIssuer), nowhere.evidence.aiaCaIssuers, how)
+        : wrong.length > 0
         ? `In the upstream's certificate file, replace ${wrong.map((f) => `${q(f.cert!.subject)} (sent as #${f.cert!.index})`).join(' and ')} ` +
             `with ${names.map(q).join(', then ')}: what it sends does not issue ${q(leaf.subject)}. The file must hold the leaf ` +
             `followed by ${names.map(q).join(', then ')} ${how}`

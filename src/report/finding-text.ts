@@ -10,6 +10,17 @@ const list = (v: EvidenceValue | undefined): string => {
   return t === '' ? '(none)' : t;
 };
 
+/** The two readings of an issuer found nowhere, and what tells them apart. */
+function foundNowhereText(e: Ev): string {
+  const aia = Array.isArray(e.aiaCaIssuers) && e.aiaCaIssuers.length > 0;
+  return (
+    ` It is found nowhere (not sent, not in the bundle, not in --intermediates${aia ? '' : ', no AIA URL'}), and on the wire two cases look the same:` +
+    ` (1) the upstream omits an intermediate of its public or private CA: sending it fixes nginx;` +
+    ` (2) "${s(e.missingIssuer)}" is a CA the bundle does not trust (a private CA, a TLS-intercepting proxy): sending it would only change the error nginx logs (21 or 20 into 19 or 2), the fix is to trust its root or to avoid the interception.` +
+    ` What tells them apart: the certificate of "${s(e.missingIssuer)}" (its issuer, whether it is a root), ${aia ? `the AIA URL ${list(e.aiaCaIssuers)} (fetched unless --no-fetch)` : 'an AIA caIssuers URL (this certificate has none)'}, the issuer's name.`
+  );
+}
+
 export const FINDING_TEXT: Record<FindingCode, (e: Ev, f: Finding) => string> = {
   CONNECTION_REFUSED: (e) => `Nothing listens on ${s(e.address)}:${s(e.port)}: the connection was refused.`,
   TIMEOUT: (e) =>
@@ -38,7 +49,7 @@ export const FINDING_TEXT: Record<FindingCode, (e: Ev, f: Finding) => string> = 
       e.authorityKeyId ? ` Key id ${s(e.authorityKeyId)}.` : ''
     }${Array.isArray(e.aiaCaIssuers) && e.aiaCaIssuers.length ? ` AIA: ${list(e.aiaCaIssuers)}.` : ''}${
       Array.isArray(e.unrelatedSent) && e.unrelatedSent.length ? ` The server sends instead: ${list(e.unrelatedSent)}.` : ''
-    }`,
+    }${e.foundNowhere === true ? foundNowhereText(e) : ''}`,
   UNKNOWN_CA: (e) =>
     `Nothing in the trusted bundle anchors this chain: its top is issued by "${s(e.missingIssuer)}"${
       e.authorityKeyId ? ` (key id ${s(e.authorityKeyId)})` : ''
@@ -74,6 +85,13 @@ export const FINDING_TEXT: Record<FindingCode, (e: Ev, f: Finding) => string> = 
   ROOT_SENT: () => `The server sends a root certificate: tolerated (the bundle decides trust), but wasted bytes.`,
   WRONG_ORDER: (e) => `The server sends its chain out of order (path order ${list(e.pathOrder)}, sent as ${list(e.sentOrder)}): tolerated by nginx.`,
   DUPLICATE_CERT: (e) => `Sent twice (positions ${s(e.firstIndex)} and ${s(e.index)}): tolerated.`,
+  ALTERNATIVE_PATH: (e) =>
+    `Not on the path nginx builds, but on another path to the root "${s(e.anchor)}" (${Array.isArray(e.path) ? (e.path as string[]).map((n) => `"${n}"`).join(' → ') : ''}): a cross-signed copy. ` +
+    (e.works === true
+      ? e.how === 'upstream-sends'
+        ? 'That path works with your bundle if the upstream sends this copy first (OpenSSL takes the first valid issuer in sent order and never backtracks).'
+        : `That path works once the bundle holds ${e.anchorInBundle === true ? 'this copy next to the root' : 'its root'} (see the fix).`
+      : `That path does not work either (${s(e.failure) || 'rejected'}).`),
   EXTRA_CERT: () => `Sent but not part of the path to the trust anchor: an unrelated or wrong certificate, ignored by nginx.`,
   EXPIRES_SOON: (e) => `Expires on ${s(e.notAfter).slice(0, 10)}: ${s(e.daysLeft)} days left.`,
 };

@@ -63,6 +63,11 @@ export function fixText(plan: FixPlan): string[] {
       if (t.warning) out.push(`      WARNING: ${t.warning}`);
     }
   }
+  if (plan.alternatives?.length) {
+    out.push('  Alternatives that also work (each proven by the trust engine' + (plan.alternatives.some((a) => a.verifiedBy === 'handshake') ? '; nginx-side ones also on a second handshake' : '') + '):');
+    for (const a of plan.alternatives) out.push(`    - ${a.summary}${a.verified ? '' : ' (NOT confirmed by the second handshake)'}`);
+  }
+  for (const n of plan.notProposed ?? []) out.push(`  ${n}`);
   if (plan.manual?.length) {
     out.push('  To do by hand:');
     for (const m of plan.manual) out.push(`    - ${m}`);

@@ -61,6 +61,8 @@ export function probeDocument(r: ProbeReport): Record<string, unknown> {
     neededDepth: d.neededDepth,
     earliestNotAfter: d.earliestNotAfter,
     verifyErrors: d.verifyErrors,
+    paths: d.paths,
+    pathSearch: d.pathSearch,
     findings: d.findings,
     fetched: r.fetches,
     notes: r.notes,

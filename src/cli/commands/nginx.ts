@@ -46,6 +46,7 @@ export interface NginxCommandOptions extends FetchPolicyOptionValues {
   concurrency: string;
   probe: boolean;
   fetch: boolean;
+  allowRootChange?: boolean;
 }
 
 const PEM_CERT = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----/;
@@ -342,6 +343,7 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
         at,
         installPath,
         notes: [...bundle.notes],
+        allowRootChange: !!o.allowRootChange,
       });
       probes.set(key, pending);
     }

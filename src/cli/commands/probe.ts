@@ -28,6 +28,7 @@ export interface ProbeCommandOptions extends NginxOptionValues, FetchPolicyOptio
   fetch: boolean;
   at?: string;
   warn?: string;
+  allowRootChange?: boolean;
 }
 
 export async function loadTrust(files: string[], io: CliIO) {
@@ -90,6 +91,7 @@ export async function probeCommand(targetText: string, o: ProbeCommandOptions, i
     installPath,
     warnDays: parseDuration(o.warn ?? '30d', '--warn', 'd') / 86_400_000,
     notes: [...notes, ...pool.notes],
+    allowRootChange: !!o.allowRootChange,
     log: o.json ? undefined : (line) => io.stderr(`tlsdoctor: ${line}\n`),
   });
   if (o.out && report.fix) {

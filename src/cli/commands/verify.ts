@@ -31,6 +31,7 @@ export interface VerifyCommandOptions extends NginxOptionValues {
   out?: string;
   installPath?: string;
   force?: boolean;
+  allowRootChange?: boolean;
 }
 
 /** An observation for files: the handshake "completed" and the server "sent" exactly these certificates. */
@@ -83,7 +84,7 @@ export async function verifyCommand(o: VerifyCommandOptions, io: CliIO): Promise
   };
   const diagnosis = diagnose(input);
   const installPath = o.installPath ?? resolve(io.cwd, o.out ?? '.', 'trusted-ca.pem');
-  const plan = buildFixPlan(input, diagnosis, { installPath });
+  const plan = buildFixPlan(input, diagnosis, { installPath, allowRootChange: !!o.allowRootChange });
   if (!diagnosis.nginx.ok && plan.nginxFixable) {
     const check = diagnose({ ...input, trusted: trustedForPlan(plan, input), settings: settingsForPlan(plan, settings), trustSource: 'bundle', candidates: [] });
     plan.verified = check.nginx.ok;

@@ -118,7 +118,11 @@ export const checkTrustAnchor: Check = (ctx) => {
     return out;
   }
   if (depth === 0) {
-    out.push(finding('MISSING_INTERMEDIATE', { ...issuerEvidence(t.cert), unrelatedSent }, ctx.ref(t.cert, depth)));
+    // Found nowhere (not sent, not in any bundle or pool, not fetched): on the wire an omitted intermediate and an
+    // issuer the bundle does not trust (a private CA, a TLS-intercepting proxy) look the same. Only the issuer's
+    // certificate, an AIA URL or the issuer's name tells them apart; the report gives both readings.
+    const foundNowhere = ctx.paths.length === 0;
+    out.push(finding('MISSING_INTERMEDIATE', { ...issuerEvidence(t.cert), unrelatedSent, foundNowhere }, ctx.ref(t.cert, depth)));
   } else {
     out.push(
       finding(
