@@ -86,7 +86,7 @@ const editValue =
 // ------------------------------------------------------------------------------------------------ a. empty RDN
 
 const EMPTY_RDN: BerNode = { tag: 0x31, children: [] };
-const RDN_EDITS: Array<[string, (rdns: BerNode[]) => BerNode[]]> = [
+const RDN_EDITS: Array<[string, RdnEdit]> = [
   ['first', (r) => [EMPTY_RDN, ...r]],
   ['middle', (r) => [r[0]!, EMPTY_RDN, ...r.slice(1)]],
   ['last', (r) => [...r, EMPTY_RDN]],
@@ -94,32 +94,52 @@ const RDN_EDITS: Array<[string, (rdns: BerNode[]) => BerNode[]]> = [
   ['only', () => [EMPTY_RDN]],
 ];
 
-function withRdns(field: number, edit: (rdns: BerNode[]) => BerNode[]): (tbs: BerNode) => BerNode {
+function withRdns(field: number, edit: RdnEdit): (tbs: BerNode) => BerNode {
   return (tbs) => editAt(tbs, [field], (n) => ({ ...n, children: edit(n.children!) }));
 }
 
+type RdnEdit = (rdns: BerNode[]) => BerNode[];
+
+/** The chain with empty RDNs put by `e` into the given Name fields of the certificate at `position`. */
+function emptyRdnIn(c: Chain, position: Position, fields: number[], e: RdnEdit): Chain {
+  return withEdited(c, position, (tbs) => fields.reduce((t, field) => withRdns(field, e)(t), tbs));
+}
+
 function emptyRdn(pki: Pki, sink: CaseSink): void {
+  const { subject, issuer } = TBS;
   const two = (cn: string): CertOptions => ({ subject: [['O', 'Parity'], ['CN', cn]] });
-  type Where = [string, string, (c: Chain, e: (rdns: BerNode[]) => BerNode[]) => Chain, CertOptions?];
-  const both = (f: number, g: number) => (tbs: BerNode, e: (rdns: BerNode[]) => BerNode[]) => withRdns(g, e)(withRdns(f, e)(tbs));
-  const places: Where[] = [
-    ['leaf-subject', 'leaf subject', (c, e) => withEdited(c, 'leaf', withRdns(TBS.subject, e))],
-    ['leaf-subject-cn-only', 'leaf subject, no SAN (the name is matched against the CN)', (c, e) => withEdited(c, 'leaf', withRdns(TBS.subject, e)), { san: null }],
-    ['leaf-issuer', "leaf issuer field (the intermediate's subject has no empty RDN)", (c, e) => withEdited(c, 'leaf', withRdns(TBS.issuer, e))],
-    ['intermediate-subject', "intermediate subject (the leaf's issuer field has none)", (c, e) => withEdited(c, 'intermediate', withRdns(TBS.subject, e))],
-    ['intermediate-subject-and-leaf-issuer', "intermediate subject and the leaf's issuer field", (c, e) => withEdited(withEdited(c, 'intermediate', withRdns(TBS.subject, e)), 'leaf', withRdns(TBS.issuer, e))],
-    ['intermediate-issuer', "intermediate issuer field (the root's subject has none)", (c, e) => withEdited(c, 'intermediate', withRdns(TBS.issuer, e))],
-    ['root-subject', 'trusted root subject and issuer', (c, e) => withEdited(c, 'root', (t) => both(TBS.subject, TBS.issuer)(t, e))],
-    ['root-subject-not-issuer', 'trusted root subject only (its issuer field has none: self-issued only after canonicalisation)', (c, e) => withEdited(c, 'root', withRdns(TBS.subject, e))],
-    ['root-subject-and-intermediate-issuer', "trusted root subject and issuer, and the intermediate's issuer field", (c, e) => withEdited(withEdited(c, 'root', (t) => both(TBS.subject, TBS.issuer)(t, e)), 'intermediate', withRdns(TBS.issuer, e))],
+  type Place = [name: string, description: string, build: (c: Chain, e: RdnEdit) => Chain, leafOptions?: CertOptions];
+  const places: Place[] = [
+    ['leaf-subject', 'leaf subject', (c, e) => emptyRdnIn(c, 'leaf', [subject], e)],
+    ['leaf-subject-cn-only', 'leaf subject, no SAN (the name is matched against the CN)', (c, e) => emptyRdnIn(c, 'leaf', [subject], e), { san: null }],
+    ['leaf-issuer', "leaf issuer field (the intermediate's subject has no empty RDN)", (c, e) => emptyRdnIn(c, 'leaf', [issuer], e)],
+    ['intermediate-subject', "intermediate subject (the leaf's issuer field has none)", (c, e) => emptyRdnIn(c, 'intermediate', [subject], e)],
+    [
+      'intermediate-subject-and-leaf-issuer',
+      "intermediate subject and the leaf's issuer field",
+      (c, e) => emptyRdnIn(emptyRdnIn(c, 'intermediate', [subject], e), 'leaf', [issuer], e),
+    ],
+    ['intermediate-issuer', "intermediate issuer field (the root's subject has none)", (c, e) => emptyRdnIn(c, 'intermediate', [issuer], e)],
+    ['root-subject', 'trusted root subject and issuer', (c, e) => emptyRdnIn(c, 'root', [subject, issuer], e)],
+    [
+      'root-subject-not-issuer',
+      'trusted root subject only (its issuer field has none: self-issued only after canonicalisation)',
+      (c, e) => emptyRdnIn(c, 'root', [subject], e),
+    ],
+    [
+      'root-subject-and-intermediate-issuer',
+      "trusted root subject and issuer, and the intermediate's issuer field",
+      (c, e) => emptyRdnIn(emptyRdnIn(c, 'root', [subject, issuer], e), 'intermediate', [issuer], e),
+    ],
   ];
   for (const [name, description, build, leafOptions] of places) {
     for (const [variant, edit] of RDN_EDITS) {
-      const c = build(chain(pki, { root: two('Parity Root'), ints: [two('Parity Intermediate')], leaf: { ...two('www.a.test'), ...leafOptions } }), edit);
+      const plain = chain(pki, { root: two('Parity Root'), ints: [two('Parity Intermediate')], leaf: { ...two('www.a.test'), ...leafOptions } });
+      const c = build(plain, edit);
       sink.add(`${F}/a-empty-rdn/${name}-${variant}`, `empty RDN (${variant}) in the ${description}`, { trusted: [c.root], sent: c.sent });
     }
   }
-  const c = withEdited(chain(pki, { root: two('Parity Root') }), 'root', (t) => both(TBS.subject, TBS.issuer)(t, RDN_EDITS[0]![1]));
+  const c = emptyRdnIn(chain(pki, { root: two('Parity Root') }), 'root', [subject, issuer], RDN_EDITS[0]![1]);
   sink.add(`${F}/a-empty-rdn/root-subject-first-also-sent`, 'empty RDN first in the trusted root, which the server also sends', {
     trusted: [c.root],
     sent: [...c.sent, c.root],
@@ -154,7 +174,10 @@ function berIndefinite(pki: Pki, sink: CaseSink): void {
       sink.add(`${F}/b-indefinite/${position}-${name}`, `${position}: indefinite length on ${name}`, { trusted: [c.root], sent: c.sent });
     }
   }
-  // Inside extension values (X509V3_EXT_d2i → ASN1_item_d2i reads BER too).
+}
+
+/** Indefinite lengths inside extension values: X509V3_EXT_d2i → ASN1_item_d2i reads BER there too. */
+function berIndefiniteInValues(pki: Pki, sink: CaseSink): void {
   const inValue: Array<[string, Position, string, CertOptions?]> = [
     ['leaf-basic-constraints', 'leaf', OID.basicConstraints],
     ['leaf-ext-key-usage', 'leaf', OID.extKeyUsage],
@@ -169,8 +192,12 @@ function berIndefinite(pki: Pki, sink: CaseSink): void {
     const c = withEdited(chain(pki, optionsAt(position, options ?? {})), position, editExtension(oidText, editValue(allIndefinite)));
     sink.add(`${F}/b-indefinite/value-${name}`, `${position}: ${oidText} value with indefinite lengths`, { trusted: [c.root], sent: c.sent });
   }
-  // Refused on primitive encodings: d2i_X509 fails, nothing loads (`openssl verify` cannot read the file).
-  const primitive: Target[] = [
+}
+
+/** Indefinite lengths on primitive encodings: refused by ASN1_get_object, so d2i_X509 fails and nothing loads. */
+function berIndefinitePrimitives(pki: Pki, sink: CaseSink): void {
+  const at = (path: number[]) => (tbs: BerNode) => editAt(tbs, path, indefinite);
+  const primitive: Array<[string, (tbs: BerNode) => BerNode]> = [
     ['serial', at([TBS.serial])],
     ['not-before', at([TBS.validity, 0])],
     ['subject-public-key', at([TBS.spki, 1])],
@@ -430,6 +457,8 @@ export function generateParityCases(seed = DEFAULT_SEED ^ 0xa11): DifferentialCa
   const sink = new CaseSink();
   emptyRdn(pki, sink);
   berIndefinite(pki, sink);
+  berIndefiniteInValues(pki, sink);
+  berIndefinitePrimitives(pki, sink);
   crlDistributionPoints(pki, sink);
   trailingBytes(pki, sink);
   constructedStrings(pki, sink);
