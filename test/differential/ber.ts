@@ -2,7 +2,8 @@
  * BER re-encoding for the parity family (generate-parity-cases.ts): a DER element read into a tree, one node changed
  * to a BER form d2i_X509 accepts or refuses, and written back. OpenSSL's template decoder (crypto/asn1/tasn_dec.c)
  * accepts an indefinite length on any constructed encoding (X.690 section 8.1.3.6) and strings in constructed form
- * (section 8.21.5; asn1_collect() concatenates the parts' contents, nested at most ASN1_MAX_STRING_NEST = 5 deep);
+ * (section 8.21.5; asn1_collect() concatenates the parts' contents and refuses a constructed part met
+ * ASN1_MAX_STRING_NEST = 5 levels below the outer string, so 6 constructed levels are read, 7 are not);
  * ASN1_get_object() refuses an indefinite length on a primitive encoding.
  */
 import { readTlv, tlv, type Der } from './der.js';
