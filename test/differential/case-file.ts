@@ -11,6 +11,9 @@ import type { DifferentialCase } from './generate-cases.js';
 
 export const CASES_FILE = new URL('./cases.json.gz', import.meta.url);
 export const VERDICTS_FILE = new URL('./openssl-verdicts.json', import.meta.url);
+/** The `parity/` corpus (generate-parity-cases.ts), regenerated on its own with `run-openssl.ts --parity`. */
+export const PARITY_CASES_FILE = new URL('./parity-cases.json.gz', import.meta.url);
+export const PARITY_VERDICTS_FILE = new URL('./parity-verdicts.json', import.meta.url);
 
 interface StoredCase {
   id: string;
@@ -67,7 +70,7 @@ export interface VerdictFile {
   verdicts: Record<string, OpensslVerdict>;
 }
 
-function serialise(cases: DifferentialCase[]): string {
+function serialise(cases: DifferentialCase[], generator: string): string {
   const index = new Map<string, number>();
   const certificates: string[] = [];
   const ref = (pem: string): number => {
@@ -93,7 +96,7 @@ function serialise(cases: DifferentialCase[]): string {
   }));
   const file: StoredCaseFile = {
     schemaVersion: 1,
-    generator: 'test/differential/generate-cases.ts',
+    generator,
     certificates,
     cases: stored,
   };
@@ -105,8 +108,12 @@ export function sha256(text: string): string {
 }
 
 /** Writes cases.json.gz; returns the SHA-256 of the uncompressed JSON. */
-export function writeCases(cases: DifferentialCase[], file: URL = CASES_FILE): string {
-  const json = serialise(cases);
+export function writeCases(
+  cases: DifferentialCase[],
+  file: URL = CASES_FILE,
+  generator = 'test/differential/generate-cases.ts',
+): string {
+  const json = serialise(cases, generator);
   writeFileSync(file, gzipSync(json, { level: 9 }));
   return sha256(json);
 }

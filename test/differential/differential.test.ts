@@ -15,6 +15,10 @@
  *     sequence and its last entry — the code nginx logs (`upstream SSL certificate verify error: (N:...)`) — against
  *     our non-62 errors and their last one. Cases the TLS handshake could not carry (DSA, P-192 leaves) are skipped.
  *
+ * The `parity/` corpus (parity-cases.json.gz + parity-verdicts.json, made by generate-parity-cases.ts) is judged the
+ * same way and counted in the same figures; on it agreement must be total. A certificate d2i_X509 refuses makes
+ * `openssl verify` fail to load (`loadError`): that is agreement when our parser refuses it too (first error -1).
+ *
  * DIFFERENTIAL_REPORT=path.json writes every disagreement with both sides' errors for analysis.
  */
 import { writeFileSync } from 'node:fs';
@@ -23,7 +27,14 @@ import type { Cert } from '../../src/certs/cert.js';
 import { parseCertificate } from '../../src/certs/parse.js';
 import { verifyChain } from '../../src/chain/verify.js';
 import type { VerifyResult } from '../../src/chain/types.js';
-import { readCases, readVerdicts, type OpensslRun, type OpensslVerdict } from './case-file.js';
+import {
+  PARITY_CASES_FILE,
+  PARITY_VERDICTS_FILE,
+  readCases,
+  readVerdicts,
+  type OpensslRun,
+  type OpensslVerdict,
+} from './case-file.js';
 import { fromPem } from './cert-builder.js';
 import type { DifferentialCase } from './generate-cases.js';
 
@@ -84,7 +95,9 @@ interface Outcome {
 function familyOf(id: string): string {
   const parts = id.split('/');
   // Families whose second segment is itself a grouping (cross-signed/<tag>, name-constraints/<constraint>).
-  return parts[0] === 'cross-signed' || parts[0] === 'name-constraints' ? `${parts[0]}/${parts[1]}` : parts[0]!;
+  return parts[0] === 'cross-signed' || parts[0] === 'name-constraints' || parts[0] === 'parity'
+    ? `${parts[0]}/${parts[1]}`
+    : parts[0]!;
 }
 
 /** Our errors in the order the CLI would print them: 62 inserted where check_id runs. */
@@ -98,15 +111,18 @@ function cliOrder(result: VerifyResult, hostname: string | undefined): Array<[nu
   return withName;
 }
 
+/** The first error of a run: -1 when OpenSSL could not load a certificate (d2i_X509 refused it). */
+const firstOf = (run: OpensslRun): number => (run.loadError !== undefined ? -1 : (run.errors[0]?.[0] ?? 0));
+
 function judge(c: DifferentialCase, verdict: OpensslVerdict, parse: (pem: string) => Cert): Outcome {
   const chainRun: OpensslRun = verdict.chain ?? verdict;
   const base = {
     id: c.id,
     family: familyOf(c.id),
     opensslAccept: verdict.ok,
-    opensslFirst: verdict.errors[0]?.[0] ?? 0,
+    opensslFirst: firstOf(verdict),
     opensslFirstDepth: verdict.errors[0]?.[1],
-    opensslChainFirst: chainRun.errors[0]?.[0] ?? 0,
+    opensslChainFirst: firstOf(chainRun),
     opensslChainAccept: chainRun.ok,
     opensslErrors: verdict.errors,
     ...(verdict.tls?.observed ? { tlsErrors: verdict.tls.errors } : {}),
@@ -160,21 +176,31 @@ function describeErrors(errors: Array<[number, number]>, accept: boolean, texts:
   return errors.map(([code, depth]) => `${code}@${depth} ${texts[String(code)] ?? ''}`.trim()).join(', ');
 }
 
+/** Both outcomes agree on everything the parity family asserts (accept/reject, first error and depth, chain). */
+function agreesFully(o: Outcome): boolean {
+  return (
+    o.opensslAccept === o.oursAccept &&
+    o.opensslFirst === o.oursFirst &&
+    o.opensslFirstDepth === o.oursFirstDepth &&
+    o.opensslChainAccept === o.oursChainAccept &&
+    o.opensslChainFirst === o.oursChainFirst
+  );
+}
+
 describe('differential: trust engine vs openssl verify', () => {
-  const { cases, sha256 } = readCases();
-  const verdictFile = readVerdicts();
-
-  it('has committed OpenSSL verdicts for exactly these cases', () => {
-    expect(verdictFile.casesSha256).toBe(sha256);
-    expect(cases.length).toBeGreaterThanOrEqual(500);
-    for (const c of cases) {
-      const v = verdictFile.verdicts[c.id];
-      expect(v, c.id).toBeDefined();
-      expect(v!.loadError, c.id).toBeUndefined();
-    }
-  });
-
-  it(`agrees with OpenSSL on accept/reject for >= ${REQUIRED_AGREEMENT * 100}% of the cases`, () => {
+  const main = readCases();
+  const mainVerdicts = readVerdicts();
+  const parity = readCases(PARITY_CASES_FILE);
+  const parityVerdicts = readVerdicts(PARITY_VERDICTS_FILE);
+  const cases = [...main.cases, ...parity.cases];
+  const verdictFile = {
+    ...mainVerdicts,
+    errorTexts: { ...parityVerdicts.errorTexts, ...mainVerdicts.errorTexts },
+    verdicts: { ...mainVerdicts.verdicts, ...parityVerdicts.verdicts },
+  };
+  let judged: Outcome[] | undefined;
+  const judgeAll = (): Outcome[] => {
+    if (judged) return judged;
     const parsed = new Map<string, Cert>();
     const parse = (pem: string): Cert => {
       let cert = parsed.get(pem);
@@ -184,7 +210,33 @@ describe('differential: trust engine vs openssl verify', () => {
       }
       return cert;
     };
-    const outcomes = cases.map((c) => judge(c, verdictFile.verdicts[c.id]!, parse));
+    judged = cases.map((c) => judge(c, verdictFile.verdicts[c.id]!, parse));
+    return judged;
+  };
+
+  it('has committed OpenSSL verdicts for exactly these cases', () => {
+    expect(mainVerdicts.casesSha256).toBe(main.sha256);
+    expect(parityVerdicts.casesSha256).toBe(parity.sha256);
+    expect(main.cases.length).toBeGreaterThanOrEqual(500);
+    expect(parity.cases.length).toBeGreaterThanOrEqual(100);
+    expect(new Set(cases.map((c) => c.id)).size).toBe(cases.length);
+    for (const c of cases) {
+      const v = verdictFile.verdicts[c.id];
+      expect(v, c.id).toBeDefined();
+      // Only the parity cases made to be refused by d2i_X509 may fail to load.
+      if (!c.id.startsWith('parity/b-indefinite/refused-')) expect(v!.loadError, c.id).toBeUndefined();
+    }
+  });
+
+  it('agrees with OpenSSL on every parity case: accept/reject, first error and depth, chain verdict', () => {
+    const disagreements = judgeAll()
+      .filter((o) => o.id.startsWith('parity/') && !agreesFully(o))
+      .map((o) => `${o.id}: openssl ${JSON.stringify(o.opensslErrors)}, ours ${o.threw ? `threw ${o.threw}` : JSON.stringify(o.oursErrors)}`);
+    expect(disagreements).toEqual([]);
+  });
+
+  it(`agrees with OpenSSL on accept/reject for >= ${REQUIRED_AGREEMENT * 100}% of the cases`, () => {
+    const outcomes = judgeAll();
     const texts = verdictFile.errorTexts;
     const n = outcomes.length;
     const accept = outcomes.filter((o) => o.opensslAccept === o.oursAccept).length;

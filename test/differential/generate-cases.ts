@@ -57,7 +57,7 @@ const DAY = 86_400_000;
 const SECOND = 1000;
 const HOST = 'www.a.test';
 
-const CLOCK = {
+export const CLOCK = {
   root: [new Date('2016-01-01T00:00:00Z'), new Date('2036-01-01T00:00:00Z')] as [Date, Date],
   intermediate: [new Date('2020-01-01T00:00:00Z'), new Date('2031-01-01T00:00:00Z')] as [Date, Date],
   leaf: [new Date('2025-09-01T00:00:00Z'), new Date('2026-09-01T00:00:00Z')] as [Date, Date],
@@ -77,7 +77,7 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-interface CaseSpec {
+export interface CaseSpec {
   trusted: Issued[];
   /** Leaf first, then what the server sends after it. */
   sent: Issued[];
@@ -88,7 +88,7 @@ interface CaseSpec {
   seclevel?: number;
 }
 
-class CaseSink {
+export class CaseSink {
   readonly cases: DifferentialCase[] = [];
   private readonly ids = new Set<string>();
 
@@ -115,7 +115,7 @@ class CaseSink {
   }
 }
 
-interface Chain {
+export interface Chain {
   root: Issued;
   /** Top-down: ints[0] is issued by the root, the leaf by the last one. */
   ints: Issued[];
@@ -124,14 +124,14 @@ interface Chain {
   sent: Issued[];
 }
 
-interface ChainOptions {
+export interface ChainOptions {
   root?: CertOptions;
   /** One entry per intermediate, top-down. Default: one intermediate. */
   ints?: CertOptions[];
   leaf?: CertOptions;
 }
 
-function chain(pki: Pki, o: ChainOptions = {}): Chain {
+export function chain(pki: Pki, o: ChainOptions = {}): Chain {
   const root = pki.root(o.root);
   const intOptions = o.ints ?? [{}];
   const ints: Issued[] = [];

@@ -5,6 +5,7 @@
  *   node --import tsx test/differential/run-openssl.ts                 # regenerate cases + verdicts
  *   node --import tsx test/differential/run-openssl.ts --verdicts-only # keep cases.json.gz, re-ask OpenSSL
  *   node --import tsx test/differential/run-openssl.ts --verdicts-only --compare-leaf-in-untrusted
+ *   node --import tsx test/differential/run-openssl.ts --parity        # the parity/ corpus instead (own files)
  *
  * The command models nginx's upstream verification (ngx_ssl_trusted_certificate → SSL_CTX_load_verify_locations(file)):
  *   openssl verify -purpose sslserver -auth_level <seclevel> -verify_depth <depth> -attime <epoch>
@@ -38,6 +39,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import {
+  CASES_FILE,
+  PARITY_CASES_FILE,
+  PARITY_VERDICTS_FILE,
   VERDICTS_FILE,
   readCases,
   readVerdicts,
@@ -50,6 +54,7 @@ import {
 } from './case-file.js';
 import { fromPem } from './cert-builder.js';
 import { generateCases, type DifferentialCase } from './generate-cases.js';
+import { generateParityCases } from './generate-parity-cases.js';
 
 const CONCURRENCY = 2;
 
@@ -178,15 +183,20 @@ async function main(argv: string[]): Promise<number> {
   const verdictsOnly = argv.includes('--verdicts-only');
   const compareLeafInUntrusted = argv.includes('--compare-leaf-in-untrusted');
   const withTls = !argv.includes('--no-tls') && !verdictsOnly;
+  const parity = argv.includes('--parity');
+  const casesFile = parity ? PARITY_CASES_FILE : CASES_FILE;
+  const verdictsFile = parity ? PARITY_VERDICTS_FILE : VERDICTS_FILE;
   let cases: DifferentialCase[];
   let casesSha256: string;
   const started = Date.now();
   if (verdictsOnly) {
-    ({ cases, sha256: casesSha256 } = readCases());
+    ({ cases, sha256: casesSha256 } = readCases(casesFile));
     process.stderr.write(`read ${cases.length} cases\n`);
   } else {
-    cases = generateCases();
-    casesSha256 = writeCases(cases);
+    cases = parity ? generateParityCases() : generateCases();
+    casesSha256 = parity
+      ? writeCases(cases, casesFile, 'test/differential/generate-parity-cases.ts')
+      : writeCases(cases, casesFile);
     process.stderr.write(`generated ${cases.length} cases in ${Date.now() - started} ms\n`);
   }
   const version = (await run(['version'], tmpdir())).stdout.trim();
@@ -195,7 +205,7 @@ async function main(argv: string[]): Promise<number> {
   const verdicts = await mapLimited(cases, CONCURRENCY, (c) => verdictFor(c, texts, false, withTls));
   if (verdictsOnly) {
     // No private keys in cases.json.gz: keep the TLS verdicts recorded when these very cases were generated.
-    const previous = existsSync(VERDICTS_FILE) ? readVerdicts() : undefined;
+    const previous = existsSync(verdictsFile) ? readVerdicts(verdictsFile) : undefined;
     if (previous?.casesSha256 === casesSha256) {
       cases.forEach((c, i) => {
         const tlsRun = previous.verdicts[c.id]?.tls;
@@ -214,7 +224,7 @@ async function main(argv: string[]): Promise<number> {
     errorTexts: Object.fromEntries([...texts.entries()].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v])),
     verdicts: Object.fromEntries(cases.map((c, i) => [c.id, verdicts[i]!])),
   };
-  writeVerdicts(file);
+  writeVerdicts(file, verdictsFile);
   const ok = verdicts.filter((v) => v.ok).length;
   const loadErrors = verdicts.filter((v) => v.loadError).length;
   process.stderr.write(`${cases.length} cases: ${ok} ok, ${cases.length - ok} rejected, ${loadErrors} load errors\n`);
