@@ -147,7 +147,7 @@ export const RULES: Record<RuleId, RuleInfo> = {
     severity: 'warning',
     refusesToStart: false,
     title: 'the verified name is an IP address',
-    consequence: 'nginx checks it as a host name: the certificate needs DNS:<ip> (or CN=<ip> without DNS SANs); an IP SAN alone fails',
+    consequence: 'nginx checks it as a host name: the certificate needs the address as a DNS SAN (or as the CN, without DNS SANs); an IP SAN alone fails',
     helpUri: `${PROXY_DOC}#proxy_ssl_name`,
   },
   SUPPRESSION_WITHOUT_REASON: {
