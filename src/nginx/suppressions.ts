@@ -91,6 +91,7 @@ export function applySuppressions(findings: AnyLintFinding[], suppressions: Supp
   const problems: AnyLintFinding[] = [];
   for (const s of result.suppressions) {
     if (s.reason === null) problems.push(problem('SUPPRESSION_WITHOUT_REASON', s, { comment: s.comment, rules: s.rules }));
+    if (s.rules.length === 0) problems.push(problem('SUPPRESSION_UNKNOWN_RULE', s, { comment: s.comment, rule: '(none)', suggestion: null }));
     for (const id of s.rules) {
       if (!isRuleId(id)) problems.push(problem('SUPPRESSION_UNKNOWN_RULE', s, { comment: s.comment, rule: id, suggestion: suggest(id) }));
     }

@@ -104,6 +104,26 @@ describe('text and JSON report suppressions', () => {
   });
 });
 
+describe('nginx -T output on standard input', () => {
+  it('reads the suppressions of each file of the dump, and SARIF keeps its absolute paths as file:// URIs', async () => {
+    const dump = [
+      'nginx: the configuration file /etc/nginx/nginx.conf syntax is ok',
+      '# configuration file /etc/nginx/nginx.conf:',
+      'events {}',
+      'http { include /etc/nginx/conf.d/*.conf; }',
+      '',
+      '# configuration file /etc/nginx/conf.d/app.conf:',
+      location('        # tlsdoctor: allow PROXY_SSL_VERIFY_OFF -- lab (OPS-1)\n        proxy_ssl_verify off;\n        proxy_ssl_name lab.test;'),
+    ].join('\n');
+    const r = await runCli(['lint', '-', '--format', 'sarif', ...V], { stdin: dump, cwd: dir });
+    expect(r.code).toBe(0);
+    const results = JSON.parse(r.stdout).runs[0].results;
+    expect(results.map((x: any) => [x.ruleId, x.locations[0].physicalLocation.artifactLocation.uri, x.locations[0].physicalLocation.region.startLine, x.suppressions?.[0].justification])).toEqual([
+      ['PROXY_SSL_VERIFY_OFF', 'file:///etc/nginx/conf.d/app.conf', 5, 'lab (OPS-1)'],
+    ]);
+  });
+});
+
 describe('SARIF', () => {
   let sarif: any;
   const app = [

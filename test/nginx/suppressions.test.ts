@@ -72,6 +72,12 @@ describe('applySuppressions', () => {
     expect(g.findings[0]).toMatchObject({ severity: 'warning', evidence: { rule: 'VERIFY_OFF', suggestion: 'PROXY_SSL_VERIFY_OFF' } });
   });
 
+  it('a comment naming no rule at all is a warning too', () => {
+    const g = gate(conf(['   # tlsdoctor: allow -- everything, please', '   proxy_ssl_verify off;']));
+    expect(summary(g).findings).toEqual(['SUPPRESSION_UNKNOWN_RULE@4', 'PROXY_SSL_VERIFY_OFF@5']);
+    expect(g.findings[0].evidence).toMatchObject({ rule: '(none)' });
+  });
+
   it('a comment naming another rule leaves the finding alone', () => {
     const g = gate(conf(['   # tlsdoctor: allow SESSION_REUSE_MIXED_TRUST -- not this one', '   proxy_ssl_verify off;']));
     expect(summary(g).findings).toEqual(['PROXY_SSL_VERIFY_OFF@5']);
