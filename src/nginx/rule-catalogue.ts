@@ -132,12 +132,14 @@ export const RULES: Record<RuleId, RuleInfo> = {
   },
   // SSL_CTX_set_verify_depth: at most N intermediates between the leaf and the anchor, the bundle's own
   // intermediates included (measured: `openssl verify -verify_depth 1` with root+2 intermediates in -CAfile fails
-  // with "error 22 ... certificate chain too long").
+  // with "error 22 ... certificate chain too long"). build_chain stops at the limit, reports 22, then the usual
+  // 2 for the chain's unanchored top; nginx's callback returns 1 and it logs the last (src/chain/build-chain.ts;
+  // real nginx 1.22.1: test/nginx-real/lint-gate-rules.test.ts).
   VERIFY_DEPTH_TOO_SMALL: {
     severity: 'warning',
     refusesToStart: false,
     title: "proxy_ssl_verify_depth below the bundle's longest chain",
-    consequence: 'a leaf issued by the deepest CA of the bundle fails with "(22:certificate chain too long)"',
+    consequence: 'a leaf issued by the deepest CA of the bundle fails: nginx logs "(2:unable to get issuer certificate)"',
     helpUri: `${PROXY_DOC}#proxy_ssl_verify_depth`,
   },
   // ngx_ssl_check_host calls X509_check_host() for every name, an IP literal included, never X509_check_ip_asc():

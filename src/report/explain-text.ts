@@ -180,7 +180,7 @@ const LINT_TEXT: { [C in LintCode]: (f: Extract<AnyLintFinding, { code: C }>) =>
     `Chains ending there fail once it expires; add the successor root before. Affects ${affectedText(f.evidence.affected)}.`,
   VERIFY_DEPTH_TOO_SMALL: (f) =>
     `${f.evidence.directive} is ${f.evidence.depth}, but ${f.evidence.path} forms a chain of ${f.evidence.needed} intermediate(s) ` +
-    `(${f.evidence.chain.join(' > ')}): a certificate issued by the last one fails with "(22:certificate chain too long)". ` +
+    `(${f.evidence.chain.join(' > ')}): a certificate issued by the last one fails (OpenSSL stops at the depth limit; nginx logs "(2:unable to get issuer certificate)"). ` +
     `Set ${f.evidence.directive} ${f.evidence.needed}; if the upstream sends intermediates of its own, count them too. Affects ${affectedText(f.evidence.affected)}.`,
   PROXY_SSL_NAME_IS_IP: (f) =>
     `nginx verifies the upstream certificate against ${f.evidence.name}` +
