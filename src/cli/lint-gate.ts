@@ -4,6 +4,7 @@
  * read from the configuration texts, and the rendering of the CI formats. The lints themselves are
  * src/nginx/lints.ts; which exit code a result gets is `gateFails` here, used by the nginx command's exit code.
  */
+import { resolve } from 'node:path';
 import { readCertificateBlobs } from '../certs/load.js';
 import { parseCertificate } from '../certs/parse.js';
 import type { AnyLintFinding, LintSeverity } from '../nginx/lints.js';
@@ -15,7 +16,6 @@ import { TOOL_VERSION } from '../report/version.js';
 import { parseDuration } from './duration.js';
 import type { CliIO } from './io.js';
 import { UsageError } from './usage-error.js';
-import { resolve } from 'node:path';
 
 export type GateFormat = 'text' | 'json' | 'sarif' | 'junit';
 
