@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, MONITORING_EXIT } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { addNginxOptions } from './nginx-options.js';
+import { addLintGateOptions, LINT_GATE_HELP } from './lint-gate-options.js';
 import { TOOL_VERSION } from '../report/version.js';
 import { DEFAULT_NGINX_VERSION } from '../nginx/defaults.js';
 
@@ -135,7 +136,7 @@ Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or
     exitCode = await serveCommand(opts, io);
   });
 
-  program
+  const nginx = program
     .command('nginx')
     .description("read nginx's configuration, lint it, and probe every TLS upstream exactly as nginx would")
     .argument('[file]', 'nginx.conf (includes resolved), or - for `nginx -T` output on standard input (default: `nginx -T`)')
@@ -149,11 +150,25 @@ Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or
     .option('--allow-root-change', 'the fix may anchor on a root older than the one your bundle trusts (a retiring cross-signer)')
     .option('--no-fetch', 'never fetch missing intermediates from AIA URLs')
     .option('--fetch-allow <cidr|host,...>', 'AIA fetches may go there even when refused by default (link-local, cloud metadata; repeatable)', collect, [])
-    .option('--fetch-deny <cidr|host,...>', 'AIA fetches never go there (decided after DNS, for every redirect; repeatable)', collect, [])
-    .action(async (file: string | undefined, opts) => {
-      const { nginxCommand } = await import('./commands/nginx.js');
-      exitCode = await nginxCommand(file, opts, io);
-    });
+    .option('--fetch-deny <cidr|host,...>', 'AIA fetches never go there (decided after DNS, for every redirect; repeatable)', collect, []);
+  addLintGateOptions(nginx).addHelpText('after', LINT_GATE_HELP).action(async (file: string | undefined, opts) => {
+    const { nginxCommand } = await import('./commands/nginx.js');
+    exitCode = await nginxCommand(file, opts, io);
+  });
+
+  // `lint`: the same engine as `nginx --no-probe` (the configuration checks only, no network), for CI.
+  const lint = program
+    .command('lint')
+    .description('configuration checks only, no network: `tlsdoctor nginx --no-probe` as a CI gate (SARIF, JUnit)')
+    .argument('[file]', 'nginx.conf (includes resolved), or - for `nginx -T` output on standard input (default: `nginx -T`)')
+    .option('--nginx-version <x.y.z>', `nginx version to model (default: as for \`tlsdoctor nginx\`)`)
+    .option('--nginx-build <file>', 'output of `nginx -V 2>&1` of that nginx')
+    .option('--json', 'same as --format json');
+  addLintGateOptions(lint).addHelpText('after', LINT_GATE_HELP).action(async (file: string | undefined, opts) => {
+    const { nginxCommand } = await import('./commands/nginx.js');
+    const defaults = { opensslSeclevel: '2', timeout: '5s', concurrency: '8', fetch: false };
+    exitCode = await nginxCommand(file, { ...defaults, ...opts, probe: false }, io);
+  });
 
   program
     .command('explain')

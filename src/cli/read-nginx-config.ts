@@ -31,7 +31,7 @@ function isDirectory(path: string): boolean {
  * include repeated in many blocks reuses the text), and all of them together are bounded like `nginx -T` output
  * on standard input (CAP.configDump): `include /var/log/*` must not read gigabytes, 16 MiB at a time.
  */
-export function fsConfigReader(): ConfigReader {
+export function fsConfigReader(): ConfigReader & { texts: Map<string, string | null> } {
   const texts = new Map<string, string | null>();
   let total = 0;
   const read = (path: string): string | null => {
@@ -51,6 +51,7 @@ export function fsConfigReader(): ConfigReader {
     return bytes.toString('utf8');
   };
   return {
+    texts,
     readFile(path) {
       if (!texts.has(path)) texts.set(path, read(path));
       return texts.get(path)!;
@@ -87,6 +88,15 @@ export interface LoadedNginxConfig {
   binary?: string;
   /** What standard input held (kind `stdin`): a pasted dump may carry `nginx -V` output with the version. */
   text?: string;
+  /** Each configuration file's text as the parser read it (inline suppression comments are read from these). */
+  texts: Map<string, string>;
+}
+
+function textsOf(reader: { texts: Map<string, string | null> } | null, dump?: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (dump !== undefined) for (const f of splitNginxDump(dump)) out.set(f.path, f.text);
+  for (const [path, text] of reader?.texts ?? []) if (text !== null) out.set(path, text);
+  return out;
 }
 
 /**
@@ -97,15 +107,18 @@ export async function loadNginxConfig(file: string | undefined, io: CliIO): Prom
   if (file === '-') {
     const text = await readStdinText(io, { label: 'nginx configuration', cap: CAP.configDump, tooLargeHint: 'give the configuration file instead' });
     if (text.trim() === '') throw new UsageError('EMPTY_INPUT', 'standard input is empty: expected `nginx -T` output or an nginx configuration');
-    if (splitNginxDump(text).length > 0) return { parsed: parseNginxDump(text), kind: 'stdin', text };
+    if (splitNginxDump(text).length > 0) return { parsed: parseNginxDump(text), kind: 'stdin', text, texts: textsOf(null, text) };
     const prefix = io.cwd.endsWith('/') ? io.cwd : `${io.cwd}/`;
-    return { parsed: parseConfigText(text, '<stdin>', { reader: fsConfigReader(), confPrefix: prefix }), kind: 'stdin', text };
+    const reader = fsConfigReader();
+    const parsed = parseConfigText(text, '<stdin>', { reader, confPrefix: prefix });
+    return { parsed, kind: 'stdin', text, texts: new Map([['<stdin>', text], ...textsOf(reader)]) };
   }
   if (file !== undefined) {
     const path = resolve(io.cwd, file);
     if (isDirectory(path)) throw new UsageError('FILE_IS_DIRECTORY', `${file}: is a directory, expected nginx.conf`);
     // A missing main file is an NginxParseError (open() "..." failed), like nginx's own message.
-    return { parsed: parseConfigFile(path, fsConfigReader()), kind: 'file' };
+    const reader = fsConfigReader();
+    return { parsed: parseConfigFile(path, reader), kind: 'file', texts: textsOf(reader) };
   }
   const bin = findOnPath('nginx', io.env);
   if (bin === null) {
@@ -123,5 +136,5 @@ export async function loadNginxConfig(file: string | undefined, io: CliIO): Prom
         'Give the configuration file instead: tlsdoctor nginx /etc/nginx/nginx.conf',
     );
   }
-  return { parsed: parseNginxDump(r.stdout), kind: 'nginx -T', binary: bin };
+  return { parsed: parseNginxDump(r.stdout), kind: 'nginx -T', binary: bin, texts: textsOf(null, r.stdout) };
 }

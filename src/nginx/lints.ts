@@ -6,7 +6,9 @@
  * block needs it) and lists every upstream it affects, so one `proxy_ssl_verify off;` at server level gives one
  * finding, not one per location.
  */
-import type { ConfigProblemCode, EffectiveSettings, SettingSource, UpstreamServer, UpstreamTls } from './effective-settings.js';
+import type { ConfigProblemCode, EffectiveSettings, SettingLevel, SettingSource, UpstreamServer, UpstreamTls } from './effective-settings.js';
+import { RULES } from './rule-catalogue.js';
+import { anchorValidity, longestBundleChain, type AnchorFact, type BundleCertFacts } from './trusted-bundle-facts.js';
 
 export type LintSeverity = 'error' | 'warning' | 'info';
 
@@ -19,7 +21,13 @@ export type LintCode =
   | 'TRUSTED_FILE_NO_ROOT'
   | 'SESSION_REUSE_MIXED_TRUST'
   | 'UNRESOLVED_VARIABLE'
-  | ConfigProblemCode;
+  | ConfigProblemCode
+  | 'TRUSTED_ANCHOR_EXPIRED'
+  | 'TRUSTED_ANCHOR_EXPIRES_SOON'
+  | 'VERIFY_DEPTH_TOO_SMALL'
+  | 'PROXY_SSL_NAME_IS_IP'
+  | 'SUPPRESSION_WITHOUT_REASON'
+  | 'SUPPRESSION_UNKNOWN_RULE';
 
 export interface LintInfo {
   /** Default severity; trusted-file findings are errors only where verification is on (else warnings). */
@@ -28,24 +36,8 @@ export interface LintInfo {
   refusesToStart: boolean;
 }
 
-/** The catalogue: every code once. */
-export const LINT_CODES: Record<LintCode, LintInfo> = {
-  // The default is off: every certificate problem proxies with 200 (NGINX.md "Defaults").
-  PROXY_SSL_VERIFY_OFF: { severity: 'warning', refusesToStart: false },
-  CLIENT_SIDE_TRUSTED_CERT: { severity: 'warning', refusesToStart: false },
-  // ngx_http_proxy_set_ssl: "no proxy_ssl_trusted_certificate for proxy_ssl_verify" [emerg].
-  VERIFY_WITHOUT_TRUSTED_FILE: { severity: 'error', refusesToStart: true },
-  // ngx_ssl_trusted_certificate: SSL_CTX_load_verify_locations() fails [emerg] — only when verify is on.
-  TRUSTED_FILE_MISSING: { severity: 'error', refusesToStart: true },
-  TRUSTED_FILE_EMPTY: { severity: 'error', refusesToStart: true },
-  // nginx starts, then every request fails verification (no partial chains: NGINX.md).
-  TRUSTED_FILE_NO_ROOT: { severity: 'error', refusesToStart: false },
-  SESSION_REUSE_MIXED_TRUST: { severity: 'warning', refusesToStart: false },
-  UNRESOLVED_VARIABLE: { severity: 'info', refusesToStart: false },
-  DIRECTIVE_NOT_ALLOWED: { severity: 'error', refusesToStart: true },
-  DUPLICATE_DIRECTIVE: { severity: 'error', refusesToStart: true },
-  NO_PORT_IN_UPSTREAM: { severity: 'error', refusesToStart: true },
-};
+/** The catalogue: every code once (src/nginx/rule-catalogue.ts, which adds titles and the nginx doc cited). */
+export const LINT_CODES: Record<LintCode, LintInfo> = RULES;
 
 /** An upstream a finding concerns. */
 export interface AffectedUpstream {
@@ -76,6 +68,11 @@ export interface LintEvidence {
     /** The directive that was probably meant (`proxy_ssl_trusted_certificate`, `grpc_ssl_...`). */
     missing: string;
     verify: boolean;
+    /**
+     * The upstream bundle nginx uses instead, inherited from an outer level than the client-side directive
+     * (an http-level proxy_ssl_trusted_certificate); absent when there is none.
+     */
+    inUse?: { directive: string; value: string; file: string; line: number; level: SettingLevel };
     affected: AffectedUpstream[];
   };
   VERIFY_WITHOUT_TRUSTED_FILE: { directive: string; missing: string; affected: AffectedUpstream[] };
@@ -95,6 +92,21 @@ export interface LintEvidence {
   DIRECTIVE_NOT_ALLOWED: { directive: string; context: string };
   DUPLICATE_DIRECTIVE: { directive: string; context: string };
   NO_PORT_IN_UPSTREAM: { directive: string; address: string };
+  TRUSTED_ANCHOR_EXPIRED: { directive: string; value: string; path: string; verify: boolean; anchors: AnchorFact[]; validRoots: number; affected: AffectedUpstream[] };
+  TRUSTED_ANCHOR_EXPIRES_SOON: { directive: string; value: string; path: string; verify: boolean; anchors: AnchorFact[]; warnDays: number; affected: AffectedUpstream[] };
+  VERIFY_DEPTH_TOO_SMALL: {
+    directive: string;
+    depth: number;
+    /** The depth the bundle's longest chain needs (its intermediates). */
+    needed: number;
+    /** That chain's subjects, root first. */
+    chain: string[];
+    path: string;
+    affected: AffectedUpstream[];
+  };
+  PROXY_SSL_NAME_IS_IP: { directive: string; name: string; explicit: boolean; affected: AffectedUpstream[] };
+  SUPPRESSION_WITHOUT_REASON: { comment: string; rules: string[] };
+  SUPPRESSION_UNKNOWN_RULE: { comment: string; rule: string; suggestion: string | null };
 }
 
 export interface LintFinding<C extends LintCode = LintCode> {
@@ -116,7 +128,18 @@ export interface LintFileAccess {
    * pinned self-signed leaf). nginx accepts no partial chains, so a bundle without one fails every verification.
    */
   holdsRoot(bytes: Uint8Array): boolean;
+  /** The bundle's certificates as facts (anchor validity, chain depth); those checks are skipped without it. */
+  certificates?(bytes: Uint8Array): BundleCertFacts[];
 }
+
+export interface LintOptions {
+  /** The time validity is judged at (a parameter: STYLE.md "Time is a parameter"). */
+  at?: Date;
+  /** TRUSTED_ANCHOR_EXPIRES_SOON when a root expires within this many milliseconds of `at` (0 = off). */
+  warnMs?: number;
+}
+
+const LEVEL_DEPTH: Record<SettingLevel, number> = { http: 0, stream: 0, server: 1, location: 2 };
 
 function affectedOf(u: UpstreamTls): AffectedUpstream {
   return { id: u.id, file: u.file, line: u.line, directive: u.directive, pass: u.pass, location: u.location };
@@ -169,7 +192,7 @@ function countPemCertificates(text: string): number {
   return (text.match(/-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----/g) ?? []).length;
 }
 
-function lintUpstream(u: UpstreamTls, set: FindingSet, files: LintFileAccess | undefined): void {
+function lintUpstream(u: UpstreamTls, set: FindingSet, files: CachedFiles | undefined, options: LintOptions): void {
   const s = u.settings;
 
   if (!s.verify.value) {
@@ -186,7 +209,13 @@ function lintUpstream(u: UpstreamTls, set: FindingSet, files: LintFileAccess | u
   // ssl_trusted_certificate is legitimate for OCSP stapling and client certificates: only a mix-up when nothing
   // client-side uses it, or when upstream verification is on without its own bundle (nginx refuses to start).
   const mixUp = s.verify.value || u.clientSideTrustUsers.length === 0;
-  if (s.trustedCertificate.value === null && client.value !== null && client.source && mixUp) {
+  // Also when an outer-level proxy_ssl_trusted_certificate exists: the bundle written next to the pass directive
+  // is the client-side one, and nginx silently verifies with the outer one (issue 14).
+  const used = s.trustedCertificate;
+  const shadowed =
+    used.value !== null && used.source !== null && client.source !== null && u.clientSideTrustUsers.length === 0 &&
+    LEVEL_DEPTH[client.source.level] > LEVEL_DEPTH[used.source.level];
+  if ((used.value === null || shadowed) && client.value !== null && client.source && mixUp) {
     set.add(
       'CLIENT_SIDE_TRUSTED_CERT',
       client.source,
@@ -194,6 +223,9 @@ function lintUpstream(u: UpstreamTls, set: FindingSet, files: LintFileAccess | u
         clientSide: { directive: 'ssl_trusted_certificate', value: client.value!, file: client.source!.file, line: client.source!.line },
         missing: directiveName(u, 'ssl_trusted_certificate'),
         verify: s.verify.value,
+        ...(shadowed
+          ? { inUse: { directive: used.source!.directive, value: used.value!, file: used.source!.file, line: used.source!.line, level: used.source!.level } }
+          : {}),
         affected: [affectedOf(u)],
       }),
       (e) => {
@@ -213,8 +245,10 @@ function lintUpstream(u: UpstreamTls, set: FindingSet, files: LintFileAccess | u
   }
 
   if (files && s.trustedCertificate.value !== null && u.paths.trustedCertificate !== null && s.trustedCertificate.source) {
-    lintTrustedFile(u, set, files);
+    lintTrustedFile(u, set, files, options);
   }
+
+  lintVerifiedName(u, set);
 
   for (const v of u.unresolved) {
     set.add(
@@ -226,7 +260,7 @@ function lintUpstream(u: UpstreamTls, set: FindingSet, files: LintFileAccess | u
   }
 }
 
-function lintTrustedFile(u: UpstreamTls, set: FindingSet, files: LintFileAccess): void {
+function lintTrustedFile(u: UpstreamTls, set: FindingSet, files: CachedFiles, options: LintOptions): void {
   const s = u.settings;
   const value = s.trustedCertificate.value!;
   const path = u.paths.trustedCertificate!;
@@ -260,6 +294,103 @@ function lintTrustedFile(u: UpstreamTls, set: FindingSet, files: LintFileAccess)
       mergeVerify,
       severity,
     );
+    return;
+  }
+  const certs = files.certificates(path, bytes);
+  if (certs === null) return;
+  lintAnchors(u, set, { at, directive, value, path, verify }, certs, options);
+  lintBundleDepth(u, set, path, certs);
+}
+
+interface TrustedFileRef {
+  at: { file: string; line: number };
+  directive: string;
+  value: string;
+  path: string;
+  verify: boolean;
+}
+
+function lintAnchors(u: UpstreamTls, set: FindingSet, f: TrustedFileRef, certs: BundleCertFacts[], options: LintOptions): void {
+  if (!options.at) return;
+  const v = anchorValidity(certs, options.at, options.warnMs ?? 0);
+  const base = { directive: f.directive, value: f.value, path: f.path, verify: f.verify };
+  const merge = (e: { verify: boolean; affected: AffectedUpstream[] }) => {
+    pushAffected(e.affected, u);
+    e.verify ||= f.verify;
+  };
+  if (v.expired.length > 0) {
+    const validRoots = v.expiring.length + v.lasting;
+    // With no valid root left and verification on, every chain fails; otherwise only those ending at it.
+    const severity: LintSeverity = f.verify && validRoots === 0 ? 'error' : 'warning';
+    set.add('TRUSTED_ANCHOR_EXPIRED', f.at, () => ({ ...base, anchors: v.expired, validRoots, affected: [affectedOf(u)] }), merge, severity);
+  }
+  if (v.expiring.length > 0 && (options.warnMs ?? 0) > 0) {
+    const warnDays = Math.round(((options.warnMs ?? 0) / 86_400_000) * 100) / 100;
+    set.add('TRUSTED_ANCHOR_EXPIRES_SOON', f.at, () => ({ ...base, anchors: v.expiring, warnDays, affected: [affectedOf(u)] }), merge);
+  }
+}
+
+/** proxy_ssl_verify_depth against the longest chain the bundle's own CAs form (only what is known offline). */
+function lintBundleDepth(u: UpstreamTls, set: FindingSet, path: string, certs: BundleCertFacts[]): void {
+  const s = u.settings;
+  if (!s.verify.value) return;
+  const chain = longestBundleChain(certs);
+  const needed = chain.length - 1;
+  if (needed <= s.verifyDepth.value) return;
+  set.add(
+    'VERIFY_DEPTH_TOO_SMALL',
+    anchor(s.verifyDepth.source, u),
+    () => ({
+      directive: directiveName(u, 'ssl_verify_depth'),
+      depth: s.verifyDepth.value,
+      needed,
+      chain: chain.map((c) => c.subject),
+      path,
+      affected: [affectedOf(u)],
+    }),
+    (e) => pushAffected(e.affected, u),
+  );
+}
+
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+const IPV6 = /^\[?[0-9a-f]*:[0-9a-f:.]*(?:%[^\]]*)?\]?$/i;
+
+/**
+ * ngx_ssl_check_host hands every name to X509_check_host(), an IP literal included (never X509_check_ip_asc()):
+ * the name must be a DNS SAN (or the CN when there is no DNS SAN). The upstream's certificate is unknown offline,
+ * so this is a warning naming what the certificate must carry; the probe judges the real certificate.
+ */
+function lintVerifiedName(u: UpstreamTls, set: FindingSet): void {
+  const s = u.settings;
+  const name = u.verifiedName;
+  if (!s.verify.value || name === null || !(IPV4.test(name) || IPV6.test(name))) return;
+  set.add(
+    'PROXY_SSL_NAME_IS_IP',
+    anchor(s.name.source, u),
+    () => ({ directive: directiveName(u, 'ssl_name'), name, explicit: s.name.source !== null, affected: [affectedOf(u)] }),
+    (e) => pushAffected(e.affected, u),
+  );
+}
+
+/** The injected file access, each bundle read and parsed once however many upstreams name it. */
+class CachedFiles {
+  private readonly bytes = new Map<string, Uint8Array | null>();
+  private readonly facts = new Map<string, BundleCertFacts[] | null>();
+  constructor(private readonly access: LintFileAccess) {}
+
+  readFile(path: string): Uint8Array | null {
+    if (!this.bytes.has(path)) this.bytes.set(path, this.access.readFile(path));
+    return this.bytes.get(path)!;
+  }
+
+  holdsRoot(bytes: Uint8Array): boolean {
+    return this.access.holdsRoot(bytes);
+  }
+
+  certificates(path: string, bytes: Uint8Array): BundleCertFacts[] | null {
+    if (!this.access.certificates) return null;
+    if (!this.facts.has(path)) this.facts.set(path, this.access.certificates(bytes));
+    return this.facts.get(path)!;
   }
 }
 
@@ -331,10 +462,12 @@ export function sortLintFindings<T extends LintFinding>(findings: T[]): T[] {
 
 /**
  * All network-free findings for a configuration. Without `files`, the trusted-file checks
- * (TRUSTED_FILE_MISSING / _EMPTY / _NO_ROOT) are skipped.
+ * (TRUSTED_FILE_MISSING / _EMPTY / _NO_ROOT) are skipped; without `files.certificates`, the bundle checks
+ * (TRUSTED_ANCHOR_*, VERIFY_DEPTH_TOO_SMALL); without `options.at`, the anchor validity checks.
  */
-export function lintNginxConfig(settings: EffectiveSettings, files?: LintFileAccess): AnyLintFinding[] {
+export function lintNginxConfig(settings: EffectiveSettings, files?: LintFileAccess, options: LintOptions = {}): AnyLintFinding[] {
   const set = new FindingSet();
+  const cached = files ? new CachedFiles(files) : undefined;
   for (const p of settings.problems) {
     if (p.code === 'NO_PORT_IN_UPSTREAM') {
       set.add('NO_PORT_IN_UPSTREAM', p, () => ({ directive: p.directive, address: p.context }), () => {});
@@ -342,7 +475,7 @@ export function lintNginxConfig(settings: EffectiveSettings, files?: LintFileAcc
       set.add(p.code, p, () => ({ directive: p.directive, context: p.context }), () => {});
     }
   }
-  for (const u of settings.upstreams) lintUpstream(u, set, files);
+  for (const u of settings.upstreams) lintUpstream(u, set, cached, options);
   lintSessionReuse(settings.upstreams, set);
   return sortLintFindings(set.list());
 }

@@ -141,7 +141,11 @@ const LINT_TEXT: { [C in LintCode]: (f: Extract<AnyLintFinding, { code: C }>) =>
     `: nginx accepts any certificate from this upstream (a man in the middle goes unnoticed). Affects ${affectedText(f.evidence.affected)}.`,
   CLIENT_SIDE_TRUSTED_CERT: (f) =>
     `ssl_trusted_certificate ${f.evidence.clientSide.value} is the client-side directive: it does nothing for upstream connections. ` +
-    `${f.evidence.missing} is not set. Affects ${affectedText(f.evidence.affected)}.`,
+    (f.evidence.inUse
+      ? `nginx verifies with ${f.evidence.inUse.directive} ${f.evidence.inUse.value} inherited from ${f.evidence.inUse.level} level at ${f.evidence.inUse.file}:${f.evidence.inUse.line}; ` +
+        `set ${f.evidence.missing} here if this bundle was meant. `
+      : `${f.evidence.missing} is not set. `) +
+    `Affects ${affectedText(f.evidence.affected)}.`,
   VERIFY_WITHOUT_TRUSTED_FILE: (f) =>
     `${f.evidence.directive} is on but ${f.evidence.missing} is not set: nginx refuses to start ` +
     `("no ${f.evidence.missing} for ${f.evidence.directive}"). Affects ${affectedText(f.evidence.affected)}.`,
@@ -166,10 +170,39 @@ const LINT_TEXT: { [C in LintCode]: (f: Extract<AnyLintFinding, { code: C }>) =>
   DIRECTIVE_NOT_ALLOWED: (f) => `"${f.evidence.directive}" is not allowed inside ${f.evidence.context}: nginx refuses to start.`,
   DUPLICATE_DIRECTIVE: (f) => `"${f.evidence.directive}" is set twice in one ${f.evidence.context} block: nginx refuses to start ("is duplicate").`,
   NO_PORT_IN_UPSTREAM: (f) => `${f.evidence.directive} ${f.evidence.address} has no port and this module has no default: nginx refuses to start ("no port in upstream").`,
+  TRUSTED_ANCHOR_EXPIRED: (f) =>
+    `${f.evidence.path} holds expired root(s): ${anchorsText(f.evidence.anchors)}. OpenSSL checks the root's validity too: chains ending there fail ` +
+    `("(10:certificate has expired)")` +
+    (f.evidence.validRoots === 0 ? '; no root of the bundle is valid, so every verification fails.' : `; ${f.evidence.validRoots} other root(s) are still valid.`) +
+    ` Affects ${affectedText(f.evidence.affected)}.`,
+  TRUSTED_ANCHOR_EXPIRES_SOON: (f) =>
+    `${f.evidence.path} holds root(s) expiring within ${f.evidence.warnDays} days: ${anchorsText(f.evidence.anchors)}. ` +
+    `Chains ending there fail once it expires; add the successor root before. Affects ${affectedText(f.evidence.affected)}.`,
+  VERIFY_DEPTH_TOO_SMALL: (f) =>
+    `${f.evidence.directive} is ${f.evidence.depth}, but ${f.evidence.path} forms a chain of ${f.evidence.needed} intermediate(s) ` +
+    `(${f.evidence.chain.join(' > ')}): a certificate issued by the last one fails (OpenSSL stops at the depth limit; nginx logs "(2:unable to get issuer certificate)"). ` +
+    `Set ${f.evidence.directive} ${f.evidence.needed}; if the upstream sends intermediates of its own, count them too. Affects ${affectedText(f.evidence.affected)}.`,
+  PROXY_SSL_NAME_IS_IP: (f) =>
+    `nginx verifies the upstream certificate against ${f.evidence.name}` +
+    (f.evidence.explicit ? ` (${f.evidence.directive})` : ` (the proxy_pass host: ${f.evidence.directive} is not set)`) +
+    ` with X509_check_host(), as a host name: the certificate needs DNS:${f.evidence.name.replace(/^\[|\]$/g, '')} (or that CN and no DNS name); ` +
+    `an IP address SAN alone fails ("does not match"). Set ${f.evidence.directive} to a DNS name of the certificate. Affects ${affectedText(f.evidence.affected)}.`,
+  SUPPRESSION_WITHOUT_REASON: (f) =>
+    `"${f.evidence.comment}" has no reason: write "# tlsdoctor: allow ${f.evidence.rules.join(',') || 'RULE_ID'} -- why"; until then it suppresses nothing.`,
+  SUPPRESSION_UNKNOWN_RULE: (f) =>
+    `"${f.evidence.comment}" names ${f.evidence.rule}, which is no tlsdoctor rule` + (f.evidence.suggestion ? ` (did you mean ${f.evidence.suggestion}?)` : '') + ': it suppresses nothing.',
 };
+
+function anchorsText(list: { subject: string; notAfter: string }[]): string {
+  return list.map((a) => `${a.subject} (notAfter ${a.notAfter})`).join('; ');
+}
+
+/** One lint finding's English, without its place and code (SARIF `message.text`, JUnit `failure`). */
+export function lintFindingText(f: AnyLintFinding): string {
+  return (LINT_TEXT[f.code] as (x: AnyLintFinding) => string)(f);
+}
 
 /** One lint finding as a line: `file:line: severity CODE: text`. */
 export function renderLintFinding(f: AnyLintFinding): string {
-  const text = (LINT_TEXT[f.code] as (x: AnyLintFinding) => string)(f);
-  return `${f.file}:${f.line}: ${f.severity} ${f.code}: ${text}`;
+  return `${f.file}:${f.line}: ${f.severity} ${f.code}: ${lintFindingText(f)}`;
 }

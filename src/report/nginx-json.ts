@@ -81,6 +81,16 @@ export function nginxDocument(r: NginxRunReport): Record<string, unknown> {
       message: renderLintFinding(f),
       evidence: f.evidence,
     })),
+    suppressed: (r.suppressed ?? []).map((x) => ({
+      code: x.finding.code,
+      severity: x.finding.severity,
+      file: x.finding.file,
+      line: x.finding.line,
+      message: renderLintFinding(x.finding),
+      justification: x.by.reason,
+      suppressedAt: { file: x.by.file, line: x.by.line },
+    })),
+    suppressions: (r.suppressions ?? []).map((x) => ({ file: x.file, line: x.line, target: x.target, rules: x.rules, reason: x.reason, matched: x.matched })),
     upstreams: r.rows.map(rowDocument),
     locations: r.locations.map((l) => ({
       id: l.upstream.id,

@@ -5,6 +5,7 @@
 import type { NginxOutcome } from '../diagnosis/types.js';
 import type { UpstreamServer, UpstreamTls } from '../nginx/effective-settings.js';
 import type { AnyLintFinding } from '../nginx/lints.js';
+import type { GateResult } from '../nginx/suppressions.js';
 import type { LocationOutcome, NextUpstreamPolicy } from '../nginx/location-outcome.js';
 import type { LocationDiff } from '../remediation/location-diff.js';
 import type { ProbeReport } from './model.js';
@@ -49,7 +50,11 @@ export interface NginxRunReport {
   /** Why the version is uncertain or outside the modelled range (a guess for a pasted dump), else null. */
   nginxVersionNote: string | null;
   source: { kind: NginxSourceKind; main: string; files: string[] };
+  /** The findings that count: not suppressed (findings about suppression comments included). */
   lints: AnyLintFinding[];
+  /** Findings an inline `# tlsdoctor: allow RULE -- reason` comment covers (README "Inline suppressions"). */
+  suppressed?: GateResult['suppressed'];
+  suppressions?: GateResult['suppressions'];
   /** A lint says nginx refuses to start (nginx -t fails). */
   refusesToStart: boolean;
   rows: NginxUpstreamRow[];

@@ -11,6 +11,7 @@ import type { FixPlan } from '../remediation/types.js';
 import { renderLintFinding } from './explain-text.js';
 import { findingText } from './finding-text.js';
 import type { NginxLocationRow, NginxRunReport, NginxUpstreamRow } from './nginx-model.js';
+import { suppressionLines } from './suppression-text.js';
 
 const SEV = { error: 'ERROR', warning: 'WARN ', info: 'info ' } as const;
 
@@ -128,17 +129,23 @@ function rowLines(row: NginxUpstreamRow, single: boolean): string[] {
   return out;
 }
 
-function locationHeader(l: NginxLocationRow): string[] {
+function locationHeader(l: NginxLocationRow, refusesToStart: boolean): string[] {
   const u = l.upstream;
   const out = [`${u.file}:${u.line}  ${blockLabel(u)}  ${u.directive} ${u.pass}`];
   const o = l.outcome;
-  if (o.ok === null) out.push('  ?  not predicted: a server was not probed (see below)');
+  // nginx that refuses to start answers no request: clients get connection refused and nothing is logged per
+  // request (the [emerg] is logged once, at start-up), whatever the probe says this location would do.
+  if (refusesToStart) {
+    out.push('  FAIL  nginx does not start: clients get connection refused (nothing is logged per request)');
+    if (o.ok === false && o.status !== null) out.push(`    once it starts, clients get ${o.status}${o.lines.length ? '; nginx logs:' : ''}`);
+    else if (o.ok) out.push('    once it starts, nginx proxies the request');
+  } else if (o.ok === null) out.push('  ?  not predicted: a server was not probed (see below)');
   else if (o.ok) {
     out.push(`  OK  nginx proxies the request (${o.status})${o.lines.length ? ' after retrying the next server' : ''}`);
   } else if (o.status === null) out.push('  FAIL  nginx does not start:');
   else out.push(`  FAIL  clients get ${o.status}${o.lines.length ? '; nginx logs:' : ' (no live upstream server)'}`);
   for (const line of o.lines) out.push(`    [${line.level}] ${line.error}${u.servers.length > 1 ? `  (upstream ${line.server})` : ''}`);
-  if (o.ok && o.lines.length) out.push('    (it logs the lines above, then proxy_next_upstream tries the next server)');
+  if (o.ok && o.lines.length && !refusesToStart) out.push('    (it logs the lines above, then proxy_next_upstream tries the next server)');
   return out;
 }
 
@@ -160,9 +167,10 @@ export function nginxText(r: NginxRunReport): string {
     out.push('Configuration checks (no network):');
     for (const f of r.lints) out.push(`  ${renderLintFinding(f)}`);
   }
+  out.push(...suppressionLines(r));
   for (const l of r.locations) {
     out.push('');
-    out.push(...locationHeader(l));
+    out.push(...locationHeader(l, r.refusesToStart));
     const rows = r.rows.filter((x) => x.upstream === l.upstream);
     for (const row of rows) out.push(...rowLines(row, rows.length === 1));
   }

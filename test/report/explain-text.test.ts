@@ -52,6 +52,7 @@ describe('explain text', () => {
     expect(findings.map(renderLintFinding)).toEqual([
       '/etc/nginx/nginx.conf:2: warning CLIENT_SIDE_TRUSTED_CERT: ssl_trusted_certificate /etc/ssl/ca.pem is the client-side directive: it does nothing for upstream connections. proxy_ssl_trusted_certificate is not set. Affects https://10.0.0.1 (location /) at /etc/nginx/nginx.conf:5.',
       '/etc/nginx/nginx.conf:4: error VERIFY_WITHOUT_TRUSTED_FILE: proxy_ssl_verify is on but proxy_ssl_trusted_certificate is not set: nginx refuses to start ("no proxy_ssl_trusted_certificate for proxy_ssl_verify"). Affects https://10.0.0.1 (location /) at /etc/nginx/nginx.conf:5.',
+      '/etc/nginx/nginx.conf:5: warning PROXY_SSL_NAME_IS_IP: nginx verifies the upstream certificate against 10.0.0.1 (the proxy_pass host: proxy_ssl_name is not set) with X509_check_host(), as a host name: the certificate needs DNS:10.0.0.1 (or that CN and no DNS name); an IP address SAN alone fails ("does not match"). Set proxy_ssl_name to a DNS name of the certificate. Affects https://10.0.0.1 (location /) at /etc/nginx/nginx.conf:5.',
     ]);
   });
 });

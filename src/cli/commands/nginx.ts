@@ -35,8 +35,9 @@ import { checkClientCert } from '../read-client-cert.js';
 import { CAP, readInputFile } from '../read-input.js';
 import { runProbe } from '../run-probe.js';
 import { UsageError } from '../usage-error.js';
+import { applyInlineSuppressions, bundleFacts, gateFails, parseLintGateOptions, renderGate, type LintGateOptionValues } from '../lint-gate.js';
 
-export interface NginxCommandOptions extends FetchPolicyOptionValues {
+export interface NginxCommandOptions extends FetchPolicyOptionValues, LintGateOptionValues {
   nginxVersion?: string;
   /** `nginx -V` output of the nginx whose configuration this is (version, OpenSSL). */
   nginxBuild?: string;
@@ -85,7 +86,7 @@ function holdsRoot(bytes: Uint8Array): boolean {
   }
 }
 
-const lintFiles: LintFileAccess = { readFile: readBytes, holdsRoot };
+const lintFiles: LintFileAccess = { readFile: readBytes, holdsRoot, certificates: bundleFacts };
 
 interface Bundle {
   certs: Cert[];
@@ -265,14 +266,16 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
   if (!/^[0-5]$/.test(seclevelText)) throw new UsageError('BAD_NUMBER', `--openssl-seclevel: "${o.opensslSeclevel}" is not 0..5`);
   const seclevel = Number(seclevelText);
   const fetchPolicy = fetchPolicyFromOptions(o, io);
+  const gateOptions = parseLintGateOptions(o, io);
 
   const loaded = await loadNginxConfig(file, io);
   const { version: nginxVersion, source: nginxVersionSource, note: nginxVersionNote } = await resolveNginxCommandVersion(o, loaded, io);
   const parsed = loaded.parsed;
   const effective = computeEffectiveSettings(parsed, { nginxVersion });
-  const lints = lintNginxConfig(effective, lintFiles);
-  const index: ConfigIndex = indexConfig(parsed);
   const at = io.now();
+  const gate = applyInlineSuppressions(lintNginxConfig(effective, lintFiles, { at, warnMs: gateOptions.warnMs }), loaded.texts);
+  const lints = gate.findings;
+  const index: ConfigIndex = indexConfig(parsed);
 
   // One task per server of each pass directive; unresolved targets get one row saying so.
   const tasks: Task[] = [];
@@ -393,13 +396,17 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
     nginxVersionNote,
     source: { kind: loaded.kind, main: parsed.main, files: parsed.files },
     lints,
-    refusesToStart: lints.some((l) => LINT_CODES[l.code].refusesToStart) || rows.some((r) => r.refusesToStart),
+    suppressed: gate.suppressed,
+    suppressions: gate.suppressions,
+    // A suppression does not make nginx start: a refusing finding counts even when suppressed.
+    refusesToStart: [...lints, ...gate.suppressed.map((x) => x.finding)].some((l) => LINT_CODES[l.code].refusesToStart) || rows.some((r) => r.refusesToStart),
     rows,
     locations,
     probed: o.probe,
   };
-  io.stdout(o.json ? JSON.stringify(nginxDocument(report), null, 2) + '\n' : nginxText(report));
+  const f = gateOptions.format;
+  io.stdout(f === 'sarif' || f === 'junit' ? renderGate(f, gate, gateOptions) : f === 'json' ? JSON.stringify(nginxDocument(report), null, 2) + '\n' : nginxText(report));
   if (internal) return EXIT.INTERNAL;
   const failing = rows.some((r) => r.nginx !== null && !r.nginx.ok);
-  return failing || report.refusesToStart ? EXIT.NGINX_WOULD_FAIL : EXIT.OK;
+  return failing || report.refusesToStart || gateFails(lints, gateOptions.failOn) ? EXIT.NGINX_WOULD_FAIL : EXIT.OK;
 }
