@@ -7,7 +7,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +20,7 @@ const README = readFileSync(join(REPO, 'README.md'), 'utf8');
 const SECTION = README.slice(README.indexOf('## CI gate: `tlsdoctor lint`'), README.indexOf('### Inline suppressions'));
 const blocks = (lang: string) => [...SECTION.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
 const SARIF_SCHEMA = JSON.parse(
-  readFileSync(createRequire(import.meta.url).resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'),
+  readFileSync(new URL('../helpers/schemas/sarif-2.1.0-rtm.5.json', import.meta.url), 'utf8'),
 ) as Record<string, unknown>;
 
 const github = blocks('yaml').find((b) => b.includes('upload-sarif'))!;

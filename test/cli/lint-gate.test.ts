@@ -1,12 +1,11 @@
 /**
  * `tlsdoctor lint` / `tlsdoctor nginx --no-probe` as a CI gate over a corpus of configurations written to a temp
  * directory (includes, bundles from certs-fixtures): exit codes per --fail-on, suppressions with and without a
- * reason, SARIF validated against the SARIF 2.1.0 schema (shipped by the @microsoft/jest-sarif dev dependency) with
+ * reason, SARIF validated against the SARIF 2.1.0 schema (test/helpers/schemas/, see its README) with
  * regions in the included file, JUnit XML parsed. No network: --no-probe, and the one probing case uses a fixture
  * server on 127.0.0.1.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +16,7 @@ import { startScenarioServer, type ScenarioServer } from '../helpers/tls-server.
 import { findAll, parseXml } from '../helpers/xml.js';
 
 const SARIF_SCHEMA = JSON.parse(
-  readFileSync(createRequire(import.meta.url).resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'),
+  readFileSync(new URL('../helpers/schemas/sarif-2.1.0-rtm.5.json', import.meta.url), 'utf8'),
 ) as Record<string, unknown>;
 
 const dir = mkdtempSync(join(tmpdir(), 'tlsdoctor-lint-gate-'));

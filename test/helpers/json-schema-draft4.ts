@@ -1,6 +1,6 @@
 /**
- * A JSON Schema draft-04 validator for the keywords the SARIF 2.1.0 schema uses (no dependency: the schema ships
- * in the @microsoft/jest-sarif dev dependency, whose own matcher needs jest). A keyword it does not know throws,
+ * A JSON Schema draft-04 validator for the keywords the SARIF 2.1.0 schema uses (no dependency; the schema is
+ * committed in test/helpers/schemas/). A keyword it does not know throws,
  * so a schema using one cannot pass silently. `format` is checked for `uri`/`uri-reference`/`date-time` loosely.
  */
 type Schema = Record<string, unknown>;
