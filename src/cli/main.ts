@@ -44,7 +44,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .option('--force', 'overwrite files in --out')
     .option('--no-fetch', 'never fetch missing intermediates from AIA URLs')
     .option('--fetch-allow <cidr|host,...>', 'AIA fetches may go there even when refused by default (link-local, cloud metadata; repeatable)', collect, [])
-    .option('--fetch-deny <cidr|host,...>', 'AIA fetches never go there (decided after DNS, for every redirect; repeatable)', collect, []);
+    .option('--fetch-deny <cidr|host,...>', 'AIA fetches never go there (decided after DNS, for every redirect; repeatable)', collect, [])
+    .option('--resolver <address>', 'DNS server (IP[:port]) to resolve the target with, as nginx\'s `resolver`; default: the system resolver');
   probe.addHelpText('after', `
 Exit codes: 0 nginx would verify and proxy, 1 nginx would fail (diagnosed), 2 bad usage or unreadable input,
 3 internal error. Without --ca the system CA store is used and the report says so: nginx has no such default.

@@ -37,6 +37,8 @@ export interface ProbeRunOptions {
   fetchPolicy?: Pick<import('../fetch/aia.js').FetchCaIssuersOptions, 'addressPolicy' | 'onRefused'>;
   /** Print progress lines (AIA fetches) as they happen. */
   log?: (line: string) => void;
+  /** Pins `host` to one resolved address for every handshake of the run (run-probe-addresses.ts). */
+  lookup?: ProbeParams['lookup'];
 }
 
 function parseSent(o: ProbeObservation): { sent: Cert[]; unparsable: { index: number; error: string }[] } {
@@ -60,6 +62,7 @@ function probeParams(o: ProbeRunOptions, settings: NginxSettings, timeoutMs: num
     protocols: settings.proxySslProtocols,
     clientCert: o.clientCert,
     timeoutMs,
+    ...(o.lookup ? { lookup: o.lookup } : {}),
   };
 }
 
@@ -148,7 +151,7 @@ async function serverProtocols(o: ProbeRunOptions, deadline: RunDeadline): Promi
       deadline.cut('protocol-what-if');
       return undefined;
     }
-    const r = await probe({ host: o.host, port: o.port, protocols: [v], timeoutMs: deadline.allow(PROTOCOL_PROBE_MS), clientCert: o.clientCert });
+    const r = await probe({ host: o.host, port: o.port, protocols: [v], timeoutMs: deadline.allow(PROTOCOL_PROBE_MS), clientCert: o.clientCert, lookup: o.lookup });
     if (cutShort(r, deadline)) {
       deadline.cut('protocol-what-if');
       return undefined;
