@@ -145,6 +145,7 @@ Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or
     .option('--concurrency <n>', 'upstream servers probed at the same time', '8')
     .option('--json', 'print the versioned JSON document')
     .option('--no-probe', 'configuration checks only: no network')
+    .option('--resolver <address>', 'DNS server (IP[:port]) for upstream names, instead of the system resolver (and of the config\'s `resolver`)')
     .option('--no-fetch', 'never fetch missing intermediates from AIA URLs')
     .option('--fetch-allow <cidr|host,...>', 'AIA fetches may go there even when refused by default (link-local, cloud metadata; repeatable)', collect, [])
     .option('--fetch-deny <cidr|host,...>', 'AIA fetches never go there (decided after DNS, for every redirect; repeatable)', collect, [])

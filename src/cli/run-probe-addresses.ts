@@ -9,36 +9,14 @@
  */
 import type { NginxOutcome } from '../diagnosis/types.js';
 import { pinnedLookup } from '../fetch/destination.js';
-import { predictRequests, type BalancingPrediction } from '../nginx/balancing.js';
+import { predictRequests } from '../nginx/balancing.js';
 import type { NextUpstreamPolicy } from '../nginx/location-outcome.js';
-import { resolveAddresses, type ResolveFailure, type ResolvedAddress } from '../probe/resolve-addresses.js';
+import { resolveAddresses, type ResolvedAddress } from '../probe/resolve-addresses.js';
+import type { AddressVerdict, AddressesReport } from '../report/addresses-model.js';
 import type { ProbeReport } from '../report/model.js';
 import { runProbe, type ProbeRunOptions } from './run-probe.js';
 
-/** One address of the target and what nginx does with it. */
-export interface AddressVerdict {
-  address: string;
-  family: 4 | 6;
-  verdict: 'ok' | 'fail';
-  /** 200, 502, 504; null when nginx would not start. */
-  status: number | null;
-  level: NginxOutcome['level'];
-  /** The line nginx logs for a request through this address (null when ok). */
-  error: string | null;
-  verifyCode: number | null;
-  /** SHA-256 of the leaf this address presented (null: none), to spot nodes with different certificates. */
-  leafSha256: string | null;
-}
-
-export interface AddressesReport {
-  /** How the name was resolved: `literal` (nothing asked), `system` (getaddrinfo) or `resolver` (--resolver). */
-  via: 'literal' | 'system' | 'resolver';
-  addresses: AddressVerdict[];
-  /** Requests 1..N on a fresh nginx with `proxy_pass https://name:port` (an implicit upstream); null: one address. */
-  balancing: (BalancingPrediction & { policy: NextUpstreamPolicy }) | null;
-  /** The resolution failure, when the name has no address (the report is then the probe's own DNS_FAILURE). */
-  resolveError: ResolveFailure | null;
-}
+export type { AddressVerdict, AddressesReport } from '../report/addresses-model.js';
 
 export interface AddressesRunOptions extends ProbeRunOptions {
   /** `--resolver ADDR`: a DNS server to ask instead of the system resolver. */
@@ -57,6 +35,11 @@ function target(address: string, port: number): string {
   return `${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
+/** The verdict back as the NginxOutcome it was made from. */
+export function outcomeOf(a: AddressVerdict): NginxOutcome {
+  return { ok: a.verdict === 'ok', status: a.status, level: a.level, error: a.error, verifyCode: a.verifyCode, stage: a.stage };
+}
+
 export function addressVerdict(a: ResolvedAddress, r: ProbeReport): AddressVerdict {
   const n = r.diagnosis.nginx;
   return {
@@ -67,6 +50,7 @@ export function addressVerdict(a: ResolvedAddress, r: ProbeReport): AddressVerdi
     level: n.level,
     error: n.error,
     verifyCode: n.verifyCode,
+    stage: n.stage,
     leafSha256: r.sent[0]?.sha256 ?? null,
   };
 }

@@ -33,7 +33,10 @@ import { readCertFile } from '../read-cert-files.js';
 import { fetchPolicyFromOptions, type FetchPolicyOptionValues } from '../fetch-policy-options.js';
 import { checkClientCert } from '../read-client-cert.js';
 import { CAP, readInputFile } from '../read-input.js';
-import { runProbe } from '../run-probe.js';
+import { addressFails, locationRequests, perAddress, sessionOrderGroups } from '../nginx-fleet.js';
+import { parseResolverOption } from '../probe-addresses-output.js';
+import { runProbeAddresses } from '../run-probe-addresses.js';
+import { configResolver } from '../config-resolver.js';
 import { UsageError } from '../usage-error.js';
 
 export interface NginxCommandOptions extends FetchPolicyOptionValues {
@@ -46,6 +49,8 @@ export interface NginxCommandOptions extends FetchPolicyOptionValues {
   concurrency: string;
   probe: boolean;
   fetch: boolean;
+  /** `--resolver ADDR`: resolve upstream names there instead of the system resolver. */
+  resolver?: string;
 }
 
 const PEM_CERT = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----/;
@@ -264,6 +269,7 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
   if (!/^[0-5]$/.test(seclevelText)) throw new UsageError('BAD_NUMBER', `--openssl-seclevel: "${o.opensslSeclevel}" is not 0..5`);
   const seclevel = Number(seclevelText);
   const fetchPolicy = fetchPolicyFromOptions(o, io);
+  const resolver = parseResolverOption(o.resolver);
 
   const loaded = await loadNginxConfig(file, io);
   const { version: nginxVersion, source: nginxVersionSource, note: nginxVersionNote } = await resolveNginxCommandVersion(o, loaded, io);
@@ -287,7 +293,7 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
     return b;
   };
   // Locations that reach the same server with the same settings share one probe.
-  const probes = new Map<string, Promise<NginxUpstreamRow['report']>>();
+  const probes = new Map<string, ReturnType<typeof runProbeAddresses>>();
 
   const runTask = async (t: Task): Promise<NginxUpstreamRow> => {
     const u = t.upstream;
@@ -326,7 +332,8 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
     const key = JSON.stringify([s.host, s.port, settings, trustPath, installPath, u.paths.certificate, u.paths.certificateKey]);
     let pending = probes.get(key);
     if (!pending) {
-      pending = runProbe({
+      pending = runProbeAddresses({
+        resolver: resolver ?? (s.resolve ? configResolver(index, u) : undefined),
         input: target(s.host, s.port),
         host: s.host,
         port: s.port,
@@ -346,7 +353,8 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
       probes.set(key, pending);
     }
     // A shared probe: copy what this row changes (dead ends differ per location).
-    const shared = await pending;
+    const { report: shared, addresses } = await pending;
+    row.addresses = addresses;
     const report = shared && { ...shared, notes: [...shared.notes], fix: shared.fix && { ...shared.fix, deadEnds: [...shared.fix.deadEnds] } };
     if (report?.fix) report.fix.deadEnds = [...new Set([...report.fix.deadEnds, ...configDeadEnds(u)])];
     row.report = report;
@@ -371,17 +379,19 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
 
   const locations: NginxLocationRow[] = effective.upstreams.map((u) => {
     const mine = rows.filter((r) => r.upstream === u);
-    const verdicts: ServerVerdict[] = mine.map((r) => ({
-      address: r.server ? (r.server.port === null ? r.server.address : target(r.server.host, r.server.port)) : u.pass,
-      backup: r.server?.backup ?? false,
-      down: r.server?.down ?? false,
-      weight: r.server?.weight,
-      maxFails: r.server && u.upstreamBlock ? maxFailsOf(index, r.server) : undefined,
-      outcome: r.nginx,
-    }));
+    const verdicts: ServerVerdict[] = mine.flatMap((r) =>
+      perAddress(r, {
+        address: r.server ? (r.server.port === null ? r.server.address : target(r.server.host, r.server.port)) : u.pass,
+        backup: r.server?.backup ?? false,
+        down: r.server?.down ?? false,
+        weight: r.server?.weight,
+        maxFails: r.server && u.upstreamBlock ? maxFailsOf(index, r.server) : undefined,
+        outcome: r.nginx,
+      }),
+    );
     const pass = index.find(u.directive, u.file, u.line);
     const policy = nextUpstreamPolicy(pass ? pass.ancestors : [], u.module);
-    return { upstream: u, outcome: predictLocation(verdicts, policy), policy };
+    return { upstream: u, outcome: predictLocation(verdicts, policy), policy, requests: o.probe ? locationRequests(mine, index, policy) : null };
   });
 
   const report: NginxRunReport = {
@@ -395,9 +405,10 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
     rows,
     locations,
     probed: o.probe,
+    sessionOrder: sessionOrderGroups(rows),
   };
   io.stdout(o.json ? JSON.stringify(nginxDocument(report), null, 2) + '\n' : nginxText(report));
   if (internal) return EXIT.INTERNAL;
-  const failing = rows.some((r) => r.nginx !== null && !r.nginx.ok);
+  const failing = rows.some((r) => (r.nginx !== null && !r.nginx.ok) || addressFails(r));
   return failing || report.refusesToStart ? EXIT.NGINX_WOULD_FAIL : EXIT.OK;
 }
