@@ -50,11 +50,14 @@ describe('probe NAME with several addresses', () => {
   });
 
   it('a name with one address: one probe, no table, addresses has one entry', async () => {
+    const before = up.connections['127.0.0.5'];
     const run = await runCli(['probe', `one.test:${up.port}`, ...common(), '--proxy-ssl-name', 'upstream.test', '--json']);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
     expect(doc.addresses).toEqual([expect.objectContaining({ address: '127.0.0.5', verdict: 'ok', error: null })]);
     expect(doc.balancing).toBeNull();
+    // As before this feature: one handshake for a healthy upstream, nothing more.
+    expect(up.connections['127.0.0.5'] - before).toBe(1);
     const text = await runCli(['probe', `one.test:${up.port}`, ...common()]);
     expect(text.stdout).not.toContain('resolves to');
   });

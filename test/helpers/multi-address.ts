@@ -11,6 +11,8 @@ import { loadScenario } from './fixtures.js';
 
 export interface MultiAddressUpstream {
   port: number;
+  /** TCP connections accepted per address, to count handshakes. */
+  connections: Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -23,7 +25,7 @@ export function ipv6Loopback(): boolean {
   }
 }
 
-function tlsServer(scenario: string): tls.Server {
+function tlsServer(scenario: string, onConnection: () => void): tls.Server {
   const s = loadScenario(scenario);
   return tls.createServer(
     { cert: s.pem.serve.join(''), key: s.pem.key, minVersion: 'TLSv1.2', ciphers: 'DEFAULT:@SECLEVEL=0' },
@@ -31,7 +33,9 @@ function tlsServer(scenario: string): tls.Server {
       sock.on('error', () => {});
       sock.once('data', () => sock.end(`HTTP/1.1 200 OK\r\ncontent-length: ${scenario.length + 1}\r\nconnection: close\r\n\r\n${scenario}\n`));
     },
-  ).on('tlsClientError', () => {});
+  )
+    .on('tlsClientError', () => {})
+    .on('connection', onConnection);
 }
 
 function listen(server: tls.Server, host: string, port: number): Promise<number> {
@@ -45,7 +49,7 @@ function listen(server: tls.Server, host: string, port: number): Promise<number>
 }
 
 /** A port free on every one of `hosts` (chosen on the first, then tried on the others; retried on a clash). */
-async function startOn(plan: Record<string, string | null>): Promise<{ port: number; servers: tls.Server[] }> {
+async function startOn(plan: Record<string, string | null>, connections: Record<string, number>): Promise<{ port: number; servers: tls.Server[] }> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const servers: tls.Server[] = [];
     try {
@@ -56,7 +60,8 @@ async function startOn(plan: Record<string, string | null>): Promise<{ port: num
       if ('127.0.0.1' in plan) await new Promise<void>((r) => guard.close(() => r()));
       for (const [host, scenario] of Object.entries(plan)) {
         if (scenario === null) continue;
-        const s = tlsServer(scenario);
+        connections[host] = 0;
+        const s = tlsServer(scenario, () => void connections[host]++);
         servers.push(s);
         await listen(s, host, port);
       }
@@ -71,9 +76,11 @@ async function startOn(plan: Record<string, string | null>): Promise<{ port: num
 
 /** `{ '127.0.0.2': 'healthy', '127.0.0.3': 'partial-chain-bundle', '::1': 'healthy' }` */
 export async function startMultiAddressUpstream(plan: Record<string, string | null>): Promise<MultiAddressUpstream> {
-  const { port, servers } = await startOn(plan);
+  const connections: Record<string, number> = {};
+  const { port, servers } = await startOn(plan, connections);
   return {
     port,
+    connections,
     close: () => Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => undefined),
   };
 }

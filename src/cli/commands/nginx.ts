@@ -308,7 +308,7 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
     if (s.unix !== undefined) return { ...row, skipped: `unix socket ${s.unix}: not probed` };
     if (s.port === null) return { ...row, skipped: 'no port: nginx refuses to start ("no port in upstream")' };
     if (s.portDefaulted && u.upstreamBlock) row.notes.push(`no port in the server line: nginx uses ${s.port}, not 443`);
-    if (s.resolve) row.notes.push('resolve: nginx re-resolves this name at run time; probed at its current address');
+    if (s.resolve) row.notes.push('resolve: nginx re-resolves this name at run time; probed at every current address');
     const client = await readClientCert(u, index);
     if (client.emerg) {
       const skipped = 'nginx refuses to start: it cannot load the client certificate (see its [emerg] line)';
