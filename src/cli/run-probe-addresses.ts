@@ -65,7 +65,10 @@ export function balancingFor(addresses: AddressVerdict[], reports: ProbeReport[]
 
 /** Every address of `o.host`, probed in parallel (each within `o.timeoutMs`), the first one's report in front. */
 export async function runProbeAddresses(o: AddressesRunOptions): Promise<{ report: ProbeReport; addresses: AddressesReport }> {
+  // One budget for the run (--timeout): resolution draws on it, as DNS did inside the handshake's deadline before.
+  const started = performance.now();
   const resolved = await resolveAddresses(o.host, { resolver: o.resolver, lookup: o.lookupAll, timeoutMs: o.timeoutMs });
+  o = { ...o, timeoutMs: Math.max(1, o.timeoutMs - Math.round(performance.now() - started)) };
   if (!resolved.ok) {
     // The probe reports it as it always did (DNS_FAILURE), without asking any other resolver again.
     const err = Object.assign(new Error(resolved.error.message), { code: resolved.error.code });
