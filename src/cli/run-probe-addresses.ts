@@ -3,7 +3,8 @@
  * start-up and round-robins over every A/AAAA answer (src/probe/resolve-addresses.ts), so one bad node among three
  * is a third of the connections. Each address gets the whole `runProbe` pipeline with the name pinned to it (the
  * certificate, SNI and name check stay those of the name); the report of the first failing address (else the
- * first) is the command's report as before, every address gets a verdict, and src/nginx/balancing.ts predicts requests 1..N.
+ * first) is the command's report as before, every address gets a verdict, and src/nginx/balancing.ts predicts
+ * requests 1..N.
  *
  * A name with one address, or an IP literal, costs exactly what it cost before: one pipeline, no extra handshake.
  */
@@ -63,7 +64,7 @@ export function balancingFor(addresses: AddressVerdict[], reports: ProbeReport[]
   return p && { ...p, policy: DEFAULT_POLICY };
 }
 
-/** Every address of `o.host`, probed in parallel (each within `o.timeoutMs`), the first one's report in front. */
+/** Every address of `o.host`, probed in parallel within the run's budget; the first failing one's report in front. */
 export async function runProbeAddresses(o: AddressesRunOptions): Promise<{ report: ProbeReport; addresses: AddressesReport }> {
   // One budget for the run (--timeout): resolution draws on it, as DNS did inside the handshake's deadline before.
   const started = performance.now();
