@@ -32,6 +32,8 @@ import type { CheckTarget, CheckThresholds, TargetSpec } from './types.js';
 export interface ExporterOptions {
   host: string;
   port: number;
+  /** The per-target check: checkAddresses() (every address of the name) from the CLI; default checkTarget. */
+  check?: typeof import('./check-target.js').checkTarget;
   /** Entries of --targets, addressable by `?target=<id>` with their own settings and labels. */
   listed: CheckTarget[];
   /** Refuse targets not in `listed`. */
@@ -223,7 +225,7 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
     const at = o.now();
     const started = performance.now();
     try {
-      const result = await guardedCheck(target, { at, thresholds: o.thresholds, deps: o.deps });
+      const result = await guardedCheck(target, { at, thresholds: o.thresholds, deps: o.deps, ...(o.check ? { check: o.check } : {}) });
       stats.probes[result.status]++;
       if (result.error) stats.errors[result.error.code] = (stats.errors[result.error.code] ?? 0) + 1;
       observeDuration(stats, (performance.now() - started) / 1000);

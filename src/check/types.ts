@@ -85,6 +85,8 @@ export interface CheckResult {
   /** Why the target could not be checked (status UNKNOWN), with a stable code. */
   error: { code: string; message: string } | null;
   notes: string[];
+  /** Every address of the name and its verdict (src/check/check-addresses.ts); absent when not resolved here. */
+  addresses?: { address: string; family: 4 | 6; verdict: 'ok' | 'fail'; status: CheckStatus; error: string | null }[];
 }
 
 export interface CheckThresholds {

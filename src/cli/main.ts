@@ -46,7 +46,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .option('--allow-root-change', 'the fix may anchor on a root older than the one your bundle trusts (a retiring cross-signer)')
     .option('--no-fetch', 'never fetch missing intermediates from AIA URLs')
     .option('--fetch-allow <cidr|host,...>', 'AIA fetches may go there even when refused by default (link-local, cloud metadata; repeatable)', collect, [])
-    .option('--fetch-deny <cidr|host,...>', 'AIA fetches never go there (decided after DNS, for every redirect; repeatable)', collect, []);
+    .option('--fetch-deny <cidr|host,...>', 'AIA fetches never go there (decided after DNS, for every redirect; repeatable)', collect, [])
+    .option('--resolver <address>', 'DNS server (IP[:port]) to resolve the target with, as nginx\'s `resolver`; default: the system resolver');
   probe.addHelpText('after', `
 Exit codes: 0 nginx would verify and proxy, 1 nginx would fail (diagnosed), 2 bad usage or unreadable input,
 3 internal error. Without --ca the system CA store is used and the report says so: nginx has no such default.
@@ -113,7 +114,8 @@ Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or
     .option('--timeout <duration>', 'budget per target: DNS + connect + handshakes (bare number = seconds)', '5s')
     .option('--format <format>', 'text, json or prometheus', undefined)
     .option('--json', 'same as --format json')
-    .option('--at <time>', 'judge validity at this ISO-8601 time instead of now');
+    .option('--at <time>', 'judge validity at this ISO-8601 time instead of now')
+    .option('--resolver <address>', 'DNS server (IP[:port]) for target names, instead of the system resolver; every address is checked');
   addNginxOptions(check).action(async (targets: string[], opts) => {
     const { checkCommand } = await import('./commands/check.js');
     exitCode = await checkCommand(targets, opts, io);
@@ -130,7 +132,8 @@ Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or
     .option('--warn <duration>', 'WARNING threshold for tlsdoctor_check_status', '30d')
     .option('--crit <duration>', 'CRITICAL threshold for tlsdoctor_check_status', '7d')
     .option('--timeout <duration>', 'default budget per scrape (?timeout= may ask for less or up to --max-timeout)', '5s')
-    .option('--max-timeout <duration>', 'the most a scrape may ask for with ?timeout=', '30s');
+    .option('--max-timeout <duration>', 'the most a scrape may ask for with ?timeout=', '30s')
+    .option('--resolver <address>', 'DNS server (IP[:port]) for target names, instead of the system resolver; every address is checked');
   addNginxOptions(serve).action(async (opts) => {
     const { serveCommand } = await import('./commands/serve.js');
     exitCode = await serveCommand(opts, io);
@@ -148,6 +151,7 @@ Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or
     .option('--json', 'print the versioned JSON document')
     .option('--no-probe', 'configuration checks only: no network')
     .option('--allow-root-change', 'the fix may anchor on a root older than the one your bundle trusts (a retiring cross-signer)')
+    .option('--resolver <address>', 'DNS server (IP[:port]) for upstream names, instead of the system resolver (and of the config\'s `resolver`)')
     .option('--no-fetch', 'never fetch missing intermediates from AIA URLs')
     .option('--fetch-allow <cidr|host,...>', 'AIA fetches may go there even when refused by default (link-local, cloud metadata; repeatable)', collect, [])
     .option('--fetch-deny <cidr|host,...>', 'AIA fetches never go there (decided after DNS, for every redirect; repeatable)', collect, []);

@@ -40,6 +40,8 @@ export interface ProbeRunOptions {
   allowRootChange?: boolean;
   /** Print progress lines (AIA fetches) as they happen. */
   log?: (line: string) => void;
+  /** Pins `host` to one resolved address for every handshake of the run (run-probe-addresses.ts). */
+  lookup?: ProbeParams['lookup'];
 }
 
 function parseSent(o: ProbeObservation): { sent: Cert[]; unparsable: { index: number; error: string }[] } {
@@ -63,6 +65,7 @@ function probeParams(o: ProbeRunOptions, settings: NginxSettings, timeoutMs: num
     protocols: settings.proxySslProtocols,
     clientCert: o.clientCert,
     timeoutMs,
+    ...(o.lookup ? { lookup: o.lookup } : {}),
   };
 }
 

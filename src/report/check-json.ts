@@ -41,6 +41,8 @@ export function checkTargetDocument(r: CheckResult): Record<string, unknown> {
     durationMs: r.durationMs,
     error: r.error,
     notes: r.notes,
+    // Every address of the name (additive, src/check/check-addresses.ts); [] when none resolved.
+    addresses: r.addresses ?? [],
   };
 }
 

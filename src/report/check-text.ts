@@ -77,6 +77,7 @@ function details(r: CheckResult, run: CheckRun): string[] {
     lines.push(`  ${where} ${c.subject}: ${when}, notAfter ${c.notAfter}`);
   }
   if (r.reason.length) lines.push(`  reason: ${r.reason.join(', ')}`);
+  if ((r.addresses?.length ?? 0) > 1) for (const a of r.addresses!) lines.push(`  address ${a.address}: ${a.status}${a.error ? ` ${a.error}` : ''}`);
   return lines;
 }
 

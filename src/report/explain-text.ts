@@ -158,12 +158,17 @@ const LINT_TEXT: { [C in LintCode]: (f: Extract<AnyLintFinding, { code: C }>) =>
   TRUSTED_FILE_NO_ROOT: (f) =>
     `${f.evidence.path} holds ${f.evidence.certificates} certificate(s) but no root (no self-signed certificate): ` +
     `nginx accepts no partial chains, so every verification against it fails.`,
+  // Both directions, measured on 1.22.1 (test/nginx-real/session-reuse.test.ts; mechanics in src/nginx/session-reuse.ts).
   SESSION_REUSE_MIXED_TRUST: (f) =>
     `${f.evidence.upstream} (${f.evidence.servers.join(', ')}) is reached from locations with different ${f.evidence.differing.join(', ')} ` +
-    `while proxy_ssl_session_reuse is on: a session created under the laxer settings is resumed under the stricter ones ` +
-    `without a new verification, so results depend on request order. Locations: ` +
+    `while proxy_ssl_session_reuse is on: they share nginx's cached session per upstream server, and a resumed session keeps the ` +
+    `verify result of the handshake that created it (SSL_get_verify_result), judged under the other location's trust. So results ` +
+    `depend on request order: after a request through a location whose verification fails, the others answer 502 with that ` +
+    `location's error until the session expires (TLS 1.2; under TLS 1.3 a failed check stores no session); after a request through ` +
+    `a location that verifies, a location that should fail answers 200 and its broken trust goes unnoticed. Locations: ` +
     f.evidence.settings.map((s) => `${s.location ?? '(server)'} at ${s.file}:${s.line}`).join('; ') +
-    '. Make the trust settings equal, or set proxy_ssl_session_reuse off in the stricter locations.',
+    '. Fix: the same trust settings in all of them, or proxy_ssl_session_reuse off in every location but those sharing one set of ' +
+    'settings (tlsdoctor nginx, with probes, names the locations and proves the fix).',
   UNRESOLVED_VARIABLE: (f) =>
     `${f.evidence.directive} ${f.evidence.value} depends on ${f.evidence.variables.map((v) => '$' + v).join(', ')}, known only per request: ` +
     'this upstream cannot be probed from the configuration alone.',

@@ -57,6 +57,9 @@ function rowDocument(row: NginxUpstreamRow): Record<string, unknown> {
     trustedCount: row.report?.trust.count ?? null,
     probeCommand: row.probeCommand,
     notes: [...row.notes, ...(row.report?.notes ?? [])],
+    // Every address of the server's name (additive, schemaVersion 1): [] when not probed.
+    resolvedVia: row.addresses?.via ?? null,
+    addresses: row.addresses?.addresses ?? [],
   };
 }
 
@@ -103,6 +106,8 @@ export function nginxDocument(r: NginxRunReport): Record<string, unknown> {
       lines: l.outcome.lines,
       servedBy: l.outcome.servedBy,
       nextUpstream: l.policy,
+      requests: l.requests ?? null,
     })),
+    sessionOrder: r.sessionOrder ?? [],
   };
 }

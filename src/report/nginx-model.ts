@@ -8,6 +8,8 @@ import type { AnyLintFinding } from '../nginx/lints.js';
 import type { GateResult } from '../nginx/suppressions.js';
 import type { LocationOutcome, NextUpstreamPolicy } from '../nginx/location-outcome.js';
 import type { LocationDiff } from '../remediation/location-diff.js';
+import type { AddressesReport, SessionOrderGroup } from './addresses-model.js';
+import type { Balancing } from './addresses-text.js';
 import type { ProbeReport } from './model.js';
 
 export type NginxSourceKind = 'file' | 'stdin' | 'nginx -T';
@@ -30,6 +32,8 @@ export interface NginxUpstreamRow {
   /** The `tlsdoctor probe` command that reproduces this probe (add --out DIR to get the files). */
   probeCommand: string | null;
   notes: string[];
+  /** Every address of the server's name and its verdict (src/cli/run-probe-addresses.ts); absent when not probed. */
+  addresses?: AddressesReport | null;
 }
 
 /** One TLS pass directive: what a request to its location gets. */
@@ -37,6 +41,8 @@ export interface NginxLocationRow {
   upstream: UpstreamTls;
   outcome: LocationOutcome;
   policy: NextUpstreamPolicy;
+  /** Requests 1..N on a fresh nginx over every peer (src/nginx/balancing.ts); null when not predictable. */
+  requests?: Balancing | null;
 }
 
 export interface NginxRunReport {
@@ -61,4 +67,6 @@ export interface NginxRunReport {
   locations: NginxLocationRow[];
   /** False with --no-probe. */
   probed: boolean;
+  /** Locations whose verdict depends on request order through the shared session cache (src/nginx/session-reuse.ts). */
+  sessionOrder?: SessionOrderGroup[];
 }

@@ -8,6 +8,7 @@ import type { UpstreamTls } from '../nginx/effective-settings.js';
 import { opensslFingerprint } from '../remediation/fingerprint.js';
 import { isEmptyDiff, type LocationDiff } from '../remediation/location-diff.js';
 import type { FixPlan } from '../remediation/types.js';
+import { fleetLocationLines, sessionOrderLines } from './fleet-text.js';
 import { renderLintFinding } from './explain-text.js';
 import { findingText } from './finding-text.js';
 import type { NginxLocationRow, NginxRunReport, NginxUpstreamRow } from './nginx-model.js';
@@ -173,7 +174,9 @@ export function nginxText(r: NginxRunReport): string {
     out.push(...locationHeader(l, r.refusesToStart));
     const rows = r.rows.filter((x) => x.upstream === l.upstream);
     for (const row of rows) out.push(...rowLines(row, rows.length === 1));
+    out.push(...fleetLocationLines(l, rows));
   }
+  out.push(...sessionOrderLines(r.sessionOrder ?? []));
   if (r.locations.length === 0) {
     out.push('');
     out.push('No proxy_pass https:// (grpcs://, suwsgi://, stream proxy_ssl on) found: nothing to probe.');

@@ -88,6 +88,13 @@ export const TARGET_FAMILIES: StreamedFamily<Judged>[] = [
     type: 'gauge',
     samples: ({ r }) => [{ labels: { target: r.id, proxy_ssl_name: r.proxySslName, ...r.labels }, value: 1 }],
   },
+  {
+    // nginx round-robins over every address of a name: one bad node is a share of the requests (check-addresses.ts).
+    name: 'tlsdoctor_nginx_address_would_succeed',
+    help: 'Per address of the target name (every A/AAAA nginx uses): 1 when nginx would verify it and proxy, 0 when a request sent there fails.',
+    type: 'gauge',
+    samples: ({ r }) => (r.addresses ?? []).map((a) => ({ labels: { target: r.id, address: a.address }, value: a.verdict === 'ok' ? 1 : 0 })),
+  },
 ];
 
 function runFamilies(run: CheckRun): MetricFamily[] {

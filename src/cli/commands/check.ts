@@ -5,7 +5,9 @@
  * for json/prometheus (stdout stays machine-readable).
  */
 import { resolve } from 'node:path';
+import { checkAddresses } from '../../check/check-addresses.js';
 import { DEFAULT_CONCURRENCY, runCheck } from '../../check/run-check.js';
+import { parseResolverOption } from '../probe-addresses-output.js';
 import { EXIT_FOR_STATUS } from '../../check/status.js';
 import { checkJsonChunks } from '../../report/check-json.js';
 import { checkTextChunks } from '../../report/check-text.js';
@@ -19,6 +21,8 @@ import { withLocalNginxVersion } from '../nginx-options.js';
 import { parseAt } from './probe.js';
 
 export interface CheckCommandOptions extends NginxOptionValues {
+  /** `--resolver ADDR`: resolve target names there (every address is checked). */
+  resolver?: string;
   targets: string[];
   ca: string[];
   warn: string;
@@ -108,6 +112,7 @@ export async function checkCommand(args: string[], o: CheckCommandOptions, io: C
       thresholds: { warnMs, critMs },
       concurrency,
       deps,
+      check: checkAddresses({ resolver: parseResolverOption(o.resolver) }),
       onResult: (r, done, total) => {
         if (r.status !== 'OK') bad++;
         bar.update(done, total, bad);

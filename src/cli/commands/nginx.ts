@@ -33,7 +33,10 @@ import { readCertFile } from '../read-cert-files.js';
 import { fetchPolicyFromOptions, type FetchPolicyOptionValues } from '../fetch-policy-options.js';
 import { checkClientCert } from '../read-client-cert.js';
 import { CAP, readInputFile } from '../read-input.js';
-import { runProbe } from '../run-probe.js';
+import { addressFails, locationRequests, perAddress, sessionOrderGroups } from '../nginx-fleet.js';
+import { parseResolverOption } from '../probe-addresses-output.js';
+import { runProbeAddresses } from '../run-probe-addresses.js';
+import { configResolver } from '../config-resolver.js';
 import { UsageError } from '../usage-error.js';
 import { applyInlineSuppressions, bundleFacts, gateFails, parseLintGateOptions, renderGate, type LintGateOptionValues } from '../lint-gate.js';
 
@@ -48,6 +51,8 @@ export interface NginxCommandOptions extends FetchPolicyOptionValues, LintGateOp
   probe: boolean;
   fetch: boolean;
   allowRootChange?: boolean;
+  /** `--resolver ADDR`: resolve upstream names there instead of the system resolver. */
+  resolver?: string;
 }
 
 const PEM_CERT = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----/;
@@ -267,6 +272,7 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
   const seclevel = Number(seclevelText);
   const fetchPolicy = fetchPolicyFromOptions(o, io);
   const gateOptions = parseLintGateOptions(o, io);
+  const resolver = parseResolverOption(o.resolver);
 
   const loaded = await loadNginxConfig(file, io);
   const { version: nginxVersion, source: nginxVersionSource, note: nginxVersionNote } = await resolveNginxCommandVersion(o, loaded, io);
@@ -291,7 +297,7 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
     return b;
   };
   // Locations that reach the same server with the same settings share one probe.
-  const probes = new Map<string, Promise<NginxUpstreamRow['report']>>();
+  const probes = new Map<string, ReturnType<typeof runProbeAddresses>>();
 
   const runTask = async (t: Task): Promise<NginxUpstreamRow> => {
     const u = t.upstream;
@@ -306,7 +312,7 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
     if (s.unix !== undefined) return { ...row, skipped: `unix socket ${s.unix}: not probed` };
     if (s.port === null) return { ...row, skipped: 'no port: nginx refuses to start ("no port in upstream")' };
     if (s.portDefaulted && u.upstreamBlock) row.notes.push(`no port in the server line: nginx uses ${s.port}, not 443`);
-    if (s.resolve) row.notes.push('resolve: nginx re-resolves this name at run time; probed at its current address');
+    if (s.resolve) row.notes.push('resolve: nginx re-resolves this name at run time; probed at every current address');
     const client = await readClientCert(u, index);
     if (client.emerg) {
       const skipped = 'nginx refuses to start: it cannot load the client certificate (see its [emerg] line)';
@@ -330,7 +336,8 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
     const key = JSON.stringify([s.host, s.port, settings, trustPath, installPath, u.paths.certificate, u.paths.certificateKey]);
     let pending = probes.get(key);
     if (!pending) {
-      pending = runProbe({
+      pending = runProbeAddresses({
+        resolver: resolver ?? (s.resolve ? configResolver(index, u) : undefined),
         input: target(s.host, s.port),
         host: s.host,
         port: s.port,
@@ -351,7 +358,8 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
       probes.set(key, pending);
     }
     // A shared probe: copy what this row changes (dead ends differ per location).
-    const shared = await pending;
+    const { report: shared, addresses } = await pending;
+    row.addresses = addresses;
     const report = shared && { ...shared, notes: [...shared.notes], fix: shared.fix && { ...shared.fix, deadEnds: [...shared.fix.deadEnds] } };
     if (report?.fix) report.fix.deadEnds = [...new Set([...report.fix.deadEnds, ...configDeadEnds(u)])];
     row.report = report;
@@ -376,17 +384,19 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
 
   const locations: NginxLocationRow[] = effective.upstreams.map((u) => {
     const mine = rows.filter((r) => r.upstream === u);
-    const verdicts: ServerVerdict[] = mine.map((r) => ({
-      address: r.server ? (r.server.port === null ? r.server.address : target(r.server.host, r.server.port)) : u.pass,
-      backup: r.server?.backup ?? false,
-      down: r.server?.down ?? false,
-      weight: r.server?.weight,
-      maxFails: r.server && u.upstreamBlock ? maxFailsOf(index, r.server) : undefined,
-      outcome: r.nginx,
-    }));
+    const verdicts: ServerVerdict[] = mine.flatMap((r) =>
+      perAddress(r, {
+        address: r.server ? (r.server.port === null ? r.server.address : target(r.server.host, r.server.port)) : u.pass,
+        backup: r.server?.backup ?? false,
+        down: r.server?.down ?? false,
+        weight: r.server?.weight,
+        maxFails: r.server && u.upstreamBlock ? maxFailsOf(index, r.server) : undefined,
+        outcome: r.nginx,
+      }),
+    );
     const pass = index.find(u.directive, u.file, u.line);
     const policy = nextUpstreamPolicy(pass ? pass.ancestors : [], u.module);
-    return { upstream: u, outcome: predictLocation(verdicts, policy), policy };
+    return { upstream: u, outcome: predictLocation(verdicts, policy), policy, requests: o.probe ? locationRequests(mine, index, policy) : null };
   });
 
   const report: NginxRunReport = {
@@ -403,10 +413,11 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
     rows,
     locations,
     probed: o.probe,
+    sessionOrder: sessionOrderGroups(rows),
   };
   const f = gateOptions.format;
   io.stdout(f === 'sarif' || f === 'junit' ? renderGate(f, gate, gateOptions) : f === 'json' ? JSON.stringify(nginxDocument(report), null, 2) + '\n' : nginxText(report));
   if (internal) return EXIT.INTERNAL;
-  const failing = rows.some((r) => r.nginx !== null && !r.nginx.ok);
+  const failing = rows.some((r) => (r.nginx !== null && !r.nginx.ok) || addressFails(r));
   return failing || report.refusesToStart || gateFails(lints, gateOptions.failOn) ? EXIT.NGINX_WOULD_FAIL : EXIT.OK;
 }

@@ -13,7 +13,8 @@ import { settingsFromOptions, withLocalNginxVersion, type NginxOptionValues } fr
 import { fetchPolicyFromOptions, type FetchPolicyOptionValues } from '../fetch-policy-options.js';
 import { DEFERRED, readCertFile, readPool, readSystemStore } from '../read-cert-files.js';
 import { readClientCertPair } from '../read-client-cert.js';
-import { runProbe } from '../run-probe.js';
+import { runProbeAddresses } from '../run-probe-addresses.js';
+import { addressesDocument, addressesTextFor, parseResolverOption } from '../probe-addresses-output.js';
 import { UsageError } from '../usage-error.js';
 import { writeFixFiles } from '../write-files.js';
 
@@ -29,6 +30,7 @@ export interface ProbeCommandOptions extends NginxOptionValues, FetchPolicyOptio
   at?: string;
   warn?: string;
   allowRootChange?: boolean;
+  resolver?: string;
 }
 
 export async function loadTrust(files: string[], io: CliIO) {
@@ -75,7 +77,9 @@ export async function probeCommand(targetText: string, o: ProbeCommandOptions, i
   const pool = o.intermediates.length > 0 ? await readPool(o.intermediates, '--intermediates') : { certs: [], notes: [] };
   const clientCert = await readClientCert(o);
   const installPath = o.installPath ?? resolve(io.cwd, o.out ?? '.', 'trusted-ca.pem');
-  const report = await runProbe({
+  const resolver = parseResolverOption(o.resolver);
+  const { report, addresses } = await runProbeAddresses({
+    resolver,
     input: targetText,
     host: target.host,
     port: target.port,
@@ -98,6 +102,8 @@ export async function probeCommand(targetText: string, o: ProbeCommandOptions, i
     const written = writeFixFiles(resolve(io.cwd, o.out), report.fix.files, !!o.force, o.out);
     report.notes.push(`wrote ${written.join(', ')}`);
   }
-  io.stdout(o.json ? JSON.stringify(probeDocument(report), null, 2) + '\n' : probeText(report));
-  return report.diagnosis.nginx.ok ? EXIT.OK : EXIT.NGINX_WOULD_FAIL;
+  io.stdout(o.json ? JSON.stringify({ ...probeDocument(report), ...addressesDocument(addresses) }, null, 2) + '\n' : probeText(report) + addressesTextFor(target.host, target.port, addresses));
+  // One failing address is a share of nginx's requests failing (round robin over every address).
+  const anyFails = addresses.addresses.some((a) => a.verdict === 'fail');
+  return report.diagnosis.nginx.ok && !anyFails ? EXIT.OK : EXIT.NGINX_WOULD_FAIL;
 }

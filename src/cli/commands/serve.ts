@@ -3,7 +3,9 @@
  * until SIGTERM or SIGINT, then stop accepting, let running scrapes answer, and exit 0.
  */
 import { resolve } from 'node:path';
+import { checkAddresses } from '../../check/check-addresses.js';
 import { startExporter, type RunningExporter } from '../../check/exporter.js';
+import { parseResolverOption } from '../probe-addresses-output.js';
 import { AddressListError, allowListPolicy, parseIp, parseRules, type AddressPolicy } from '../../fetch/address-policy.js';
 import { cachedCheckDeps, collectTargetSpecs, resolveTarget, resolveTargets } from '../check-targets.js';
 import { parseDuration } from '../duration.js';
@@ -14,6 +16,8 @@ import { UsageError } from '../usage-error.js';
 import { withLocalNginxVersion } from '../nginx-options.js';
 
 export interface ServeCommandOptions extends NginxOptionValues {
+  /** `--resolver ADDR`: resolve target names there (every address is checked). */
+  resolver?: string;
   listen: string;
   targets: string[];
   targetsOnly?: boolean;
@@ -103,6 +107,7 @@ export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<n
     allowedCa,
     resolveTarget: (spec, id, timeoutMs) => resolveTarget(spec, id, defaults, timeoutMs),
     deps,
+    check: checkAddresses({ resolver: parseResolverOption(o.resolver) }),
     thresholds: { warnMs, critMs },
     defaultTimeoutMs,
     maxTimeoutMs,
