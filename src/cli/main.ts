@@ -59,7 +59,7 @@ Examples:
   const verify = program
     .command('verify')
     .description('judge a certificate chain from files, offline, as nginx would')
-    .requiredOption('--chain <file>', 'the certificates as the server sends them, leaf first')
+    .option('--chain <file>', 'the certificates as the server sends them, leaf first (required, except for --nginx-config with --ca)')
     .option('--untrusted <file>', 'more intermediates the server sends (repeatable)', collect, [])
     .option('--ca <file>', 'the proxy_ssl_trusted_certificate bundle (repeatable)', collect, [])
     .option('--intermediates <file|dir>', 'candidate CA certificates not trusted yet (repeatable)', collect, [])
@@ -68,9 +68,16 @@ Examples:
     .option('--json', 'print the versioned JSON document')
     .option('--out <dir>', 'write presented-chain.pem, trusted-ca.pem and upstream-ssl.conf into DIR')
     .option('--install-path <path>', 'where trusted-ca.pem will live on the nginx host')
-    .option('--force', 'overwrite files in --out');
+    .option('--force', 'overwrite files in --out')
+    .option('--nginx-config <file>', 'pre-deploy check: judge --chain (or the --ca bundle) against every location of this nginx.conf that uses it')
+    .option('--upstream <host:port|name>', 'with --nginx-config --chain: the locations proxying to this server or upstream block (default: those whose proxy_ssl_name the leaf is issued for)')
+    .option('--replaces <path>', 'with --nginx-config --ca: the configured proxy_ssl_trusted_certificate the new bundle replaces (default: the --ca path itself)')
+    .option('--timeout <duration>', 'with --nginx-config --ca: bound per live probe (bare number = seconds)', '5s');
   verify.addHelpText('after', `
-Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or unreadable input, 3 internal error.`);
+Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or unreadable input, 3 internal error.
+Pre-deploy check (exit 0 every location still verifies, 1 some would fail, 2 usage):
+  tlsdoctor verify --chain new-chain.pem --nginx-config /etc/nginx/nginx.conf --upstream 10.0.2.88:8443
+  tlsdoctor verify --ca new-roots.pem --replaces /etc/nginx/corp-roots.pem --nginx-config /etc/nginx/nginx.conf`);
   addNginxOptions(verify, false).action(async (opts) => {
     const { verifyCommand } = await import('./commands/verify.js');
     exitCode = await verifyCommand(opts, io);

@@ -79,7 +79,7 @@ export interface Bundle {
  * X509_FILETYPE_PEM). A missing or PEM-less file is a lint (TRUSTED_FILE_MISSING/_EMPTY); here it is an empty
  * bundle, so the probe still says what the upstream presents and which bundle it needs.
  */
-async function loadBundle(path: string, directive: string): Promise<Bundle> {
+export async function loadBundle(path: string, directive: string): Promise<Bundle> {
   const read = readStartupFile(path, directive);
   if ('reason' in read) return { certs: [], notes: [`${directive} ${path} cannot be read (${read.reason}): judged with an empty bundle`] };
   const bytes = read.bytes;

@@ -9,15 +9,11 @@ import { opensslFingerprint } from '../remediation/fingerprint.js';
 import { isEmptyDiff, type LocationDiff } from '../remediation/location-diff.js';
 import type { FixPlan } from '../remediation/types.js';
 import { renderLintFinding } from './explain-text.js';
+import { blockLabel } from './location-label.js';
 import { findingText } from './finding-text.js';
 import type { NginxLocationRow, NginxRunReport, NginxUpstreamRow } from './nginx-model.js';
 
 const SEV = { error: 'ERROR', warning: 'WARN ', info: 'info ' } as const;
-
-function blockLabel(u: UpstreamTls): string {
-  if (u.location !== null) return `location ${u.location}`;
-  return u.module === 'stream' ? 'stream server' : 'server';
-}
 
 function outcomeLine(o: NginxOutcome): string {
   if (o.ok) return `OK  nginx proxies the request (${o.status})`;

@@ -21,7 +21,8 @@ import { writeFixFiles } from '../write-files.js';
 import { loadTrust, parseAt } from './probe.js';
 
 export interface VerifyCommandOptions extends NginxOptionValues {
-  chain: string;
+  /** Required, except for the pre-deploy check of a new bundle (--nginx-config with --ca). */
+  chain?: string;
   untrusted: string[];
   ca: string[];
   intermediates: string[];
@@ -49,7 +50,15 @@ export function offlineObservation(sent: Cert[], protocols: ProbeObservation['of
   };
 }
 
-export async function verifyCommand(o: VerifyCommandOptions, io: CliIO): Promise<number> {
+export async function verifyCommand(o: VerifyCommandOptions & { nginxConfig?: string; upstream?: string; replaces?: string }, io: CliIO): Promise<number> {
+  if (o.nginxConfig !== undefined) {
+    const { verifyNginxCommand } = await import('./verify-nginx.js');
+    return verifyNginxCommand({ ...o, nginxConfig: o.nginxConfig }, io);
+  }
+  if (o.upstream !== undefined || o.replaces !== undefined) {
+    throw new UsageError('BAD_USAGE', `${o.upstream !== undefined ? '--upstream' : '--replaces'}: only with --nginx-config CONF (the pre-deploy check)`);
+  }
+  if (o.chain === undefined) throw new UsageError('BAD_USAGE', "required option '--chain <file>' not specified (or --nginx-config CONF --ca NEW-BUNDLE.pem for the pre-deploy check)");
   const chain = await readCertFile(o.chain, '--chain');
   if (chain.certs.length === 0) throw new UsageError('INPUT_NOT_CERTIFICATE', `--chain ${o.chain}: holds no certificate`);
   const sent = [...chain.certs];
