@@ -72,4 +72,10 @@ export interface FixPlan {
    * certificate the placeholders stand for). The plan is not complete until they are done.
    */
   manual?: string[];
+  /**
+   * The file the proxy_ssl_trusted_certificate line names: the user's bundle kept as is (`current`), trusted-ca.pem
+   * written by --out (`written`), the --install-path given (`install-path`), or a path where trusted-ca.pem must
+   * still be installed before the line works (`to-install`). Set by the CLI (install-path.ts); absent: not decided.
+   */
+  trustedFile?: { path: string; state: 'current' | 'written' | 'install-path' | 'to-install' };
 }

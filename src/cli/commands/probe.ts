@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import type { Cert } from '../../certs/cert.js';
 import { parseTarget } from '../../probe/parse-target.js';
+import { placeTrustedFile } from '../../remediation/install-path.js';
 import { probeDocument } from '../../report/probe-json.js';
 import { probeText } from '../../report/probe-text.js';
 import { parseDuration } from '../duration.js';
@@ -92,6 +93,10 @@ export async function probeCommand(targetText: string, o: ProbeCommandOptions, i
     notes: [...notes, ...pool.notes],
     log: o.json ? undefined : (line) => io.stderr(`tlsdoctor: ${line}\n`),
   });
+  if (report.fix) {
+    const currentBundles = trust.source === 'bundle' ? o.ca.map((f) => resolve(io.cwd, f)) : [];
+    report.fix = placeTrustedFile(report.fix, { currentBundles, placed: o.out ? 'written' : o.installPath ? 'install-path' : null });
+  }
   if (o.out && report.fix) {
     const written = writeFixFiles(resolve(io.cwd, o.out), report.fix.files, !!o.force, o.out);
     report.notes.push(`wrote ${written.join(', ')}`);

@@ -7,6 +7,7 @@ import type { Cert } from '../../certs/cert.js';
 import { diagnose } from '../../diagnosis/diagnose.js';
 import type { DiagnoseInput } from '../../diagnosis/types.js';
 import type { ProbeObservation } from '../../probe/types.js';
+import { placeTrustedFile } from '../../remediation/install-path.js';
 import { buildFixPlan, settingsForPlan, trustedForPlan } from '../../remediation/plan.js';
 import type { ProbeReport } from '../../report/model.js';
 import { probeDocument } from '../../report/probe-json.js';
@@ -92,7 +93,9 @@ export async function verifyCommand(o: VerifyCommandOptions & { nginxConfig?: st
   };
   const diagnosis = diagnose(input);
   const installPath = o.installPath ?? resolve(io.cwd, o.out ?? '.', 'trusted-ca.pem');
-  const plan = buildFixPlan(input, diagnosis, { installPath });
+  const built = buildFixPlan(input, diagnosis, { installPath });
+  const currentBundles = trust.trust.source === 'bundle' ? o.ca.map((f) => resolve(io.cwd, f)) : [];
+  const plan = placeTrustedFile(built, { currentBundles, placed: o.out ? 'written' : o.installPath ? 'install-path' : null });
   if (!diagnosis.nginx.ok && plan.nginxFixable) {
     const check = diagnose({ ...input, trusted: trustedForPlan(plan, input), settings: settingsForPlan(plan, settings), trustSource: 'bundle', candidates: [] });
     plan.verified = check.nginx.ok;
