@@ -1,13 +1,13 @@
 /**
  * `tlsdoctor inspect`: what is in certificate files, as data and as text. Pure.
  */
+import { daysLeft } from './days-left.js';
 import { INVALID_TIME_TEXT } from '../certs/time-text.js';
 import type { Cert } from '../certs/cert.js';
 import { summarizeCertificate } from '../certs/summary.js';
 import { SCHEMA_VERSION } from './probe-json.js';
 import { TOOL_VERSION } from './version.js';
 
-const DAY_MS = 86_400_000;
 
 export interface InspectedFile {
   file: string;
@@ -55,7 +55,7 @@ function certEntry(c: Cert, index: number, at: Date, links: { issuedBy: number[]
     sha256: s.sha256,
     notBefore: s.notBefore,
     notAfter: s.notAfter,
-    daysLeft: Math.floor((c.notAfter.getTime() - at.getTime()) / DAY_MS),
+    daysLeft: daysLeft(c.notAfter.getTime() - at.getTime()),
     expired: c.notAfter.getTime() < at.getTime(),
     notYetValid: c.notBefore.getTime() > at.getTime(),
     selfSigned: c.selfSigned,

@@ -4,7 +4,6 @@
  * against the location block. Plain text, no colour (it is pasted into tickets).
  */
 import type { NginxOutcome } from '../diagnosis/types.js';
-import type { UpstreamTls } from '../nginx/effective-settings.js';
 import { opensslFingerprint } from '../remediation/fingerprint.js';
 import { isEmptyDiff, type LocationDiff } from '../remediation/location-diff.js';
 import type { FixPlan } from '../remediation/types.js';
