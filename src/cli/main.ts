@@ -44,13 +44,18 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .option('--force', 'overwrite files in --out')
     .option('--no-fetch', 'never fetch missing intermediates from AIA URLs')
     .option('--fetch-allow <cidr|host,...>', 'AIA fetches may go there even when refused by default (link-local, cloud metadata; repeatable)', collect, [])
-    .option('--fetch-deny <cidr|host,...>', 'AIA fetches never go there (decided after DNS, for every redirect; repeatable)', collect, []);
+    .option('--fetch-deny <cidr|host,...>', 'AIA fetches never go there (decided after DNS, for every redirect; repeatable)', collect, [])
+    .option('--brief', 'one line: OK|FAIL host:port - what nginx does (monitoring-plugin style)')
+    .option('--pem', 'print the chain the upstream presented, as PEM (with subject/issuer comments)')
+    .option('--watch [interval]', `probe again every interval (default 30s), one line each, and say when the verdict changes; Ctrl-C stops`)
+    .option('--watch-count <n>', 'with --watch: stop after n probes');
   probe.addHelpText('after', `
 Exit codes: 0 nginx would verify and proxy, 1 nginx would fail (diagnosed), 2 bad usage or unreadable input,
 3 internal error. Without --ca the system CA store is used and the report says so: nginx has no such default.
 Examples:
   tlsdoctor probe 10.0.2.88:8443 --ca bundle.pem
-  tlsdoctor probe backend.internal:443 --ca bundle.pem --proxy-ssl-server-name on --out ./fix`);
+  tlsdoctor probe backend.internal:443 --ca bundle.pem --proxy-ssl-server-name on --out ./fix
+  tlsdoctor probe 10.0.2.88:8443 --ca bundle.pem --watch 10s     (while a fix rolls out)`);
   addNginxOptions(probe).action(async (target: string, opts) => {
     const { probeCommand } = await import('./commands/probe.js');
     exitCode = await probeCommand(target, opts, io);
