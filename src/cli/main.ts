@@ -159,6 +159,8 @@ Pre-deploy check (exit 0 every location still verifies, 1 some would fail, 2 usa
     .option('--no-fetch', 'never fetch missing intermediates from AIA URLs')
     .option('--fetch-allow <cidr|host,...>', 'AIA fetches may go there even when refused by default (link-local, cloud metadata; repeatable)', collect, [])
     .option('--fetch-deny <cidr|host,...>', 'AIA fetches never go there (decided after DNS, for every redirect; repeatable)', collect, [])
+    .option('--intermediates <file|dir>', 'candidate CA certificates not trusted yet, for the fix (repeatable)', collect, [])
+    .option('--only-failing', 'text: only the locations that fail (the summary counts the others)')
     .action(async (file: string | undefined, opts) => {
       const { nginxCommand } = await import('./commands/nginx.js');
       exitCode = await nginxCommand(file, opts, io);

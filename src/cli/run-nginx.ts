@@ -244,6 +244,8 @@ export interface NginxRunOptions {
   bundleOverride?: { path: string; bundle: Bundle };
   /** Only these pass directives are probed and predicted (pre-deploy check: one upstream, one bundle). */
   only?: (u: UpstreamTls) => boolean;
+  /** Candidate CA certificates not trusted yet (--intermediates): the plan may anchor on them. */
+  pool?: { cert: Cert; origin: string }[];
 }
 
 /** The configuration read and its effective settings: what every pipeline over a configuration starts from. */
@@ -321,7 +323,7 @@ async function probeServer(ctx: RunContext, u: UpstreamTls, s: UpstreamServer & 
       trusted: bundle.certs,
       // nginx never uses the system store: without a bundle it has none (lint VERIFY_WITHOUT_TRUSTED_FILE).
       trust: { source: 'bundle', files: trustPath ? [trustPath] : [], count: bundle.certs.length },
-      pool: [],
+      pool: ctx.o.pool ?? [],
       clientCert,
       timeoutMs: ctx.o.timeoutMs,
       fetch: ctx.o.fetch,
@@ -388,6 +390,44 @@ function predictLocations(upstreams: UpstreamTls[], rows: NginxUpstreamRow[], in
   });
 }
 
+/** X509_check_issued(issuer, subject) == X509_V_OK; a certificate OpenSSL refuses issues nothing. */
+function issues(issuer: Cert, subject: Cert): boolean {
+  try {
+    return subject.native.checkIssued(issuer.native);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A chain that stops below its root in one location's bundle may be anchored by another bundle of the same
+ * configuration (the root is in corp-roots.pem, this location names legacy-roots.pem): say which, and where it is
+ * used, instead of sending the user to look for a root the configuration already has.
+ */
+async function suggestOtherBundles(ctx: RunContext, rows: NginxUpstreamRow[]): Promise<void> {
+  const paths = new Map<string, UpstreamTls>();
+  for (const u of ctx.cfg.effective.upstreams) if (u.paths.trustedCertificate && !paths.has(u.paths.trustedCertificate)) paths.set(u.paths.trustedCertificate, u);
+  for (const row of rows) {
+    const d = row.report?.diagnosis;
+    const top = d?.fullPath[d.fullPath.length - 1];
+    if (!row.report || !d || d.anchored || !top) continue;
+    const topCert = row.report.sent.find((c) => c.sha256 === top.ref.sha256);
+    if (!topCert) continue;
+    for (const [path, user] of paths) {
+      if (path === row.upstream.paths.trustedCertificate) continue;
+      const bundle = await bundleFor(ctx, path, user.settings.trustedCertificate.source?.directive ?? 'proxy_ssl_trusted_certificate');
+      const anchor = bundle.certs.find((c) => c.sha256 === topCert.sha256 || issues(c, topCert));
+      if (!anchor) continue;
+      const own = row.upstream.paths.trustedCertificate;
+      row.notes.push(
+        `${path}, the proxy_ssl_trusted_certificate of ${user.pass} (${user.file}:${user.line}), holds "${anchor.subject}", which this chain needs: ` +
+          (own ? `use that file here, or add that certificate to ${own}` : 'name that file here with proxy_ssl_trusted_certificate'),
+      );
+      break;
+    }
+  }
+}
+
 export interface NginxRun {
   report: NginxRunReport;
   /** A task failed unexpectedly (its row says so): exit 3. */
@@ -418,6 +458,8 @@ export async function runNginxChecks(cfg: LoadedEffectiveConfig, o: NginxRunOpti
       return { ...emptyRow(t), skipped: `internal error while probing: ${(e as Error).message}` };
     }
   });
+
+  if (o.probe) await suggestOtherBundles(ctx, rows);
 
   const report: NginxRunReport = {
     at: ctx.at,

@@ -9,6 +9,7 @@ import { isEmptyDiff, type LocationDiff } from '../remediation/location-diff.js'
 import type { FixPlan } from '../remediation/types.js';
 import { renderLintFinding } from './explain-text.js';
 import { blockLabel } from './location-label.js';
+import { textTable } from './summary-table.js';
 import { findingText } from './finding-text.js';
 import type { NginxLocationRow, NginxRunReport, NginxUpstreamRow } from './nginx-model.js';
 
@@ -123,11 +124,21 @@ function rowLines(row: NginxUpstreamRow, single: boolean): string[] {
   return out;
 }
 
-function locationHeader(l: NginxLocationRow): string[] {
+/**
+ * nginx refuses to start (a lint, or a client certificate it cannot load): no request reaches any location, so
+ * clients get a refused connection and nothing is logged per request (ngx_init_cycle fails before listening).
+ */
+const NOT_STARTED = '  FAIL  nginx does not start: clients get connection refused, nothing is logged per request';
+
+function locationHeader(l: NginxLocationRow, refusesToStart: boolean): string[] {
   const u = l.upstream;
   const out = [`${u.file}:${u.line}  ${blockLabel(u)}  ${u.directive} ${u.pass}`];
   const o = l.outcome;
-  if (o.ok === null) out.push('  ?  not predicted: a server was not probed (see below)');
+  if (refusesToStart && o.status !== null) {
+    out.push(NOT_STARTED);
+    if (o.ok === null) return out;
+    out.push(`  once it starts: ${o.ok ? `OK (${o.status})` : `clients get ${o.status}`}${o.lines.length ? '; nginx would log:' : ''}`);
+  } else if (o.ok === null) out.push('  ?  not predicted: a server was not probed (see below)');
   else if (o.ok) {
     out.push(`  OK  nginx proxies the request (${o.status})${o.lines.length ? ' after retrying the next server' : ''}`);
   } else if (o.status === null) out.push('  FAIL  nginx does not start:');
@@ -137,7 +148,36 @@ function locationHeader(l: NginxLocationRow): string[] {
   return out;
 }
 
-export function nginxText(r: NginxRunReport): string {
+function verdictCell(l: NginxLocationRow, refusesToStart: boolean): string {
+  const o = l.outcome;
+  if (refusesToStart || (o.ok === false && o.status === null)) return 'NO START';
+  if (o.ok === null) return '?';
+  return o.ok ? 'OK' : `FAIL ${o.status}`;
+}
+
+/** The cause column: the error findings of the location's servers, else what stopped the prediction. */
+function causeCell(l: NginxLocationRow, rows: NginxUpstreamRow[]): string {
+  const mine = rows.filter((x) => x.upstream === l.upstream);
+  const codes: string[] = [...new Set(mine.flatMap((x) => x.report?.diagnosis.findings.filter((f) => f.severity === 'error').map((f) => f.code) ?? []))];
+  if (!l.upstream.settings.verify.value) codes.unshift('PROXY_SSL_VERIFY_OFF');
+  if (codes.length > 0) return codes.join(', ');
+  const skipped = mine.find((x) => x.skipped !== null)?.skipped;
+  if (skipped) return `not probed: ${skipped}`;
+  return l.outcome.ok === false ? l.outcome.lines[0]?.error ?? '' : '-';
+}
+
+/** One row per location: where, upstream, verdict, cause — the whole picture before the details. */
+function summaryTable(r: NginxRunReport, locations: NginxLocationRow[]): string[] {
+  const rows = locations.map((l) => [`${l.upstream.file}:${l.upstream.line}`, blockLabel(l.upstream), l.upstream.pass, verdictCell(l, r.refusesToStart), causeCell(l, r.rows)]);
+  return textTable(['WHERE', 'BLOCK', 'UPSTREAM', 'VERDICT', 'CAUSE'], rows);
+}
+
+export interface NginxTextOptions {
+  /** Only the locations that fail (or are not predicted): the summary says how many OK ones are left out. */
+  onlyFailing?: boolean;
+}
+
+export function nginxText(r: NginxRunReport, opts: NginxTextOptions = {}): string {
   const out: string[] = [];
   const included = r.source.files.length - 1;
   const from = r.source.kind === 'nginx -T' ? 'nginx -T' : r.source.kind === 'stdin' ? 'standard input' : r.source.main;
@@ -155,9 +195,15 @@ export function nginxText(r: NginxRunReport): string {
     out.push('Configuration checks (no network):');
     for (const f of r.lints) out.push(`  ${renderLintFinding(f)}`);
   }
-  for (const l of r.locations) {
+  const shown = opts.onlyFailing ? r.locations.filter((l) => l.outcome.ok !== true || r.refusesToStart) : r.locations;
+  if (r.locations.length > 0 && r.probed) {
     out.push('');
-    out.push(...locationHeader(l));
+    out.push(...summaryTable(r, shown));
+    if (shown.length < r.locations.length) out.push(`  (${r.locations.length - shown.length} location${r.locations.length - shown.length === 1 ? '' : 's'} OK, not shown: --only-failing)`);
+  }
+  for (const l of shown) {
+    out.push('');
+    out.push(...locationHeader(l, r.refusesToStart));
     const rows = r.rows.filter((x) => x.upstream === l.upstream);
     for (const row of rows) out.push(...rowLines(row, rows.length === 1));
   }

@@ -11,6 +11,7 @@ import { parseDuration } from '../duration.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import { fetchPolicyFromOptions, type FetchPolicyOptionValues } from '../fetch-policy-options.js';
+import { readPool } from '../read-cert-files.js';
 import { runNginx } from '../run-nginx.js';
 import { UsageError } from '../usage-error.js';
 
@@ -24,6 +25,9 @@ export interface NginxCommandOptions extends FetchPolicyOptionValues {
   concurrency: string;
   probe: boolean;
   fetch: boolean;
+  /** Text: only the locations that fail (the summary counts the others). */
+  onlyFailing?: boolean;
+  intermediates?: string[];
 }
 
 function parseConcurrency(text: string): number {
@@ -42,6 +46,8 @@ export function parseSeclevel(text: string): number {
 export async function nginxCommand(file: string | undefined, o: NginxCommandOptions, io: CliIO): Promise<number> {
   const timeoutMs = parseDuration(o.timeout, '--timeout');
   if (timeoutMs <= 0) throw new UsageError('BAD_DURATION', '--timeout must be positive');
+  const pool = o.intermediates?.length ? await readPool(o.intermediates, '--intermediates') : { certs: [], notes: [] };
+  for (const n of pool.notes) io.stderr(`tlsdoctor: ${n}\n`);
   const { report, internal } = await runNginx(
     file,
     {
@@ -53,10 +59,11 @@ export async function nginxCommand(file: string | undefined, o: NginxCommandOpti
       probe: o.probe,
       fetch: o.fetch,
       fetchPolicy: fetchPolicyFromOptions(o, io),
+      pool: pool.certs,
     },
     io,
   );
-  io.stdout(o.json ? JSON.stringify(nginxDocument(report), null, 2) + '\n' : nginxText(report));
+  io.stdout(o.json ? JSON.stringify(nginxDocument(report), null, 2) + '\n' : nginxText(report, { onlyFailing: o.onlyFailing }));
   if (internal) return EXIT.INTERNAL;
   const failing = report.rows.some((r) => r.nginx !== null && !r.nginx.ok);
   return failing || report.refusesToStart ? EXIT.NGINX_WOULD_FAIL : EXIT.OK;
