@@ -179,6 +179,10 @@ Pre-deploy check (exit 0 every location still verifies, 1 some would fail, 2 usa
       exitCode = await explainCommand(line, opts, io);
     });
 
+  // A usage error names the help of the command it is about (commander copies the program's setting into each
+  // subcommand when it is created, so set it again now that they exist).
+  for (const c of program.commands) c.showHelpAfterError(`(run tlsdoctor ${c.name()} --help for usage)`);
+
   // check follows the monitoring-plugin convention: commander's own usage errors exit 3 (UNKNOWN) there, not 2.
   let usageExit: number = EXIT.USAGE;
   program.hook('preSubcommand', (_program, sub) => {
