@@ -1,6 +1,7 @@
 /**
  * `tlsdoctor inspect`: what is in certificate files, as data and as text. Pure.
  */
+import { ekuNames } from './eku-name.js';
 import { daysLeft } from './days-left.js';
 import { INVALID_TIME_TEXT } from '../certs/time-text.js';
 import type { Cert } from '../certs/cert.js';
@@ -126,7 +127,7 @@ export function inspectText(files: InspectedFile[], at: Date): string {
       lines.push(`     validity  ${time(c.notBefore)} .. ${time(c.notAfter)}  (${status})`);
       if (c.dnsNames.length || c.ipAddresses.length) lines.push(`     names     ${[...c.dnsNames.map((n) => `DNS:${n}`), ...c.ipAddresses.map((n) => `IP:${n}`)].join(', ')}`);
       lines.push(`     key       ${c.keyType}; signed with ${c.signatureAlgorithm}`);
-      lines.push(`     CA        ${c.isCa ? `yes${c.pathLen !== null ? `, pathlen ${c.pathLen}` : ''}` : 'no'}${c.keyUsage ? `; key usage ${c.keyUsage.join(', ')}` : ''}${c.extKeyUsage ? `; EKU ${c.extKeyUsage.join(', ')}` : ''}`);
+      lines.push(`     CA        ${c.isCa ? `yes${c.pathLen !== null ? `, pathlen ${c.pathLen}` : ''}` : 'no'}${c.keyUsage ? `; key usage ${c.keyUsage.join(', ')}` : ''}${c.extKeyUsage ? `; EKU ${ekuNames(c.extKeyUsage).join(', ')}` : ''}`);
       if (c.subjectKeyId || c.authorityKeyId) lines.push(`     key ids   SKI ${c.subjectKeyId ?? '-'}; AKI ${c.authorityKeyId ?? '-'}`);
       if (c.aiaCaIssuers.length || c.crlDistributionPoints.length) lines.push(`     URLs      ${[...c.aiaCaIssuers.map((u) => `caIssuers ${u}`), ...c.crlDistributionPoints.map((u) => `CRL ${u}`)].join('; ')}`);
       if (c.issuedBy.length || c.issues.length) lines.push(`     in file   ${c.issuedBy.length ? `issued by #${c.issuedBy.join(', #')}` : ''}${c.issuedBy.length && c.issues.length ? '; ' : ''}${c.issues.length ? `issues #${c.issues.join(', #')}` : ''}`);
