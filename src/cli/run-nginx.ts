@@ -5,7 +5,7 @@
  *
  * The judging is in src/nginx, src/diagnosis and src/remediation; this file does the I/O around it.
  */
-import { dirname } from 'node:path';
+import { dirname, normalize } from 'node:path';
 import type { Cert } from '../certs/cert.js';
 import { readCertificateBlobs } from '../certs/load.js';
 import { parseCertificate } from '../certs/parse.js';
@@ -187,7 +187,8 @@ function probeCommandFor(u: UpstreamTls, server: UpstreamServer, settings: Nginx
 
 /** Where a new CA bundle for this upstream goes: next to the current one, else in the conf prefix. */
 function installPathFor(u: UpstreamTls, confPrefix: string): string {
-  const dir = u.paths.trustedCertificate ? dirname(u.paths.trustedCertificate) : confPrefix.replace(/\/$/, '') || '.';
+  // Folded (`front/..` removed): this is a path tlsdoctor proposes, not one the configuration already names.
+  const dir = normalize(u.paths.trustedCertificate ? dirname(u.paths.trustedCertificate) : confPrefix.replace(/\/$/, '') || '.');
   const label = (u.upstreamBlock?.args[0] ?? u.verifiedName ?? u.servers[0]?.host ?? 'upstream').replace(/[^A-Za-z0-9._-]+/g, '_');
   return `${dir}/trusted-ca-${label}.pem`;
 }

@@ -3,6 +3,7 @@
  * request gets and the exact line nginx logs, then per upstream server the findings and the fix as a diff
  * against the location block. Plain text, no colour (it is pasted into tickets).
  */
+import { posix } from 'node:path';
 import type { NginxOutcome } from '../diagnosis/types.js';
 import { opensslFingerprint } from '../remediation/fingerprint.js';
 import { isEmptyDiff, type LocationDiff } from '../remediation/location-diff.js';
@@ -28,6 +29,17 @@ function serverAddress(row: NginxUpstreamRow): string {
   return `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`;
 }
 
+/**
+ * A configured path as shown: `..` and `.` folded (`/etc/nginx/front/../corp-roots.pem` is shown as
+ * `/etc/nginx/corp-roots.pem`), with the path as nginx opens it after it when they differ. nginx does not fold it
+ * (ngx_conf_full_name only prefixes), and the kernel resolves `front/..` only when `front` exists, so the written
+ * form stays visible.
+ */
+function displayPath(path: string): string {
+  const folded = posix.normalize(path);
+  return folded === path ? path : `${folded} (as written: ${path})`;
+}
+
 function settingsLine(row: NginxUpstreamRow): string {
   const u = row.upstream;
   const s = u.settings;
@@ -38,7 +50,7 @@ function settingsLine(row: NginxUpstreamRow): string {
     u.sni ? `SNI ${u.sni}` : 'no SNI',
     `depth ${s.verifyDepth.value}`,
     s.protocols.value.join(' '),
-    `trusted ${u.paths.trustedCertificate ?? '(none)'}${row.report ? ` (${row.report.trust.count} certs)` : ''}`,
+    `trusted ${u.paths.trustedCertificate ? displayPath(u.paths.trustedCertificate) : '(none)'}${row.report ? ` (${row.report.trust.count} certs)` : ''}`,
   ];
   if (u.paths.certificate) parts.push(`client certificate ${u.paths.certificate}`);
   return parts.join(', ');

@@ -125,3 +125,24 @@ http {
     expect(run.stdout).toMatch(/location \/a\/\s+https:\/\/127\.0\.0\.1:\d+\s+NO START/);
   });
 });
+
+describe('tlsdoctor nginx: paths', () => {
+  it('a configured path with `..` is shown folded, with the form nginx opens after it', async () => {
+    mkdirSync(join(dir, 'paths/front'), { recursive: true });
+    write('paths/corp-roots.pem', readFixture('root.pem'));
+    const conf2 = write(
+      'paths/nginx.conf',
+      `events {}
+http {
+  server {
+    listen 8080;
+    location / { proxy_ssl_verify on; proxy_ssl_name upstream.test; proxy_ssl_trusted_certificate front/../corp-roots.pem; proxy_pass https://127.0.0.1:${healthy.port}; }
+  }
+}
+`,
+    );
+    const run = await runCli(['nginx', conf2, ...V]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`trusted ${join(dir, 'paths/corp-roots.pem')} (as written: ${join(dir, 'paths')}/front/../corp-roots.pem) (1 certs)`);
+  });
+});
