@@ -5,6 +5,14 @@
 import type { ExplainCause, Explanation, LogEventKind, LogGroup, LogSummary } from '../nginx/explain.js';
 import type { AnyLintFinding, LintCode } from '../nginx/lints.js';
 
+/** SESSION_REUSE_MIXED_TRUST's `differing` holds JSON field names; the text names the directives (proxy_ for http). */
+const TRUST_DIRECTIVE: Record<string, string> = {
+  verify: 'proxy_ssl_verify',
+  trustedCertificate: 'proxy_ssl_trusted_certificate',
+  verifyDepth: 'proxy_ssl_verify_depth',
+  crl: 'proxy_ssl_crl',
+};
+
 /** What the log line says, in plain words. */
 const KIND_TEXT: Record<LogEventKind, (e: Explanation) => string> = {
   VERIFY_ERROR: (e) =>
@@ -155,7 +163,7 @@ const LINT_TEXT: { [C in LintCode]: (f: Extract<AnyLintFinding, { code: C }>) =>
     `${f.evidence.path} holds ${f.evidence.certificates} certificate(s) but no root (no self-signed certificate): ` +
     `nginx accepts no partial chains, so every verification against it fails.`,
   SESSION_REUSE_MIXED_TRUST: (f) =>
-    `${f.evidence.upstream} (${f.evidence.servers.join(', ')}) is reached from locations with different ${f.evidence.differing.join(', ')} ` +
+    `${f.evidence.upstream} (${f.evidence.servers.join(', ')}) is reached from locations with different ${f.evidence.differing.map((k) => TRUST_DIRECTIVE[k] ?? k).join(', ')} ` +
     `while proxy_ssl_session_reuse is on: a session created under the laxer settings is resumed under the stricter ones ` +
     `without a new verification, so results depend on request order. Locations: ` +
     f.evidence.settings.map((s) => `${s.location ?? '(server)'} at ${s.file}:${s.line}`).join('; ') +
