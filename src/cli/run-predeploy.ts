@@ -23,7 +23,7 @@ import type { UpstreamTls } from '../nginx/effective-settings.js';
 import { outcomeWithVerify } from '../nginx/location-outcome.js';
 import { parseTarget } from '../probe/parse-target.js';
 import type { PredeployReport, PredeployRow } from '../report/predeploy-model.js';
-import { offlineObservation } from './commands/verify.js';
+import { offlineObservation } from './offline-observation.js';
 import type { CliIO } from './io.js';
 import { loadBundle, loadEffectiveConfig, runNginxChecks, settingsForUpstream, type Bundle, type LoadedEffectiveConfig, type NginxRunOptions } from './run-nginx.js';
 import { UsageError } from './usage-error.js';

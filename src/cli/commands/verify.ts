@@ -3,10 +3,8 @@
  * nginx prediction, same JSON document, same exit codes as `probe`.
  */
 import { resolve } from 'node:path';
-import type { Cert } from '../../certs/cert.js';
 import { diagnose } from '../../diagnosis/diagnose.js';
 import type { DiagnoseInput } from '../../diagnosis/types.js';
-import type { ProbeObservation } from '../../probe/types.js';
 import { placeTrustedFile } from '../../remediation/install-path.js';
 import { buildFixPlan, settingsForPlan, trustedForPlan } from '../../remediation/plan.js';
 import type { ProbeReport } from '../../report/model.js';
@@ -20,6 +18,9 @@ import { readCertFile, readPool } from '../read-cert-files.js';
 import { UsageError } from '../usage-error.js';
 import { writeFixFiles } from '../write-files.js';
 import { loadTrust, parseAt } from './probe.js';
+import { offlineObservation } from '../offline-observation.js';
+
+export { offlineObservation };
 
 export interface VerifyCommandOptions extends NginxOptionValues {
   /** Required, except for the pre-deploy check of a new bundle (--nginx-config with --ca). */
@@ -33,22 +34,6 @@ export interface VerifyCommandOptions extends NginxOptionValues {
   out?: string;
   installPath?: string;
   force?: boolean;
-}
-
-/** An observation for files: the handshake "completed" and the server "sent" exactly these certificates. */
-export function offlineObservation(sent: Cert[], protocols: ProbeObservation['offeredProtocols']): ProbeObservation {
-  return {
-    host: '',
-    port: 0,
-    sni: null,
-    offeredProtocols: protocols,
-    outcome: 'handshake',
-    sentChain: sent.map((c) => c.der),
-    clientCertRequested: false,
-    acceptableCaNames: [],
-    clientCertSent: false,
-    timings: { totalMs: 0 },
-  };
 }
 
 export async function verifyCommand(o: VerifyCommandOptions & { nginxConfig?: string; upstream?: string; replaces?: string }, io: CliIO): Promise<number> {
