@@ -20,8 +20,6 @@ import { writeFixFiles } from '../write-files.js';
 import { loadTrust, parseAt } from './probe.js';
 import { offlineObservation } from '../offline-observation.js';
 
-export { offlineObservation };
-
 export interface VerifyCommandOptions extends NginxOptionValues {
   /** Required, except for the pre-deploy check of a new bundle (--nginx-config with --ca). */
   chain?: string;
