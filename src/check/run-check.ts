@@ -36,6 +36,18 @@ function errorOf(e: unknown): { code: string; message: string } {
   return { code: 'INTERNAL_ERROR', message: String(e) };
 }
 
+/**
+ * An input error about a bundle the target's own `ca=` names: the bundle readers label it `--ca FILE` (they serve
+ * the command-line option too); say where it was written instead (`targets.txt:3: ca=FILE`), so the user edits the
+ * right file.
+ */
+export function withTargetOrigin(t: CheckTarget, error: { code: string; message: string }): { code: string; message: string } {
+  for (const f of t.spec.ca ?? []) {
+    if (error.message.startsWith(`--ca ${f}:`)) return { ...error, message: `${t.spec.origin}: ca=${error.message.slice('--ca '.length)}` };
+  }
+  return error;
+}
+
 /** One target, never throwing, never outliving its budget. */
 export async function guardedCheck(t: CheckTarget, o: Pick<RunCheckOptions, 'at' | 'thresholds' | 'deps' | 'check'>): Promise<CheckResult> {
   const started = performance.now();
@@ -53,7 +65,7 @@ export async function guardedCheck(t: CheckTarget, o: Pick<RunCheckOptions, 'at'
       // Through then(): a function that throws before returning its promise is caught too.
       Promise.resolve()
         .then(() => run(t, o.at, o.thresholds, o.deps))
-        .catch((e: unknown) => unknownResult(t, errorOf(e), performance.now() - started)),
+        .catch((e: unknown) => unknownResult(t, withTargetOrigin(t, errorOf(e)), performance.now() - started)),
       overrun,
     ]);
   } finally {

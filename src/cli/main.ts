@@ -47,13 +47,18 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .option('--no-fetch', 'never fetch missing intermediates from AIA URLs')
     .option('--fetch-allow <cidr|host,...>', 'AIA fetches may go there even when refused by default (link-local, cloud metadata; repeatable)', collect, [])
     .option('--fetch-deny <cidr|host,...>', 'AIA fetches never go there (decided after DNS, for every redirect; repeatable)', collect, [])
-    .option('--resolver <address>', 'DNS server (IP[:port]) to resolve the target with, as nginx\'s `resolver`; default: the system resolver');
+    .option('--resolver <address>', 'DNS server (IP[:port]) to resolve the target with, as nginx\'s `resolver`; default: the system resolver')
+    .option('--brief', 'one line: OK|FAIL host:port - what nginx does (monitoring-plugin style)')
+    .option('--pem', 'print the chain the upstream presented, as PEM (with subject/issuer comments)')
+    .option('--watch [interval]', `probe again every interval (default 30s), one line each, and say when the verdict changes; Ctrl-C stops`)
+    .option('--watch-count <n>', 'with --watch: stop after n probes');
   probe.addHelpText('after', `
 Exit codes: 0 nginx would verify and proxy, 1 nginx would fail (diagnosed), 2 bad usage or unreadable input,
 3 internal error. Without --ca the system CA store is used and the report says so: nginx has no such default.
 Examples:
   tlsdoctor probe 10.0.2.88:8443 --ca bundle.pem
-  tlsdoctor probe backend.internal:443 --ca bundle.pem --proxy-ssl-server-name on --out ./fix`);
+  tlsdoctor probe backend.internal:443 --ca bundle.pem --proxy-ssl-server-name on --out ./fix
+  tlsdoctor probe 10.0.2.88:8443 --ca bundle.pem --watch 10s     (while a fix rolls out)`);
   addNginxOptions(probe).action(async (target: string, opts) => {
     const { probeCommand } = await import('./commands/probe.js');
     exitCode = await probeCommand(target, opts, io);
@@ -62,7 +67,7 @@ Examples:
   const verify = program
     .command('verify')
     .description('judge a certificate chain from files, offline, as nginx would')
-    .requiredOption('--chain <file>', 'the certificates as the server sends them, leaf first')
+    .option('--chain <file>', 'the certificates as the server sends them, leaf first (required, except for --nginx-config with --ca)')
     .option('--untrusted <file>', 'more intermediates the server sends (repeatable)', collect, [])
     .option('--ca <file>', 'the proxy_ssl_trusted_certificate bundle (repeatable)', collect, [])
     .option('--intermediates <file|dir>', 'candidate CA certificates not trusted yet (repeatable)', collect, [])
@@ -72,9 +77,16 @@ Examples:
     .option('--out <dir>', 'write presented-chain.pem, trusted-ca.pem and upstream-ssl.conf into DIR')
     .option('--install-path <path>', 'where trusted-ca.pem will live on the nginx host')
     .option('--force', 'overwrite files in --out')
-    .option('--allow-root-change', 'the fix may anchor on a root older than the one your bundle trusts (a retiring cross-signer)');
+    .option('--allow-root-change', 'the fix may anchor on a root older than the one your bundle trusts (a retiring cross-signer)')
+    .option('--nginx-config <file>', 'pre-deploy check: judge --chain (or the --ca bundle) against every location of this nginx.conf that uses it')
+    .option('--upstream <host:port|name>', 'with --nginx-config --chain: the locations proxying to this server or upstream block (default: those whose proxy_ssl_name the leaf is issued for)')
+    .option('--replaces <path>', 'with --nginx-config --ca: the configured proxy_ssl_trusted_certificate the new bundle replaces (default: the --ca path itself)')
+    .option('--timeout <duration>', 'with --nginx-config --ca: bound per live probe (bare number = seconds)', '5s');
   verify.addHelpText('after', `
-Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or unreadable input, 3 internal error.`);
+Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or unreadable input, 3 internal error.
+Pre-deploy check (exit 0 every location still verifies, 1 some would fail, 2 usage):
+  tlsdoctor verify --chain new-chain.pem --nginx-config /etc/nginx/nginx.conf --upstream 10.0.2.88:8443
+  tlsdoctor verify --ca new-roots.pem --replaces /etc/nginx/corp-roots.pem --nginx-config /etc/nginx/nginx.conf`);
   addNginxOptions(verify, false).action(async (opts) => {
     const { verifyCommand } = await import('./commands/verify.js');
     exitCode = await verifyCommand(opts, io);
@@ -154,7 +166,9 @@ Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or
     .option('--resolver <address>', 'DNS server (IP[:port]) for upstream names, instead of the system resolver (and of the config\'s `resolver`)')
     .option('--no-fetch', 'never fetch missing intermediates from AIA URLs')
     .option('--fetch-allow <cidr|host,...>', 'AIA fetches may go there even when refused by default (link-local, cloud metadata; repeatable)', collect, [])
-    .option('--fetch-deny <cidr|host,...>', 'AIA fetches never go there (decided after DNS, for every redirect; repeatable)', collect, []);
+    .option('--fetch-deny <cidr|host,...>', 'AIA fetches never go there (decided after DNS, for every redirect; repeatable)', collect, [])
+    .option('--intermediates <file|dir>', 'candidate CA certificates not trusted yet, for the fix (repeatable)', collect, [])
+    .option('--only-failing', 'text: only the locations that fail (the summary counts the others)');
   addLintGateOptions(nginx).addHelpText('after', LINT_GATE_HELP).action(async (file: string | undefined, opts) => {
     const { nginxCommand } = await import('./commands/nginx.js');
     exitCode = await nginxCommand(file, opts, io);
@@ -186,6 +200,10 @@ Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or
       const { explainCommand } = await import('./commands/explain.js');
       exitCode = await explainCommand(line, opts, io);
     });
+
+  // A usage error names the help of the command it is about (commander copies the program's setting into each
+  // subcommand when it is created, so set it again now that they exist).
+  for (const c of program.commands) c.showHelpAfterError(`(run tlsdoctor ${c.name()} --help for usage)`);
 
   // check follows the monitoring-plugin convention: commander's own usage errors exit 3 (UNKNOWN) there, not 2.
   let usageExit: number = EXIT.USAGE;

@@ -3,7 +3,7 @@
  * Every failure is a one-line UsageError naming the file (exit 2).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import type { Cert } from '../certs/cert.js';
 import { InputError } from '../certs/input-error.js';
@@ -93,22 +93,37 @@ export function expandPoolPath(path: string, option: string): string[] {
     });
 }
 
-/** Certificates of the pool; files in a directory that hold no certificate are skipped with a note. */
+/** How many skipped files a summary names before "and N more". */
+const SKIPPED_NAMED = 3;
+
+/**
+ * One note for the files of a directory that hold no certificate (a directory like /etc/ssl/certs also holds keys,
+ * READMEs and hash links: one note per file was 60 lines): how many, the first few names and why.
+ */
+function skippedNote(option: string, dir: string, skipped: { file: string; why: string }[]): string {
+  const named = skipped.slice(0, SKIPPED_NAMED).map((s) => `${basename(s.file)} (${s.why})`);
+  const more = skipped.length > SKIPPED_NAMED ? `, and ${skipped.length - SKIPPED_NAMED} more` : '';
+  return `${option} ${dir}: skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'} that hold no certificate: ${named.join(', ')}${more}`;
+}
+
+/** Certificates of the pool; files in a directory that hold no certificate are skipped, with one summary note. */
 export async function readPool(paths: string[], option: string): Promise<{ certs: { cert: Cert; origin: string }[]; notes: string[] }> {
   const certs: { cert: Cert; origin: string }[] = [];
   const notes: string[] = [];
   for (const p of paths) {
     const files = expandPoolPath(p, option);
+    const skipped: { file: string; why: string }[] = [];
     for (const f of files) {
       try {
         const r = await readCertFile(f, option, DEFERRED);
         certs.push(...r.certs.map((cert) => ({ cert, origin: f })));
         notes.push(...r.notes);
       } catch (e) {
-        if (files.length > 1 && e instanceof UsageError) notes.push(`skipped ${e.message}`);
+        if (files.length > 1 && e instanceof UsageError) skipped.push({ file: f, why: e.message.replace(`${option} ${f}: `, '') });
         else throw e;
       }
     }
+    if (skipped.length > 0) notes.push(skippedNote(option, p, skipped));
   }
   return { certs, notes };
 }

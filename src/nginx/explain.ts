@@ -7,6 +7,7 @@ import type { FindingCode } from '../diagnosis/codes.js';
 import type { UpstreamTls } from './effective-settings.js';
 import type { LintCode } from './lints.js';
 import {
+  parseErrorLogFragment,
   parseErrorLogLine,
   parseOpensslQueue,
   parseUpstreamField,
@@ -514,7 +515,8 @@ export function createSettingsLookup(upstreams: UpstreamTls[]): SettingsLookup {
 
 /** Explains one error-log line; null when it is not an upstream TLS line we know. */
 export function explainLogLine(line: string, opts: ExplainOptions = {}): Explanation | null {
-  const parsed = parseErrorLogLine(line);
+  // One pasted line: fragments and the `[level] message` form too (log-line.ts parseErrorLogFragment).
+  const parsed = parseErrorLogFragment(line);
   if (!parsed) return null;
   return explainParsedLine(parsed, opts);
 }

@@ -126,6 +126,63 @@ export function parseErrorLogLine(line: string): ErrorLogLine | null {
   };
 }
 
+/**
+ * How the messages of nginx's upstream TLS failures begin (ngx_ssl_handshake, ngx_http_upstream_ssl_handshake,
+ * ngx_event_connect_peer, ngx_http_upstream_next, ngx_ssl_trusted_certificate): what is left of a line pasted from an
+ * alert or a chat once the timestamp, level and pid are cut off.
+ */
+const MESSAGE_STARTS = [
+  'upstream SSL certificate verify error',
+  'upstream SSL certificate does not match',
+  'SSL_do_handshake() failed',
+  'SSL_read() failed',
+  'SSL_write() failed',
+  'SSL_shutdown() failed',
+  'peer closed connection in SSL handshake',
+  'connect() failed',
+  'connect() to ',
+  'upstream timed out',
+  'upstream prematurely closed connection',
+  'no live upstreams',
+  'SSL_CTX_load_verify_locations(',
+  'no "proxy_ssl_trusted_certificate"',
+  'no "grpc_ssl_trusted_certificate"',
+  'no "uwsgi_ssl_trusted_certificate"',
+  'cannot load certificate',
+  'cannot load certificate key',
+  'upstream server temporarily disabled',
+];
+
+/** `[level] ` anywhere, with the date before it when there is one (`nginx-1  | 2026/11/22 16:35:08 [error] ...`). */
+const LEVEL_MARK = /(?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}) )?\[(debug|info|notice|warn|error|crit|alert|emerg)\] /;
+
+/**
+ * A line as people paste it (issue 14): a whole error-log line, one with something in front of it (a container
+ * log prefix, a syslog header, the indentation of `tlsdoctor probe`'s own `[error] ...` line), the `[level] message`
+ * form without timestamp and pid, or the bare message. The bare message has no level (null): nginx's level for it
+ * depends on the version and the error, and guessing one would make the explanation claim what was not pasted.
+ * Only the first non-empty line counts.
+ */
+export function parseErrorLogFragment(text: string): ErrorLogLine | null {
+  const line = (text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '').trim().replace(/^["'`]+|["'`]+$/g, '');
+  const whole = parseErrorLogLine(line);
+  if (whole) return whole;
+  const m = LEVEL_MARK.exec(line);
+  if (m) {
+    const rest = line.slice(m.index + m[0].length);
+    const parsed = parseErrorLogLine(`${m[1] ?? 'nginx:'} [${m[2]}] ${rest}`);
+    if (parsed) return { ...parsed, raw: line };
+  }
+  let start = -1;
+  for (const s of MESSAGE_STARTS) {
+    const i = line.indexOf(s);
+    if (i >= 0 && (start < 0 || i < start)) start = i;
+  }
+  if (start < 0) return null;
+  const parsed = parseErrorLogLine(`nginx: [error] ${line.slice(start)}`);
+  return parsed ? { ...parsed, raw: line, level: null } : null;
+}
+
 const QUEUED = /error:([0-9A-Fa-f]+):([^:]*):([^:]*):([^:]*?)(?::(.*?))?(?= error:[0-9A-Fa-f]+:|$)/g;
 
 /**

@@ -100,4 +100,10 @@ export interface FixPlan {
   alternatives?: FixAlternative[];
   /** Working paths not proposed: through a root older than the one you trust (pass --allow-root-change for them). */
   notProposed?: string[];
+  /**
+   * The file the proxy_ssl_trusted_certificate line names: the user's bundle kept as is (`current`), trusted-ca.pem
+   * written by --out (`written`), the --install-path given (`install-path`), or a path where trusted-ca.pem must
+   * still be installed before the line works (`to-install`). Set by the CLI (install-path.ts); absent: not decided.
+   */
+  trustedFile?: { path: string; state: 'current' | 'written' | 'install-path' | 'to-install' };
 }

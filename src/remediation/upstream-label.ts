@@ -1,7 +1,7 @@
 /**
  * How the fix files name the upstream in their comments: `host:port` (IPv6 in brackets) after a live probe.
  * `verify` judges files and has no address (its observation has host '' and port 0, see
- * cli/commands/verify.ts offlineObservation): it is named by proxy_ssl_name instead of the meaningless ":0".
+ * cli/offline-observation.ts): it is named by proxy_ssl_name instead of the meaningless ":0".
  */
 import type { ProbeObservation } from '../probe/types.js';
 

@@ -3,6 +3,7 @@
  * when a field changes meaning or disappears; new fields may be added. `nginx` and `findings` of each target are
  * the same objects as in `probe --json`. Targets are in input order.
  */
+import { daysLeft } from './days-left.js';
 import type { CheckResult, CheckRun } from '../check/types.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -11,7 +12,7 @@ export const CHECK_SCHEMA_VERSION = 1;
 const DAY_S = 86_400;
 
 function days(seconds: number): number {
-  return Math.round((seconds / DAY_S) * 100) / 100;
+  return daysLeft(seconds * 1000, 2);
 }
 
 export function checkTargetDocument(r: CheckResult): Record<string, unknown> {

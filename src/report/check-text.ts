@@ -3,6 +3,7 @@
  * perfdata`, Nagios plugin API "Plugin Output"), then a table sorted by urgency, then one detail block per
  * target that is not OK (long output: Nagios shows it under the first line).
  */
+import { daysLeftText } from './days-left.js';
 import type { CheckResult, CheckRun, CheckStatus } from '../check/types.js';
 
 const DAY_S = 86_400;
@@ -20,7 +21,7 @@ function byUrgency(a: CheckResult, b: CheckResult): number {
 }
 
 function daysText(seconds: number): string {
-  return (seconds / DAY_S).toFixed(1);
+  return daysLeftText(seconds * 1000, 1);
 }
 
 /** Perfdata label=value;warn;crit (the thresholds in days, as the value). */

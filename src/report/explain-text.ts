@@ -5,6 +5,14 @@
 import type { ExplainCause, Explanation, LogEventKind, LogGroup, LogSummary } from '../nginx/explain.js';
 import type { AnyLintFinding, LintCode } from '../nginx/lints.js';
 
+/** SESSION_REUSE_MIXED_TRUST's `differing` holds JSON field names; the text names the directives (proxy_ for http). */
+const TRUST_DIRECTIVE: Record<string, string> = {
+  verify: 'proxy_ssl_verify',
+  trustedCertificate: 'proxy_ssl_trusted_certificate',
+  verifyDepth: 'proxy_ssl_verify_depth',
+  crl: 'proxy_ssl_crl',
+};
+
 /** What the log line says, in plain words. */
 const KIND_TEXT: Record<LogEventKind, (e: Explanation) => string> = {
   VERIFY_ERROR: (e) =>
@@ -160,7 +168,7 @@ const LINT_TEXT: { [C in LintCode]: (f: Extract<AnyLintFinding, { code: C }>) =>
     `nginx accepts no partial chains, so every verification against it fails.`,
   // Both directions, measured on 1.22.1 (test/nginx-real/session-reuse.test.ts; mechanics in src/nginx/session-reuse.ts).
   SESSION_REUSE_MIXED_TRUST: (f) =>
-    `${f.evidence.upstream} (${f.evidence.servers.join(', ')}) is reached from locations with different ${f.evidence.differing.join(', ')} ` +
+    `${f.evidence.upstream} (${f.evidence.servers.join(', ')}) is reached from locations with different ${f.evidence.differing.map((k) => TRUST_DIRECTIVE[k] ?? k).join(', ')} ` +
     `while proxy_ssl_session_reuse is on: they share nginx's cached session per upstream server, and a resumed session keeps the ` +
     `verify result of the handshake that created it (SSL_get_verify_result), judged under the other location's trust. So results ` +
     `depend on request order: after a request through a location whose verification fails, the others answer 502 with that ` +

@@ -1,6 +1,7 @@
 /**
  * English wording of every finding code. `Record<FindingCode, ...>`: the compiler refuses a code without text.
  */
+import { ekuNames } from './eku-name.js';
 import type { EvidenceValue, Finding, FindingCode } from '../diagnosis/codes.js';
 
 type Ev = Record<string, EvidenceValue>;
@@ -66,7 +67,7 @@ export const FINDING_TEXT: Record<FindingCode, (e: Ev, f: Finding) => string> = 
   NOT_YET_VALID: (e) => `Not valid before ${s(e.notBefore).slice(0, 10)} (${s(e.days)} days from now): check the clocks or the certificate.`,
   WEAK_SIGNATURE: (e) => `Signed with ${s(e.signatureAlgorithm)}, too weak for OpenSSL security level ${s(e.seclevel)}.`,
   WEAK_KEY: (e) => `${s(e.keyType).toUpperCase()} ${s(e.keyBits)}-bit key (${s(e.securityBits)} security bits) is too weak for OpenSSL security level ${s(e.seclevel)}.`,
-  BAD_PURPOSE: (e) => `Not usable for a TLS server: extended key usage is ${s(e.extKeyUsage) || 'restricted'} without serverAuth.`,
+  BAD_PURPOSE: (e) => `Not usable for a TLS server: extended key usage is ${ekuNames(s(e.extKeyUsage)).join(', ') || 'restricted'} without serverAuth.`,
   INVALID_CA: (e) => `Not a valid CA for this path (${s(e.opensslText)}).`,
   NAME_CONSTRAINT_VIOLATION: (e) => `Violates a CA's name constraints (${s(e.opensslText)}).`,
   BAD_SIGNATURE: (e) => `Its signature does not verify (${s(e.opensslText)}).`,

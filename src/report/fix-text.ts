@@ -27,7 +27,29 @@ function verdict(plan: FixPlan): string {
   return 'fix verified: no (not checked)';
 }
 
+/** Where the trusted-certificate line's file must be before `nginx -t`, when tlsdoctor did not put it there. */
+function placementLines(plan: FixPlan): string[] {
+  const f = plan.trustedFile;
+  if (f?.state !== 'to-install') return [];
+  return [
+    `    # ${f.path} does not exist yet: nothing was written. Rerun with --out DIR [--install-path PATH] to get trusted-ca.pem,`,
+    '    # copy it to that path on the nginx host, then nginx -t (until then nginx refuses to start with this line).',
+  ];
+}
+
+/**
+ * nginx verifies and proxies with the current settings and bundle: nothing to change. The directives it relies on
+ * are one line (for a location where proxy_ssl_verify is still off); optional upstream advice stays.
+ */
+function nothingToDo(plan: FixPlan): string[] {
+  const out = ['Fix: nothing to do: nginx verifies the chain and proxies with these settings.'];
+  out.push(`  Where proxy_ssl_verify is off, the lines that make it verify: ${plan.directives.map((d) => d.line).join(' ')}`);
+  for (const c of plan.upstreamChanges) out.push(`  Upstream (optional): ${c}`);
+  return out;
+}
+
 export function fixText(plan: FixPlan): string[] {
+  if (plan.alreadyOk && plan.verified === null && plan.trustedFile?.state === 'current' && !plan.manual?.length) return nothingToDo(plan);
   const out: string[] = ['Fix:'];
   if (plan.upstreamChanges.length > 0) {
     const onlyAlternatives = plan.upstreamChanges.every((c) => c.startsWith('Alternatively'));
@@ -50,6 +72,7 @@ export function fixText(plan: FixPlan): string[] {
     out.push(`    # ${d.why}`);
     out.push(`    ${d.line}`);
   }
+  out.push(...placementLines(plan));
   if (plan.trust.length > 0) {
     out.push('  Trust (proxy_ssl_trusted_certificate):');
     for (const t of plan.trust) {

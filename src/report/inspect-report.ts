@@ -1,13 +1,14 @@
 /**
  * `tlsdoctor inspect`: what is in certificate files, as data and as text. Pure.
  */
+import { ekuNames } from './eku-name.js';
+import { daysLeft } from './days-left.js';
 import { INVALID_TIME_TEXT } from '../certs/time-text.js';
 import type { Cert } from '../certs/cert.js';
 import { summarizeCertificate } from '../certs/summary.js';
 import { SCHEMA_VERSION } from './probe-json.js';
 import { TOOL_VERSION } from './version.js';
 
-const DAY_MS = 86_400_000;
 
 export interface InspectedFile {
   file: string;
@@ -55,7 +56,7 @@ function certEntry(c: Cert, index: number, at: Date, links: { issuedBy: number[]
     sha256: s.sha256,
     notBefore: s.notBefore,
     notAfter: s.notAfter,
-    daysLeft: Math.floor((c.notAfter.getTime() - at.getTime()) / DAY_MS),
+    daysLeft: daysLeft(c.notAfter.getTime() - at.getTime()),
     expired: c.notAfter.getTime() < at.getTime(),
     notYetValid: c.notBefore.getTime() > at.getTime(),
     selfSigned: c.selfSigned,
@@ -126,7 +127,7 @@ export function inspectText(files: InspectedFile[], at: Date): string {
       lines.push(`     validity  ${time(c.notBefore)} .. ${time(c.notAfter)}  (${status})`);
       if (c.dnsNames.length || c.ipAddresses.length) lines.push(`     names     ${[...c.dnsNames.map((n) => `DNS:${n}`), ...c.ipAddresses.map((n) => `IP:${n}`)].join(', ')}`);
       lines.push(`     key       ${c.keyType}; signed with ${c.signatureAlgorithm}`);
-      lines.push(`     CA        ${c.isCa ? `yes${c.pathLen !== null ? `, pathlen ${c.pathLen}` : ''}` : 'no'}${c.keyUsage ? `; key usage ${c.keyUsage.join(', ')}` : ''}${c.extKeyUsage ? `; EKU ${c.extKeyUsage.join(', ')}` : ''}`);
+      lines.push(`     CA        ${c.isCa ? `yes${c.pathLen !== null ? `, pathlen ${c.pathLen}` : ''}` : 'no'}${c.keyUsage ? `; key usage ${c.keyUsage.join(', ')}` : ''}${c.extKeyUsage ? `; EKU ${ekuNames(c.extKeyUsage).join(', ')}` : ''}`);
       if (c.subjectKeyId || c.authorityKeyId) lines.push(`     key ids   SKI ${c.subjectKeyId ?? '-'}; AKI ${c.authorityKeyId ?? '-'}`);
       if (c.aiaCaIssuers.length || c.crlDistributionPoints.length) lines.push(`     URLs      ${[...c.aiaCaIssuers.map((u) => `caIssuers ${u}`), ...c.crlDistributionPoints.map((u) => `CRL ${u}`)].join('; ')}`);
       if (c.issuedBy.length || c.issues.length) lines.push(`     in file   ${c.issuedBy.length ? `issued by #${c.issuedBy.join(', #')}` : ''}${c.issuedBy.length && c.issues.length ? '; ' : ''}${c.issues.length ? `issues #${c.issues.join(', #')}` : ''}`);

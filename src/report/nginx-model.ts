@@ -1,6 +1,6 @@
 /**
  * What `tlsdoctor nginx` produced, before rendering (nginx-json.ts, nginx-text.ts). Built by
- * src/cli/commands/nginx.ts.
+ * src/cli/run-nginx.ts.
  */
 import type { NginxOutcome } from '../diagnosis/types.js';
 import type { UpstreamServer, UpstreamTls } from '../nginx/effective-settings.js';

@@ -3,23 +3,20 @@
  * request gets and the exact line nginx logs, then per upstream server the findings and the fix as a diff
  * against the location block. Plain text, no colour (it is pasted into tickets).
  */
+import { posix } from 'node:path';
 import type { NginxOutcome } from '../diagnosis/types.js';
-import type { UpstreamTls } from '../nginx/effective-settings.js';
 import { opensslFingerprint } from '../remediation/fingerprint.js';
 import { isEmptyDiff, type LocationDiff } from '../remediation/location-diff.js';
 import type { FixPlan } from '../remediation/types.js';
 import { fleetLocationLines, sessionOrderLines } from './fleet-text.js';
 import { renderLintFinding } from './explain-text.js';
+import { blockLabel } from './location-label.js';
+import { textTable } from './summary-table.js';
 import { findingText } from './finding-text.js';
 import type { NginxLocationRow, NginxRunReport, NginxUpstreamRow } from './nginx-model.js';
 import { suppressionLines } from './suppression-text.js';
 
 const SEV = { error: 'ERROR', warning: 'WARN ', info: 'info ' } as const;
-
-function blockLabel(u: UpstreamTls): string {
-  if (u.location !== null) return `location ${u.location}`;
-  return u.module === 'stream' ? 'stream server' : 'server';
-}
 
 function outcomeLine(o: NginxOutcome): string {
   if (o.ok) return `OK  nginx proxies the request (${o.status})`;
@@ -34,6 +31,17 @@ function serverAddress(row: NginxUpstreamRow): string {
   return `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`;
 }
 
+/**
+ * A configured path as shown: `..` and `.` folded (`/etc/nginx/front/../corp-roots.pem` is shown as
+ * `/etc/nginx/corp-roots.pem`), with the path as nginx opens it after it when they differ. nginx does not fold it
+ * (ngx_conf_full_name only prefixes), and the kernel resolves `front/..` only when `front` exists, so the written
+ * form stays visible.
+ */
+function displayPath(path: string): string {
+  const folded = posix.normalize(path);
+  return folded === path ? path : `${folded} (as written: ${path})`;
+}
+
 function settingsLine(row: NginxUpstreamRow): string {
   const u = row.upstream;
   const s = u.settings;
@@ -44,7 +52,7 @@ function settingsLine(row: NginxUpstreamRow): string {
     u.sni ? `SNI ${u.sni}` : 'no SNI',
     `depth ${s.verifyDepth.value}`,
     s.protocols.value.join(' '),
-    `trusted ${u.paths.trustedCertificate ?? '(none)'}${row.report ? ` (${row.report.trust.count} certs)` : ''}`,
+    `trusted ${u.paths.trustedCertificate ? displayPath(u.paths.trustedCertificate) : '(none)'}${row.report ? ` (${row.report.trust.count} certs)` : ''}`,
   ];
   if (u.paths.certificate) parts.push(`client certificate ${u.paths.certificate}`);
   return parts.join(', ');
@@ -130,6 +138,12 @@ function rowLines(row: NginxUpstreamRow, single: boolean): string[] {
   return out;
 }
 
+/**
+ * nginx refuses to start (a lint, or a client certificate it cannot load): no request reaches any location, so
+ * clients get a refused connection and nothing is logged per request (ngx_init_cycle fails before listening).
+ */
+const NOT_STARTED = '  FAIL  nginx does not start: clients get connection refused (nothing is logged per request)';
+
 function locationHeader(l: NginxLocationRow, refusesToStart: boolean): string[] {
   const u = l.upstream;
   const out = [`${u.file}:${u.line}  ${blockLabel(u)}  ${u.directive} ${u.pass}`];
@@ -137,7 +151,7 @@ function locationHeader(l: NginxLocationRow, refusesToStart: boolean): string[] 
   // nginx that refuses to start answers no request: clients get connection refused and nothing is logged per
   // request (the [emerg] is logged once, at start-up), whatever the probe says this location would do.
   if (refusesToStart) {
-    out.push('  FAIL  nginx does not start: clients get connection refused (nothing is logged per request)');
+    out.push(NOT_STARTED);
     if (o.ok === false && o.status !== null) out.push(`    once it starts, clients get ${o.status}${o.lines.length ? '; nginx logs:' : ''}`);
     else if (o.ok) out.push('    once it starts, nginx proxies the request');
   } else if (o.ok === null) out.push('  ?  not predicted: a server was not probed (see below)');
@@ -150,7 +164,36 @@ function locationHeader(l: NginxLocationRow, refusesToStart: boolean): string[] 
   return out;
 }
 
-export function nginxText(r: NginxRunReport): string {
+function verdictCell(l: NginxLocationRow, refusesToStart: boolean): string {
+  const o = l.outcome;
+  if (refusesToStart || (o.ok === false && o.status === null)) return 'NO START';
+  if (o.ok === null) return '?';
+  return o.ok ? 'OK' : `FAIL ${o.status}`;
+}
+
+/** The cause column: the error findings of the location's servers, else what stopped the prediction. */
+function causeCell(l: NginxLocationRow, rows: NginxUpstreamRow[]): string {
+  const mine = rows.filter((x) => x.upstream === l.upstream);
+  const codes: string[] = [...new Set(mine.flatMap((x) => x.report?.diagnosis.findings.filter((f) => f.severity === 'error').map((f) => f.code) ?? []))];
+  if (!l.upstream.settings.verify.value) codes.unshift('PROXY_SSL_VERIFY_OFF');
+  if (codes.length > 0) return codes.join(', ');
+  const skipped = mine.find((x) => x.skipped !== null)?.skipped;
+  if (skipped) return `not probed: ${skipped}`;
+  return l.outcome.ok === false ? l.outcome.lines[0]?.error ?? '' : '-';
+}
+
+/** One row per location: where, upstream, verdict, cause — the whole picture before the details. */
+function summaryTable(r: NginxRunReport, locations: NginxLocationRow[]): string[] {
+  const rows = locations.map((l) => [`${l.upstream.file}:${l.upstream.line}`, blockLabel(l.upstream), l.upstream.pass, verdictCell(l, r.refusesToStart), causeCell(l, r.rows)]);
+  return textTable(['WHERE', 'BLOCK', 'UPSTREAM', 'VERDICT', 'CAUSE'], rows);
+}
+
+export interface NginxTextOptions {
+  /** Only the locations that fail (or are not predicted): the summary says how many OK ones are left out. */
+  onlyFailing?: boolean;
+}
+
+export function nginxText(r: NginxRunReport, opts: NginxTextOptions = {}): string {
   const out: string[] = [];
   const included = r.source.files.length - 1;
   const from = r.source.kind === 'nginx -T' ? 'nginx -T' : r.source.kind === 'stdin' ? 'standard input' : r.source.main;
@@ -168,8 +211,14 @@ export function nginxText(r: NginxRunReport): string {
     out.push('Configuration checks (no network):');
     for (const f of r.lints) out.push(`  ${renderLintFinding(f)}`);
   }
+  const shown = opts.onlyFailing ? r.locations.filter((l) => l.outcome.ok !== true || r.refusesToStart) : r.locations;
+  if (r.locations.length > 0 && r.probed) {
+    out.push('');
+    out.push(...summaryTable(r, shown));
+    if (shown.length < r.locations.length) out.push(`  (${r.locations.length - shown.length} location${r.locations.length - shown.length === 1 ? '' : 's'} OK, not shown: --only-failing)`);
+  }
   out.push(...suppressionLines(r));
-  for (const l of r.locations) {
+  for (const l of shown) {
     out.push('');
     out.push(...locationHeader(l, r.refusesToStart));
     const rows = r.rows.filter((x) => x.upstream === l.upstream);

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Cert } from '../../src/certs/cert.js';
 import { enumeratePaths } from '../../src/chain/enumerate-paths.js';
 import { verifyChain } from '../../src/chain/verify.js';
-import { offlineObservation } from '../../src/cli/commands/verify.js';
+import { offlineObservation } from '../../src/cli/offline-observation.js';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
 import type { DiagnoseInput } from '../../src/diagnosis/types.js';
 import { defaultSettings } from '../../src/nginx/defaults.js';

@@ -147,3 +147,29 @@ describe('tlsdoctor explain: bad usage is exit 2', () => {
     expect(run.stderr).toContain(mention);
   });
 });
+
+// Issue 14: people paste fragments from alerts and chat, and the `[error] ...` line probe prints.
+describe('explain: fragments and the [level] message form', () => {
+  const full =
+    '2026/11/22 16:35:08 [error] 1234#1234: *5 upstream SSL certificate verify error: (21:unable to verify the first certificate) while SSL handshaking to upstream, client: 10.0.0.1, server: , request: "GET / HTTP/1.1", upstream: "https://10.0.2.88:8443/", host: "x"';
+  const bare = 'upstream SSL certificate verify error: (21:unable to verify the first certificate) while SSL handshaking to upstream';
+  it.each([
+    ['the bare message', bare],
+    ['the [level] message form probe prints (indented)', `  [error] ${bare}`],
+    ['level and pid without the timestamp', `[error] 1234#1234: *5 ${bare}`],
+    ['a container-log prefix', `nginx-1  | ${full}`],
+    ['a chat quote', `> alert: "${bare}"`],
+  ])('%s: the same causes as the whole line', async (_name, text) => {
+    const whole = JSON.parse((await runCli(['explain', full, '--json'])).stdout) as { explanation: { signature: string; causes: { code: string }[] } };
+    const run = await runCli(['explain', text, '--json']);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout) as typeof whole;
+    expect(doc.explanation.signature).toBe(whole.explanation.signature);
+    expect(doc.explanation.causes.map((c) => c.code)).toEqual(whole.explanation.causes.map((c) => c.code));
+  });
+
+  it('text that holds no nginx message is still not recognised (exit 1)', async () => {
+    const run = await runCli(['explain', 'the upstream is down again, can someone look?']);
+    expect(run.code).toBe(1);
+  });
+});

@@ -246,7 +246,8 @@ describe('check: a target whose file is hostile does not stop the others', () =>
     expect(byN['1'].status).toBe('OK');
     expect(byN['3'].status).toBe('OK');
     expect(byN['2']).toMatchObject({ status: 'UNKNOWN', error: { code: 'FILE_NOT_REGULAR' } });
-    expect(byN['2'].error!.message).toBe(`--ca ${fifo}: not a regular file (FIFO)`);
+    // Named where it was written (issue 14), not as the --ca option.
+    expect(byN['2'].error!.message).toBe(`${targets}:2: ca=${fifo}: not a regular file (FIFO)`);
     expect(run.code).toBe(3);
   });
 });

@@ -46,3 +46,17 @@ describe.each(SCENARIOS)('verify %s', (id) => {
     expect(`exit ${run.code}\n\n${normalise(run.stdout)}`).toMatchSnapshot();
   });
 });
+
+// Without --out or --install-path: the directives keep the user's bundle when it is unchanged (a healthy upstream:
+// "nothing to do"), and otherwise say that trusted-ca.pem must still be written and installed.
+describe.each(['healthy', 'leaf-only-sent'])('verify %s, nothing written', (id) => {
+  const l = loadScenario(id);
+  const chain = join(dir, `${id}-plain.pem`);
+  writeFileSync(chain, l.pem.serve.join(''));
+  it('text', async () => {
+    const args = ['verify', '--chain', chain, '--at', FIXTURE_CLOCK.toISOString(), '--proxy-ssl-name', l.proxySslName, '--intermediates', join(PKI_DIR, 'int1.pem')];
+    for (const t of l.paths.trusted) args.push('--ca', t);
+    const run = await runCli(args, { cwd: dir });
+    expect(`exit ${run.code}\n\n${normalise(run.stdout)}`).toMatchSnapshot();
+  });
+});

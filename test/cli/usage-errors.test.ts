@@ -66,3 +66,21 @@ describe('probe: bad input is a one-line error with exit 2', () => {
     expect(run.stdout).not.toContain(keyBody);
   });
 });
+
+// Issue 14: a usage error points to the help of the command it is about.
+describe("commander's usage errors name the subcommand's help", () => {
+  it.each([
+    ['probe', ['probe', '--bogus']],
+    ['verify', ['verify', '--chain']],
+    ['nginx', ['nginx', '--concurrency']],
+    ['explain', ['explain', '--log']],
+  ])('%s', async (name, argv) => {
+    const run = await runCli(argv);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`(run tlsdoctor ${name} --help for usage)`);
+  });
+  it('an unknown command points to the program help', async () => {
+    const run = await runCli(['bogus']);
+    expect(run.stderr).toContain('(run tlsdoctor --help for usage)');
+  });
+});

@@ -3,6 +3,7 @@ import { computeEffectiveSettings } from '../../src/nginx/effective-settings.js'
 import { LINT_CODES, lintNginxConfig, type AnyLintFinding, type LintFileAccess } from '../../src/nginx/lints.js';
 import { parseConfigText } from '../../src/nginx/parse-config.js';
 import { parseCase, readCorpusFile } from './corpus.js';
+import { renderLintFinding } from '../../src/report/explain-text.js';
 
 /** The rules of this file; PROXY_SSL_NAME_IS_IP (these cases pass to IP literals) has its own tests (lint-gate-rules.test.ts). */
 function lint(conf: string, files?: LintFileAccess): AnyLintFinding[] {
@@ -125,6 +126,8 @@ describe('SESSION_REUSE_MIXED_TRUST', () => {
       ],
     });
     expect(f[0].line).toBe(6);
+    // The text names the directive, not the JSON field (issue 14).
+    expect(renderLintFinding(f[0])).toContain('reached from locations with different proxy_ssl_trusted_certificate while');
   });
 
   it('groups literal host:port targets like nginx\'s implicit upstreams', () => {

@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import type { Cert } from '../../certs/cert.js';
 import { parseTarget } from '../../probe/parse-target.js';
+import { placeTrustedFile } from '../../remediation/install-path.js';
 import { probeDocument } from '../../report/probe-json.js';
 import { probeText } from '../../report/probe-text.js';
 import { parseDuration } from '../duration.js';
@@ -15,6 +16,8 @@ import { DEFERRED, readCertFile, readPool, readSystemStore } from '../read-cert-
 import { readClientCertPair } from '../read-client-cert.js';
 import { runProbeAddresses } from '../run-probe-addresses.js';
 import { addressesDocument, addressesTextFor, parseResolverOption } from '../probe-addresses-output.js';
+import { stopOnSignals, watchLoop } from '../watch.js';
+import { briefVerdict, probeBrief } from '../../report/probe-brief.js';
 import { UsageError } from '../usage-error.js';
 import { writeFixFiles } from '../write-files.js';
 
@@ -31,6 +34,31 @@ export interface ProbeCommandOptions extends NginxOptionValues, FetchPolicyOptio
   warn?: string;
   allowRootChange?: boolean;
   resolver?: string;
+  /** One line (probe-brief.ts) instead of the report. */
+  brief?: boolean;
+  /** The presented chain as PEM instead of the report. */
+  pem?: boolean;
+  /** `--watch` alone is `true`; `--watch 10s` the interval. */
+  watch?: string | boolean;
+  watchCount?: string;
+}
+
+const WATCH_DEFAULT = '30s';
+
+/** The output options that exclude each other, checked before any connection. */
+function checkOutputOptions(o: ProbeCommandOptions): void {
+  const modes = [o.json && '--json', o.brief && '--brief', o.pem && '--pem'].filter(Boolean);
+  if (modes.length > 1) throw new UsageError('BAD_USAGE', `${modes.join(' and ')}: choose one output`);
+  if (o.watch !== undefined && (o.json || o.pem || o.out)) {
+    throw new UsageError('BAD_USAGE', `--watch prints one line per probe: not with ${o.json ? '--json' : o.pem ? '--pem' : '--out'}`);
+  }
+  if (o.watchCount !== undefined && o.watch === undefined) throw new UsageError('BAD_USAGE', '--watch-count needs --watch');
+}
+
+function watchCount(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw new UsageError('BAD_NUMBER', `--watch-count: "${text}" is not a whole number >= 1`);
+  return Number(text);
 }
 
 export async function loadTrust(files: string[], io: CliIO) {
@@ -67,6 +95,7 @@ async function readClientCert(o: ProbeCommandOptions): Promise<{ cert: string; k
 }
 
 export async function probeCommand(targetText: string, o: ProbeCommandOptions, io: CliIO): Promise<number> {
+  checkOutputOptions(o);
   const target = parseTarget(targetText);
   const settings = settingsFromOptions(await withLocalNginxVersion(o, io.env, (m) => io.stderr(`tlsdoctor: warning: ${m}\n`)), target.host);
   const timeoutMs = parseDuration(o.timeout, '--timeout');
@@ -78,7 +107,10 @@ export async function probeCommand(targetText: string, o: ProbeCommandOptions, i
   const clientCert = await readClientCert(o);
   const installPath = o.installPath ?? resolve(io.cwd, o.out ?? '.', 'trusted-ca.pem');
   const resolver = parseResolverOption(o.resolver);
-  const { report, addresses } = await runProbeAddresses({
+  const intervalMs = o.watch === undefined ? 0 : parseDuration(typeof o.watch === 'string' ? o.watch : WATCH_DEFAULT, '--watch');
+  if (o.watch !== undefined && intervalMs <= 0) throw new UsageError('BAD_DURATION', '--watch: the interval must be positive');
+  const count = watchCount(o.watchCount);
+  const once = () => runProbeAddresses({
     resolver,
     input: targetText,
     host: target.host,
@@ -96,13 +128,35 @@ export async function probeCommand(targetText: string, o: ProbeCommandOptions, i
     warnDays: parseDuration(o.warn ?? '30d', '--warn', 'd') / 86_400_000,
     notes: [...notes, ...pool.notes],
     allowRootChange: !!o.allowRootChange,
-    log: o.json ? undefined : (line) => io.stderr(`tlsdoctor: ${line}\n`),
+    log: o.json || o.brief || o.watch !== undefined ? undefined : (line) => io.stderr(`tlsdoctor: ${line}\n`),
+    // Each run judges validity at its own time when watching (unless --at fixes it).
+    ...(o.watch !== undefined && o.at === undefined ? { at: io.now() } : {}),
   });
+  if (o.watch !== undefined) {
+    const stop = stopOnSignals();
+    try {
+      const last = await watchLoop({ intervalMs, count, run: async () => (await once()).report, verdict: briefVerdict, line: probeBrief, io, signal: stop.signal });
+      return last === 'OK' ? EXIT.OK : EXIT.NGINX_WOULD_FAIL;
+    } finally {
+      stop.release();
+    }
+  }
+  const { report, addresses } = await once();
+  if (report.fix) {
+    const currentBundles = trust.source === 'bundle' ? o.ca.map((f) => resolve(io.cwd, f)) : [];
+    report.fix = placeTrustedFile(report.fix, { currentBundles, placed: o.out ? 'written' : o.installPath ? 'install-path' : null });
+  }
   if (o.out && report.fix) {
     const written = writeFixFiles(resolve(io.cwd, o.out), report.fix.files, !!o.force, o.out);
     report.notes.push(`wrote ${written.join(', ')}`);
   }
-  io.stdout(o.json ? JSON.stringify({ ...probeDocument(report), ...addressesDocument(addresses) }, null, 2) + '\n' : probeText(report) + addressesTextFor(target.host, target.port, addresses));
+  if (o.pem) {
+    const chain = report.fix?.files.find((f) => f.name === 'presented-chain.pem');
+    if (chain) io.stdout(chain.content.endsWith('\n') ? chain.content : `${chain.content}\n`);
+    else io.stderr(`tlsdoctor: ${probeBrief(report)}: no certificate was presented\n`);
+  } else if (o.brief) io.stdout(`${probeBrief(report)}\n`);
+  else if (o.json) io.stdout(JSON.stringify({ ...probeDocument(report), ...addressesDocument(addresses) }, null, 2) + '\n');
+  else io.stdout(probeText(report) + addressesTextFor(target.host, target.port, addresses));
   // One failing address is a share of nginx's requests failing (round robin over every address).
   const anyFails = addresses.addresses.some((a) => a.verdict === 'fail');
   return report.diagnosis.nginx.ok && !anyFails ? EXIT.OK : EXIT.NGINX_WOULD_FAIL;

@@ -96,7 +96,18 @@ export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<n
   // Read every bundle now: a missing file is a start-up error, not a stream of UNKNOWN scrapes.
   await deps.loadTrust(ca);
   const allowedCa = new Set([...ca, ...specs.flatMap((s) => s.ca ?? [])]);
-  for (const f of allowedCa) await deps.loadTrust([f]);
+  for (const f of allowedCa) {
+    try {
+      await deps.loadTrust([f]);
+    } catch (e) {
+      // A bundle named by a targets file's ca=: name that file and line, not --ca.
+      const spec = ca.includes(f) ? undefined : specs.find((s) => s.ca?.includes(f));
+      if (spec && e instanceof UsageError && e.message.startsWith(`--ca ${f}:`)) {
+        throw new UsageError(e.code, `${spec.origin}: ca=${e.message.slice('--ca '.length)}`, { cause: e });
+      }
+      throw e;
+    }
+  }
 
   const exporter: RunningExporter = await startExporter({
     host,

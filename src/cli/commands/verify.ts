@@ -3,10 +3,9 @@
  * nginx prediction, same JSON document, same exit codes as `probe`.
  */
 import { resolve } from 'node:path';
-import type { Cert } from '../../certs/cert.js';
 import { diagnose } from '../../diagnosis/diagnose.js';
 import type { DiagnoseInput } from '../../diagnosis/types.js';
-import type { ProbeObservation } from '../../probe/types.js';
+import { placeTrustedFile } from '../../remediation/install-path.js';
 import { buildFixPlan, settingsForPlan, trustedForPlan } from '../../remediation/plan.js';
 import type { ProbeReport } from '../../report/model.js';
 import { probeDocument } from '../../report/probe-json.js';
@@ -19,9 +18,11 @@ import { readCertFile, readPool } from '../read-cert-files.js';
 import { UsageError } from '../usage-error.js';
 import { writeFixFiles } from '../write-files.js';
 import { loadTrust, parseAt } from './probe.js';
+import { offlineObservation } from '../offline-observation.js';
 
 export interface VerifyCommandOptions extends NginxOptionValues {
-  chain: string;
+  /** Required, except for the pre-deploy check of a new bundle (--nginx-config with --ca). */
+  chain?: string;
   untrusted: string[];
   ca: string[];
   intermediates: string[];
@@ -34,23 +35,15 @@ export interface VerifyCommandOptions extends NginxOptionValues {
   allowRootChange?: boolean;
 }
 
-/** An observation for files: the handshake "completed" and the server "sent" exactly these certificates. */
-export function offlineObservation(sent: Cert[], protocols: ProbeObservation['offeredProtocols']): ProbeObservation {
-  return {
-    host: '',
-    port: 0,
-    sni: null,
-    offeredProtocols: protocols,
-    outcome: 'handshake',
-    sentChain: sent.map((c) => c.der),
-    clientCertRequested: false,
-    acceptableCaNames: [],
-    clientCertSent: false,
-    timings: { totalMs: 0 },
-  };
-}
-
-export async function verifyCommand(o: VerifyCommandOptions, io: CliIO): Promise<number> {
+export async function verifyCommand(o: VerifyCommandOptions & { nginxConfig?: string; upstream?: string; replaces?: string }, io: CliIO): Promise<number> {
+  if (o.nginxConfig !== undefined) {
+    const { verifyNginxCommand } = await import('./verify-nginx.js');
+    return verifyNginxCommand({ ...o, nginxConfig: o.nginxConfig }, io);
+  }
+  if (o.upstream !== undefined || o.replaces !== undefined) {
+    throw new UsageError('BAD_USAGE', `${o.upstream !== undefined ? '--upstream' : '--replaces'}: only with --nginx-config CONF (the pre-deploy check)`);
+  }
+  if (o.chain === undefined) throw new UsageError('BAD_USAGE', "required option '--chain <file>' not specified (or --nginx-config CONF --ca NEW-BUNDLE.pem for the pre-deploy check)");
   const chain = await readCertFile(o.chain, '--chain');
   if (chain.certs.length === 0) throw new UsageError('INPUT_NOT_CERTIFICATE', `--chain ${o.chain}: holds no certificate`);
   const sent = [...chain.certs];
@@ -84,7 +77,9 @@ export async function verifyCommand(o: VerifyCommandOptions, io: CliIO): Promise
   };
   const diagnosis = diagnose(input);
   const installPath = o.installPath ?? resolve(io.cwd, o.out ?? '.', 'trusted-ca.pem');
-  const plan = buildFixPlan(input, diagnosis, { installPath, allowRootChange: !!o.allowRootChange });
+  const built = buildFixPlan(input, diagnosis, { installPath, allowRootChange: !!o.allowRootChange });
+  const currentBundles = trust.trust.source === 'bundle' ? o.ca.map((f) => resolve(io.cwd, f)) : [];
+  const plan = placeTrustedFile(built, { currentBundles, placed: o.out ? 'written' : o.installPath ? 'install-path' : null });
   if (!diagnosis.nginx.ok && plan.nginxFixable) {
     const check = diagnose({ ...input, trusted: trustedForPlan(plan, input), settings: settingsForPlan(plan, settings), trustSource: 'bundle', candidates: [] });
     plan.verified = check.nginx.ok;
