@@ -119,9 +119,9 @@ http {
     );
     const run = await runCli(['nginx', broken, ...V]);
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('FAIL  nginx does not start: clients get connection refused, nothing is logged per request');
+    expect(run.stdout).toContain('FAIL  nginx does not start: clients get connection refused (nothing is logged per request)');
     expect(run.stdout).not.toContain('FAIL  clients get 502');
-    expect(run.stdout).toContain('once it starts: clients get 502; nginx would log:');
+    expect(run.stdout).toContain('once it starts, clients get 502; nginx logs:');
     expect(run.stdout).toMatch(/location \/a\/\s+https:\/\/127\.0\.0\.1:\d+\s+NO START/);
   });
 });
