@@ -317,6 +317,23 @@ function skipReason(t: Task, row: NginxUpstreamRow): string | null {
   return null;
 }
 
+/**
+ * The certificates of the configuration's other proxy_ssl_trusted_certificate files: roots the user already
+ * trusts elsewhere, which the path search prefers over unknown ones (issue: cross-signed chains).
+ */
+async function otherBundlesFor(ctx: RunContext, own: string | null | undefined): Promise<{ cert: Cert; origin: string }[]> {
+  const out: { cert: Cert; origin: string }[] = [];
+  const seen = new Set<string>();
+  for (const u of ctx.cfg.effective.upstreams) {
+    const path = u.paths.trustedCertificate;
+    if (!path || path === own || seen.has(path)) continue;
+    seen.add(path);
+    const bundle = await bundleFor(ctx, path, u.settings.trustedCertificate.source?.directive ?? 'proxy_ssl_trusted_certificate');
+    out.push(...bundle.certs.map((cert) => ({ cert, origin: path })));
+  }
+  return out;
+}
+
 /** The probe of one server with exactly the location's settings; locations with the same settings share it. */
 async function probeServer(
   ctx: RunContext,
@@ -328,6 +345,7 @@ async function probeServer(
   const trustPath = u.paths.trustedCertificate;
   const bundle = trustPath ? await bundleFor(ctx, trustPath, u.settings.trustedCertificate.source?.directive ?? 'proxy_ssl_trusted_certificate') : { certs: [], notes: [] };
   const installPath = installPathFor(u, ctx.cfg.effective.confPrefix);
+  const otherBundles = await otherBundlesFor(ctx, trustPath);
   const key = JSON.stringify([s.host, s.port, settings, trustPath, installPath, u.paths.certificate, u.paths.certificateKey]);
   let pending = ctx.probes.get(key);
   if (!pending) {
@@ -349,6 +367,7 @@ async function probeServer(
       installPath,
       notes: [...bundle.notes],
       allowRootChange: !!ctx.o.allowRootChange,
+      otherBundles,
     });
     ctx.probes.set(key, pending);
   }

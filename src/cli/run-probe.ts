@@ -38,6 +38,8 @@ export interface ProbeRunOptions {
   fetchPolicy?: Pick<import('../fetch/aia.js').FetchCaIssuersOptions, 'addressPolicy' | 'onRefused'>;
   /** The fix may anchor on a root older than the user's (--allow-root-change). */
   allowRootChange?: boolean;
+  /** The user's other trusted bundles (the other proxy_ssl_trusted_certificate files of the same nginx config). */
+  otherBundles?: { cert: Cert; origin: string }[];
   /** Print progress lines (AIA fetches) as they happen. */
   log?: (line: string) => void;
   /** Pins `host` to one resolved address for every handshake of the run (run-probe-addresses.ts). */
@@ -228,6 +230,7 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
     trusted: o.trusted,
     trustSource: o.trust.source,
     candidates: o.pool.map((p) => ({ cert: p.cert, source: 'pool', origin: p.origin })),
+    otherBundles: o.otherBundles,
     settings: o.settings,
     at: o.at,
     warnDays: o.warnDays,

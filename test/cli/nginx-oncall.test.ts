@@ -89,6 +89,18 @@ describe('tlsdoctor nginx: the on-call screen', () => {
     );
   });
 
+  it("the fix anchors on a root another bundle of the configuration holds, named as yours, and is proven", async () => {
+    // /wrong-bundle/ trusts other-root.pem; its chain's root is in trusted/root.pem, which /ok/ uses: a root the
+    // user already trusts elsewhere, preferred by the path search over asking for one (issue 12).
+    const doc = JSON.parse((await runCli(['nginx', conf, '--json', ...V])).stdout);
+    const row = doc.upstreams.find((u: { settings: { trustedCertificate: { value: string } } }) => u.settings.trustedCertificate.value === 'trusted/other-root.pem');
+    expect(row.findings.map((f: { code: string }) => f.code)).toContain('UNKNOWN_CA');
+    expect(row.fix.trust).toEqual([
+      expect.objectContaining({ role: 'root', origin: `your proxy_ssl_trusted_certificate ${join(dir, 'trusted/root.pem')}`, subject: 'O=tlsdoctor fixtures,CN=tlsdoctor Test Root CA' }),
+    ]);
+    expect(row.fix.verified).toBe(true);
+  });
+
   it('--only-failing leaves the OK locations out and says how many', async () => {
     const run = await runCli(['nginx', conf, ...V, '--only-failing']);
     expect(run.code).toBe(1);
