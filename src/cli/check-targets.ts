@@ -56,21 +56,26 @@ export function resolveTarget(spec: TargetSpec, id: string, d: CheckDefaults, ti
   }
   const certFile = spec.cert ?? d.proxySslCertificate;
   const keyFile = spec.cert ? spec.key : d.proxySslCertificateKey;
-  return {
-    id,
-    spec,
-    settings,
-    caFiles: spec.ca ?? d.ca,
-    ...(certFile && keyFile ? { clientCert: { certFile, keyFile } } : {}),
-    timeoutMs,
-  };
+  // A plain literal, then the optional field: a spread here gave every target its own property backing store.
+  const target: CheckTarget = { id, spec, settings, caFiles: spec.ca ?? d.ca, timeoutMs };
+  if (certFile && keyFile) target.clientCert = { certFile, keyFile };
+  return target;
 }
 
 export function resolveTargets(specs: TargetSpec[], d: CheckDefaults): CheckTarget[] {
   // Validate the command-wide options once, so that their mistakes are not blamed on a target's line.
   settingsFromOptions(d, 'localhost');
   const ids = assignIds(specs);
-  return specs.map((s, i) => resolveTarget(s, ids[i], d));
+  // Targets with equal settings share one (never mutated) object: a fleet held for the whole run.
+  const shared = new Map<string, CheckTarget['settings']>();
+  return specs.map((s, i) => {
+    const t = resolveTarget(s, ids[i], d);
+    const key = JSON.stringify(t.settings);
+    const same = shared.get(key);
+    if (same) t.settings = same;
+    else shared.set(key, t.settings);
+    return t;
+  });
 }
 
 function readText(file: string, what: string): string {
