@@ -118,14 +118,20 @@ export async function collectTargetSpecs(args: string[], files: string[], io: Cl
   return specs;
 }
 
-/** File I/O of a run, cached by path: bundles and client certificates are read and parsed once. */
-export function cachedCheckDeps(io: CliIO): CheckDeps {
+/** Combinations of several bundles remembered (`serve` scrapes choose them: ca=A&ca=B, ca=B&ca=A, ...). */
+const MAX_COMBINATIONS = 64;
+
+/**
+ * File I/O of a run, cached by path: bundles and client certificates are read and parsed once. `readBundle`
+ * is the reader of one file (tests count its calls).
+ */
+export function cachedCheckDeps(io: CliIO, readBundle: typeof loadTrust = loadTrust): CheckDeps {
   const bundles = new Map<string, Promise<TrustSet>>();
   const bundle = (files: string[]) => {
     const key = files.join('\0');
     let p = bundles.get(key);
     if (!p) {
-      p = loadTrust(files, io);
+      p = readBundle(files, io);
       bundles.set(key, p);
     }
     return p;
@@ -144,6 +150,9 @@ export function cachedCheckDeps(io: CliIO): CheckDeps {
           const certs = parts.flatMap((x) => x.certs);
           return { certs, trust: { source: 'bundle' as const, files, count: certs.length }, notes: parts.flatMap((x) => x.notes) };
         });
+        // Bounded: each entry is a new array of every certificate of its files, and whoever can reach `serve`
+        // chooses the combinations; the files themselves stay parsed once in `bundles`.
+        if (combined.size >= MAX_COMBINATIONS) combined.delete(combined.keys().next().value as string);
         combined.set(key, p);
       }
       return p;
