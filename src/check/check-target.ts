@@ -139,8 +139,8 @@ function clientRows(client: ClientCertMaterial | undefined, at: Date): CheckedCe
   }));
 }
 
-/** Nothing to report: one array for every result (the renderers only read results). */
-const NONE: never[] = [];
+/** Nothing to report: one array for every result, frozen since results are read-only once made. */
+const NONE = Object.freeze([]) as unknown as never[];
 
 export async function checkTarget(t: CheckTarget, at: Date, thresholds: CheckThresholds, deps: CheckDeps): Promise<CheckResult> {
   const started = performance.now();
