@@ -1,6 +1,7 @@
 // Helpers shared by the bench scripts: timing child processes, medians, loopback upstreams from the fixtures.
-import { spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 
@@ -37,5 +38,25 @@ export function startHealthyUpstream() {
     s.end();
   });
   server.on('tlsClientError', () => {});
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ port: server.address().port, close: () => server.close() })));
+  // Backlog 511 (nginx's default): a bench at concurrency 32 must not measure SYN retransmits.
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', 511, () => resolve({ port: server.address().port, close: () => server.close() })));
+}
+
+/** `n` healthy upstreams in a child process (bench/upstream-process.mjs): their ports, and a stop function. */
+export async function forkUpstreams(n) {
+  const child = fork(new URL('./upstream-process.mjs', import.meta.url), [String(n)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const ports = await new Promise((resolve) => child.once('message', resolve));
+  return { ports, stop: () => child.kill() };
+}
+
+/** Resident and peak resident memory of a live process, in MiB (Linux /proc/PID/status VmRSS and VmHWM). */
+export function processMemory(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMiB: kib('VmRSS') / 1024, hwmMiB: kib('VmHWM') / 1024 };
+}
+
+/** The load averages (1, 5, 15 min), as `uptime` prints them: wall times are only comparable at similar load. */
+export function loadText() {
+  return loadavg().map((x) => x.toFixed(2)).join(', ');
 }

@@ -9,6 +9,7 @@
  * - hence wall time <= ceil(n / concurrency) * (max timeout + grace), plus the CPU time of the diagnoses.
  */
 import { checkTarget, unknownResult, type CheckDeps } from './check-target.js';
+import { RunMemo } from './run-memo.js';
 import { summarize } from './status.js';
 import type { CheckResult, CheckRun, CheckTarget, CheckThresholds } from './types.js';
 
@@ -73,8 +74,10 @@ export async function guardedCheck(t: CheckTarget, o: Pick<RunCheckOptions, 'at'
   }
 }
 
-export async function runCheck(targets: CheckTarget[], o: RunCheckOptions): Promise<CheckRun> {
+export async function runCheck(targets: CheckTarget[], options: RunCheckOptions): Promise<CheckRun> {
   const started = performance.now();
+  // One memo per run: its targets are judged at one instant, so they share diagnoses and expiry rows.
+  const o = options.deps.memo ? options : { ...options, deps: { ...options.deps, memo: new RunMemo(options.at.getTime()) } };
   const results: (CheckResult | undefined)[] = new Array(targets.length);
   let next = 0;
   let done = 0;

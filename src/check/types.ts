@@ -1,7 +1,8 @@
 /**
  * The data of `tlsdoctor check` and `tlsdoctor serve`: what a target is, and the small summary kept per target.
- * A CheckResult holds no PEM, DER or Cert object (10,000 of them must fit in well under 200 MB): only the
- * strings and numbers the renderers print.
+ * A CheckResult holds no PEM, DER or Cert object: only the strings and numbers the renderers print. Within a
+ * run, targets alike share their arrays and diagnosis parts (src/check/run-memo.ts) so that 10,000 results fit in a
+ * few MB: results are read-only once made.
  */
 import type { LookupFunction } from 'node:net';
 import type { Finding } from '../diagnosis/codes.js';

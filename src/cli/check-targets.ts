@@ -56,21 +56,26 @@ export function resolveTarget(spec: TargetSpec, id: string, d: CheckDefaults, ti
   }
   const certFile = spec.cert ?? d.proxySslCertificate;
   const keyFile = spec.cert ? spec.key : d.proxySslCertificateKey;
-  return {
-    id,
-    spec,
-    settings,
-    caFiles: spec.ca ?? d.ca,
-    ...(certFile && keyFile ? { clientCert: { certFile, keyFile } } : {}),
-    timeoutMs,
-  };
+  // A plain literal, then the optional field: a spread here gave every target its own property backing store.
+  const target: CheckTarget = { id, spec, settings, caFiles: spec.ca ?? d.ca, timeoutMs };
+  if (certFile && keyFile) target.clientCert = { certFile, keyFile };
+  return target;
 }
 
 export function resolveTargets(specs: TargetSpec[], d: CheckDefaults): CheckTarget[] {
   // Validate the command-wide options once, so that their mistakes are not blamed on a target's line.
   settingsFromOptions(d, 'localhost');
   const ids = assignIds(specs);
-  return specs.map((s, i) => resolveTarget(s, ids[i], d));
+  // Targets with equal settings share one (never mutated) object: a fleet held for the whole run.
+  const shared = new Map<string, CheckTarget['settings']>();
+  return specs.map((s, i) => {
+    const t = resolveTarget(s, ids[i], d);
+    const key = JSON.stringify(t.settings);
+    const same = shared.get(key);
+    if (same) t.settings = same;
+    else shared.set(key, t.settings);
+    return t;
+  });
 }
 
 /** A targets file: 16 MiB is some 200,000 lines (read-input.ts CAP.targets). */
@@ -107,14 +112,20 @@ export async function collectTargetSpecs(args: string[], files: string[], io: Cl
   return specs;
 }
 
-/** File I/O of a run, cached by path: bundles and client certificates are read and parsed once. */
-export function cachedCheckDeps(io: CliIO): CheckDeps {
+/** Combinations of several bundles remembered (`serve` scrapes choose them: ca=A&ca=B, ca=B&ca=A, ...). */
+const MAX_COMBINATIONS = 64;
+
+/**
+ * File I/O of a run, cached by path: bundles and client certificates are read and parsed once. `readBundle`
+ * is the reader of one file (tests count its calls).
+ */
+export function cachedCheckDeps(io: CliIO, readBundle: typeof loadTrust = loadTrust): CheckDeps {
   const bundles = new Map<string, Promise<TrustSet>>();
   const bundle = (files: string[]) => {
     const key = files.join('\0');
     let p = bundles.get(key);
     if (!p) {
-      p = loadTrust(files, io);
+      p = readBundle(files, io);
       bundles.set(key, p);
     }
     return p;
@@ -133,6 +144,9 @@ export function cachedCheckDeps(io: CliIO): CheckDeps {
           const certs = parts.flatMap((x) => x.certs);
           return { certs, trust: { source: 'bundle' as const, files, count: certs.length }, notes: parts.flatMap((x) => x.notes) };
         });
+        // Bounded: each entry is a new array of every certificate of its files, and whoever can reach `serve`
+        // chooses the combinations; the files themselves stay parsed once in `bundles`.
+        if (combined.size >= MAX_COMBINATIONS) combined.delete(combined.keys().next().value as string);
         combined.set(key, p);
       }
       return p;

@@ -1,0 +1,102 @@
+// `tlsdoctor serve` under Prometheus-like load, next to a blackbox-style bare exporter (bench/bare-exporter.mjs:
+// an HTTP server doing one bare tls.connect per scrape) measured in the same run. Run after `npm run build`.
+//
+// Each run starts a fresh exporter process, sends SCRAPES scrapes of /probe?target=127.0.0.1:PORT (cycling over
+// UPSTREAMS healthy loopback upstreams in another process) from SCRAPE_CONCURRENCY keep-alive connections, then
+// reads the exporter's /proc/PID/status: VmRSS after the scrapes (what a long-running exporter keeps) and VmHWM
+// (its peak). Wall time is the median of BENCH_RUNS alternated runs (the machine may be loaded: see the load
+// average printed); memory figures are the largest over the runs. Env: BENCH_RUNS (3), SCRAPES (5000),
+// SCRAPE_CONCURRENCY (16), UPSTREAMS (50).
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { forkUpstreams, loadText, median, PKI, processMemory, ROOT } from './lib.mjs';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SCRAPES = Number(process.env.SCRAPES ?? 5000);
+const C = Number(process.env.SCRAPE_CONCURRENCY ?? 16);
+const UP = Number(process.env.UPSTREAMS ?? 50);
+
+/** Start an exporter process; resolves with its pid, base URL and a stop function once it listens. */
+function startExporter(kind) {
+  const args =
+    kind === 'tlsdoctor'
+      ? // --nginx-version 1.28.0: offer TLS 1.3 like the bare exporter, whatever nginx this machine has.
+        [`${ROOT}bin/tlsdoctor`, 'serve', '--listen', '127.0.0.1:0', '--ca', `${PKI}root.pem`, '--proxy-ssl-name', 'localhost', '--nginx-version', '1.28.0']
+      : [`${ROOT}bench/bare-exporter.mjs`];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (d) => {
+      text += d;
+      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(text);
+      if (m) resolve({ pid: child.pid, url: m[1], stop: () => new Promise((done) => (child.once('exit', done), child.kill('SIGTERM'))) });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${kind} exporter exited (${code}): ${text}`)));
+  });
+}
+
+async function scrapeRun(kind, ports) {
+  const exporter = await startExporter(kind);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: C });
+  const get = (path) =>
+    new Promise((resolve, reject) => {
+      http
+        .get(exporter.url + path, { agent }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode, body }));
+        })
+        .on('error', reject);
+    });
+  const success = kind === 'tlsdoctor' ? /tlsdoctor_check_status\{[^}]*status="OK"\} 1/ : /probe_success 1/;
+  try {
+    const before = processMemory(exporter.pid);
+    let next = 0;
+    let failed = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: C }, async () => {
+        while (next < SCRAPES) {
+          const port = ports[next++ % ports.length];
+          const r = await get(`/probe?target=127.0.0.1:${port}`);
+          if (r.status !== 200 || !success.test(r.body)) failed++;
+        }
+      }),
+    );
+    const ms = performance.now() - t0;
+    return { ms, failed, startMiB: before.rssMiB, ...processMemory(exporter.pid) };
+  } finally {
+    agent.destroy();
+    await exporter.stop();
+  }
+}
+
+const { ports, stop } = await forkUpstreams(UP);
+try {
+  await scrapeRun('bare', ports.slice(0, 5)); // warm-up: page cache, the upstream process' JIT
+  const runs = { bare: [], tlsdoctor: [] };
+  for (let i = 0; i < RUNS; i++) for (const kind of ['bare', 'tlsdoctor']) runs[kind].push(await scrapeRun(kind, ports));
+  const fig = (kind) => {
+    const r = runs[kind];
+    return {
+      ms: median(r.map((x) => x.ms)),
+      startMiB: Math.max(...r.map((x) => x.startMiB)),
+      rssMiB: Math.max(...r.map((x) => x.rssMiB)),
+      hwmMiB: Math.max(...r.map((x) => x.hwmMiB)),
+      failed: r.reduce((n, x) => n + x.failed, 0),
+    };
+  };
+  const b = fig('bare');
+  const t = fig('tlsdoctor');
+  const line = (name, f) =>
+    `  ${name} ${f.ms.toFixed(0)} ms  ${((SCRAPES / f.ms) * 1000).toFixed(0)} scrapes/s  RSS at start ${f.startMiB.toFixed(1)} MiB, after ${f.rssMiB.toFixed(1)} MiB, peak ${f.hwmMiB.toFixed(1)} MiB${f.failed ? `  WARNING: ${f.failed} failed scrapes` : ''}`;
+  console.log(`serve: ${SCRAPES} scrapes, concurrency ${C}, ${UP} loopback upstreams (median wall of ${RUNS}, largest RSS; load average ${loadText()}):`);
+  console.log(line('bare node:tls exporter', b));
+  console.log(line('tlsdoctor serve       ', t));
+  console.log(`  ratios tlsdoctor / bare: wall ${(t.ms / b.ms).toFixed(2)}, RSS after ${(t.rssMiB / b.rssMiB).toFixed(2)}, peak RSS ${(t.hwmMiB / b.hwmMiB).toFixed(2)}`);
+} finally {
+  stop();
+}
