@@ -22,11 +22,11 @@ function readBytes(file: string, option: string): Uint8Array {
 }
 
 /**
- * How trust stores and candidate pools are parsed: OpenSSL's own parse waits until a certificate is used
- * (parse.ts ParseOptions), because chain building touches only a few certificates of a 150-root bundle. A
- * certificate OpenSSL would refuse is still refused here, by the check that stands in for that parse.
+ * How trust stores and candidate pools are parsed: lazily (parse.ts ParseOptions `lazy`), because chain building
+ * touches only a few certificates of a 150-root bundle. A certificate OpenSSL would refuse is still refused here,
+ * by the check that stands in for d2i_X509 (plain-der.ts, else openssl-d2i.ts).
  */
-export const DEFERRED: ParseOptions = { deferOpenSsl: true };
+export const DEFERRED: ParseOptions = { deferOpenSsl: true, lazy: true };
 
 /**
  * Parse the certificates of one file. `option` names the argument in error messages (`--ca`). `parse`:
