@@ -149,22 +149,22 @@ function scanPem(blocks: PemBlock[], name: string, maxCerts: number): Scan {
     if (CERT_LABELS.has(block.label) || block.label === TRUSTED_LABEL) {
       if (++certs > maxCerts) throw new InputError('INPUT_TOO_MANY_CERTIFICATES', name, `more than ${maxCerts} certificates`);
       const der = decodePemBody(block, name);
-      const ber = berCertificateEnd(der);
-      if (ber !== undefined && (typeof readTlv(der, 0, der.length) === 'string' || certificateProblemOf(der) !== undefined)) {
-        // BER (indefinite lengths, constructed strings) that d2i_X509 reads: parseCertificate() judges the rest.
-        if (ber !== der.length) {
-          throw new InputError('INPUT_MALFORMED_DER', name, `${where}: ${der.length - ber} bytes of trailing data after the certificate`);
-        }
-        scan.pieces.push({ kind: 'cert', der });
-        continue;
-      }
+      // The DER shape check first: nearly every certificate passes it, and the BER look below is for those that do not.
       const cert = readTlv(der, 0, der.length);
-      if (typeof cert === 'string') {
-        const why = der[0] === 0x30 ? cert : 'not an X.509 certificate: does not start with a SEQUENCE';
+      const problem = typeof cert === 'string' ? cert : certificateProblem(der, cert);
+      if (typeof cert === 'string' || problem !== undefined) {
+        const ber = berCertificateEnd(der);
+        if (ber !== undefined) {
+          // BER (indefinite lengths, constructed strings) that d2i_X509 reads: parseCertificate() judges the rest.
+          if (ber !== der.length) {
+            throw new InputError('INPUT_MALFORMED_DER', name, `${where}: ${der.length - ber} bytes of trailing data after the certificate`);
+          }
+          scan.pieces.push({ kind: 'cert', der });
+          continue;
+        }
+        const why = typeof cert === 'string' && der[0] !== 0x30 ? 'not an X.509 certificate: does not start with a SEQUENCE' : problem;
         throw new InputError('INPUT_MALFORMED_DER', name, `${where}: ${why}`);
       }
-      const problem = certificateProblem(der, cert);
-      if (problem !== undefined) throw new InputError('INPUT_MALFORMED_DER', name, `${where}: ${problem}`);
       if (cert.end !== der.length) {
         if (block.label !== TRUSTED_LABEL) {
           throw new InputError('INPUT_MALFORMED_DER', name, `${where}: ${der.length - cert.end} bytes of trailing data after the certificate`);
@@ -322,11 +322,6 @@ function certificateProblem(buf: Uint8Array, tlv: Tlv): string | undefined {
     if (![0x81, 0xa1, 0x82, 0xa2, 0xa3].includes(tbs[i].tag)) return not('unexpected field after subjectPublicKeyInfo');
   }
   return undefined;
-}
-
-function certificateProblemOf(der: Uint8Array): string | undefined {
-  const t = readTlv(der, 0, der.length);
-  return typeof t === 'string' ? t : certificateProblem(der, t);
 }
 
 /**
