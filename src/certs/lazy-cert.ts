@@ -4,8 +4,8 @@
  * Of the ~150 roots of a system CA bundle, verifying one chain reads the few whose subject is the issuer name
  * looked up (X509_STORE_CTX_get1_issuer, src/chain/trust-store.ts); the others are only counted, hashed and
  * indexed by subject. So at load a bundle certificate gets the one-pass d2i check of plain-der.ts (a bundle
- * nginx would refuse is still refused when read) and nothing else; its subject Name is decoded when the store
- * indexes it; the rest (readX509Facts, the Cert fields, later OpenSSL's own parse) on the first read of any other
+ * nginx would refuse is still refused when read) and nothing else; the canonical form of its subject is computed
+ * when a store indexes it (name.ts simpleNameCanon); the rest (readX509Facts, the Cert fields, later OpenSSL's own parse) on the first read of any other
  * field. `der` is plain data and `sha256` is computed alone (node:crypto, no parse).
  *
  * The fields are getters of a shared prototype, so an unread certificate costs one small object; the first read
@@ -15,9 +15,9 @@
 import { createHash } from 'node:crypto';
 import type { Cert } from './cert.js';
 import { DerReader } from './der.js';
-import { decodeName, type DecodedName } from './name.js';
+import { decodeName, simpleNameCanon } from './name.js';
 import type { PlainLayout } from './plain-der.js';
-import { COMPLETE_PARSE, SUBJECT_NAME } from './x509-facts.js';
+import { COMPLETE_PARSE, SUBJECT_CANON, type SubjectCanon } from './x509-facts.js';
 
 /** Every Cert field but `der` (cert.ts); the compiler checks the names. */
 const FIELDS: readonly Exclude<keyof Cert, 'der' | 'sha256'>[] = [
@@ -59,7 +59,7 @@ class LazyCert {
   #layout: PlainLayout;
   #complete: (self: object) => Cert;
   #full: Cert | undefined;
-  #subject: DecodedName | undefined;
+  #subject: SubjectCanon | undefined;
   #sha256: string | undefined;
 
   constructor(der: Uint8Array, layout: PlainLayout, complete: (self: object) => Cert) {
@@ -81,10 +81,15 @@ class LazyCert {
     return this.#full;
   }
 
-  [SUBJECT_NAME](): DecodedName {
+  [SUBJECT_CANON](): SubjectCanon {
     if (this.#subject === undefined) {
-      const r = new DerReader(this.der);
-      this.#subject = decodeName(r, r.read(this.#layout.subjectStart, this.#layout.subjectEnd, 2));
+      const canon = simpleNameCanon(this.der, this.#layout.subjectStart);
+      if (canon !== undefined) {
+        this.#subject = { canon, canonOk: true };
+      } else {
+        const r = new DerReader(this.der);
+        this.#subject = decodeName(r, r.read(this.#layout.subjectStart, this.#layout.subjectEnd, 2));
+      }
     }
     return this.#subject;
   }

@@ -16,7 +16,7 @@
  * (thousands of certificates with the same subject cost one test each, then the search gives up and says so).
  */
 import type { Cert } from '../certs/cert.js';
-import { subjectNameOf } from '../certs/x509-facts.js';
+import { subjectCanonOf } from '../certs/x509-facts.js';
 import { toChainCert, type ChainCert } from './chain-cert.js';
 import { likelyIssued } from './issuer.js';
 import type { CertSource } from './types.js';
@@ -73,7 +73,7 @@ class Node {
 
 /**
  * Known certificates indexed by subject (X509_NAME canonical encoding), each certificate once (first source wins).
- * Only the subject Name is read here (subjectNameOf): of a 150-root bundle, the search looks at the few whose
+ * Only the subject Name is read here (subjectCanonOf): of a 150-root bundle, the search looks at the few whose
  * subject is an issuer name on the way.
  */
 function indexBySubject(known: KnownCert[]): Map<string, Node[]> {
@@ -82,7 +82,7 @@ function indexBySubject(known: KnownCert[]): Map<string, Node[]> {
   for (const k of known) {
     if (seen.has(k.cert.sha256)) continue;
     seen.add(k.cert.sha256);
-    const subject = subjectNameOf(k.cert);
+    const subject = subjectCanonOf(k.cert);
     if (!subject.canonOk) continue;
     const key = nameKey(subject.canon);
     const list = bySubject.get(key);

@@ -5,12 +5,12 @@
  * accepted by check_issued() and valid at the verification time, else the accepted one with the latest
  * notAfter (the first of equals).
  *
- * Indexing reads each certificate's subject Name only (subjectNameOf: a bundle read lazily, src/certs/lazy-cert.ts,
+ * Indexing reads each certificate's subject Name only (subjectCanonOf: a bundle read lazily, src/certs/lazy-cert.ts,
  * is not parsed further); a certificate becomes a ChainCert, with everything that needs, when it is a candidate.
  */
 import type { Cert } from '../certs/cert.js';
 import { bytesEqual } from '../certs/name.js';
-import { subjectNameOf } from '../certs/x509-facts.js';
+import { subjectCanonOf } from '../certs/x509-facts.js';
 import { toChainCert, timeValid, type ChainCert } from './chain-cert.js';
 import { likelyIssued } from './issuer.js';
 
@@ -39,7 +39,7 @@ export function trustStoreOf(trusted: readonly Cert[]): TrustStore {
   if (s) return s;
   s = { byName: new Map(), nodes: new WeakMap() };
   for (const cert of trusted) {
-    const k = key(subjectNameOf(cert).canon);
+    const k = key(subjectCanonOf(cert).canon);
     const list = s.byName.get(k);
     if (!list) {
       s.byName.set(k, [cert]);

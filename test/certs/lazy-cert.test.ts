@@ -5,20 +5,25 @@
  * against a 150-root bundle parses only the anchor in full; a bundle OpenSSL (so nginx) would refuse is still
  * refused when read, with the message the full parse gives.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lazyParsesCompleted } from '../../src/certs/lazy-cert.js';
 import { readCertificateBlobs } from '../../src/certs/load.js';
 import { CertParseError, parseCertificate } from '../../src/certs/parse.js';
+import { simpleNameCanon } from '../../src/certs/name.js';
 import { plainCertificateLayout } from '../../src/certs/plain-der.js';
 import { summarizeCertificate } from '../../src/certs/summary.js';
+import { readX509Facts } from '../../src/certs/x509-facts.js';
 import { verifyChain } from '../../src/chain/verify.js';
 import { runCli } from '../helpers/cli.js';
 import { FIXTURE_CLOCK, fixturePath, readFixture } from '../helpers/fixtures.js';
-import { CN, name, rawCert, tlv, utf8 } from './helpers/raw-cert.js';
+import { CN, O, bmp, name, rawCert, t61, tlv, utf8 } from './helpers/raw-cert.js';
 
+const LIMBO = resolve(dirname(fileURLToPath(import.meta.url)), '../chain/limbo/limbo.json.gz');
 const dir = mkdtempSync(join(tmpdir(), 'tlsdoctor-lazy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -49,6 +54,58 @@ describe('a lazily read certificate', () => {
     const cert = parseCertificate(ber, { lazy: true });
     expect(cert.commonNames).toEqual(['ab']);
     expect(lazyParsesCompleted()).toBe(before); // not a lazy certificate: nothing was left to complete
+  });
+});
+
+describe("the subject's canonical form, computed alone for the index", () => {
+  const canonOf = (der: Uint8Array) => {
+    const layout = plainCertificateLayout(der);
+    return layout === undefined ? undefined : simpleNameCanon(der, layout.subjectStart);
+  };
+
+  it('is byte for byte what decodeName computes (x509_name_canon), or left to it', () => {
+    const spaced = (s: string) => tlv(0x13, Buffer.from(s, 'latin1'));
+    const cases = [
+      ...ders('bundle-150-roots.pem'),
+      ...['leaf.pem', 'int1.pem', 'root.pem', 'other-root.pem', 'leaf-wildcard.pem'].flatMap(ders),
+      rawCert({ subject: name([CN, spaced('  Mixed   CASE\tName ')], [O, utf8('\u00c9cole  Poly')]) }),
+      rawCert({ subject: name([CN, t61('caf\u00e9 CAF\u00c9')], [O, bmp('B\u00d6RSE  X')]) }),
+      rawCert({ subject: name([CN, tlv(0x16, Buffer.from('A'.repeat(300)))]) }),
+      rawCert({ subject: name([[O, utf8('x')], [CN, utf8('y')]]) }), // multi-valued RDN: decodeName's job
+    ];
+    let simple = 0;
+    for (const der of cases) {
+      const canon = canonOf(der);
+      const expected = readX509Facts(der).subject;
+      if (canon === undefined) continue;
+      simple++;
+      expect(expected.canonOk).toBe(true);
+      expect(Buffer.from(canon).toString('hex')).toBe(Buffer.from(expected.canon).toString('hex'));
+    }
+    expect(simple).toBe(cases.length - 1);
+  });
+
+  it('agrees with the full parse on every 10th distinct x509-limbo certificate: acceptance and canonical subject', () => {
+    const suite = JSON.parse(gunzipSync(readFileSync(LIMBO)).toString('utf8')) as { testcases: { trusted_certs: string[]; untrusted_intermediates: string[]; peer_certificate: string }[] };
+    const pems = [...new Set(suite.testcases.flatMap((t) => [...t.trusted_certs, ...t.untrusted_intermediates, t.peer_certificate]))].filter((_, i) => i % 10 === 0);
+    const problems: string[] = [];
+    for (const pem of pems) {
+      const der = new Uint8Array(Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64'));
+      const full = (() => {
+        try {
+          return readX509Facts(parseCertificate(der, { deferOpenSsl: true }).der).subject;
+        } catch {
+          return undefined;
+        }
+      })();
+      const layout = plainCertificateLayout(der);
+      if (layout === undefined) continue;
+      const canon = simpleNameCanon(der, layout.subjectStart);
+      if (full === undefined) problems.push(`accepted by the one-pass check only: ${pem.slice(27, 90)}`);
+      else if (canon !== undefined && (!full.canonOk || !Buffer.from(canon).equals(Buffer.from(full.canon)))) problems.push(`canon differs: ${pem.slice(27, 90)}`);
+    }
+    expect(pems.length).toBeGreaterThan(2000);
+    expect(problems).toEqual([]);
   });
 });
 
