@@ -12,7 +12,7 @@
  * copies the parsed Cert's own properties onto the object (data and its lazy getters alike), after which it is
  * indistinguishable from one parsed at once, spreads and JSON included.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Cert } from './cert.js';
 import { DerReader } from './der.js';
 import { decodeName, simpleNameCanon } from './name.js';
@@ -69,7 +69,7 @@ class LazyCert {
   }
 
   get sha256(): string {
-    return (this.#sha256 ??= createHash('sha256').update(this.der).digest('hex'));
+    return (this.#sha256 ??= hash('sha256', this.der, 'hex')); // one-shot: no Hash object per certificate
   }
 
   [COMPLETE_PARSE](): Cert {

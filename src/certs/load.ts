@@ -19,6 +19,7 @@
 import { DerReader } from './der.js';
 import { InputError } from './input-error.js';
 import { decodePemBody, describeBlock, readPemBlocks, type PemBlock } from './pem.js';
+import { plainCertificateLayout } from './plain-der.js';
 
 export interface LoadLimits {
   /** Largest input accepted, in bytes. Default 16 MiB (a full public root store is ~0.25 MiB). */
@@ -149,7 +150,12 @@ function scanPem(blocks: PemBlock[], name: string, maxCerts: number): Scan {
     if (CERT_LABELS.has(block.label) || block.label === TRUSTED_LABEL) {
       if (++certs > maxCerts) throw new InputError('INPUT_TOO_MANY_CERTIFICATES', name, `more than ${maxCerts} certificates`);
       const der = decodePemBody(block, name);
-      // The DER shape check first: nearly every certificate passes it, and the BER look below is for those that do not.
+      // A plain certificate (plain-der.ts: the shape below and more) needs no other look; parseCertificate() reuses
+      // the verdict. Otherwise the DER shape check, and the BER look below for those that fail it.
+      if (plainCertificateLayout(der) !== undefined) {
+        scan.pieces.push({ kind: 'cert', der });
+        continue;
+      }
       const cert = readTlv(der, 0, der.length);
       const problem = typeof cert === 'string' ? cert : certificateProblem(der, cert);
       if (typeof cert === 'string' || problem !== undefined) {

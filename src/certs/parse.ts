@@ -11,7 +11,7 @@
  * one-line names only reports print are computed on first read and kept. With `deferOpenSsl` the OpenSSL
  * parse itself waits for that first read (see ParseOptions).
  */
-import { X509Certificate, createHash, type KeyObject } from 'node:crypto';
+import { X509Certificate, hash, type KeyObject } from 'node:crypto';
 import type { Cert, GeneralSubtree, NameConstraints, PublicKeyInfo, SubjectAltNames } from './cert.js';
 import { DerError } from './der.js';
 import { ipToString, latin1, type GeneralName } from './general-name.js';
@@ -141,7 +141,7 @@ export function parseCertificate(der: Uint8Array, options: ParseOptions = {}): C
   // for reports; plain data otherwise. Each value is computed once.
   const cert: Cert = {
     der,
-    sha256: createHash('sha256').update(der).digest('hex'),
+    sha256: hash('sha256', der, 'hex'),
     version: facts.version,
     get serial(): string {
       if (serial === undefined) {

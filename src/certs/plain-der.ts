@@ -201,8 +201,20 @@ function tbsCertificate(der: Uint8Array, p: number, limit: number): PlainLayout 
   return { subjectStart, subjectEnd };
 }
 
+/** Verdicts by DER object: the loader (load.ts) asks first, to skip its own shape check, then parseCertificate. */
+const memo = new WeakMap<Uint8Array, PlainLayout | null>();
+
 /** The subject's place when `der` is a plain certificate that d2i_X509 reads; undefined when not sure (see above). */
 export function plainCertificateLayout(der: Uint8Array): PlainLayout | undefined {
+  let layout = memo.get(der);
+  if (layout === undefined) {
+    layout = walk(der) ?? null;
+    memo.set(der, layout);
+  }
+  return layout ?? undefined;
+}
+
+function walk(der: Uint8Array): PlainLayout | undefined {
   try {
     const end = der.length;
     header(der, 0, end, 0x30);
