@@ -9,7 +9,6 @@
  * is not parsed further); a certificate becomes a ChainCert, with everything that needs, when it is a candidate.
  */
 import type { Cert } from '../certs/cert.js';
-import { bytesEqual } from '../certs/name.js';
 import { subjectCanonOf } from '../certs/x509-facts.js';
 import { toChainCert, timeValid, type ChainCert } from './chain-cert.js';
 import { likelyIssued } from './issuer.js';
@@ -38,16 +37,16 @@ export function trustStoreOf(trusted: readonly Cert[]): TrustStore {
   let s = storeMemo.get(trusted);
   if (s) return s;
   s = { byName: new Map(), nodes: new WeakMap() };
+  const seen = new Set<string>();
   for (const cert of trusted) {
+    // X509_STORE_add_cert ignores a certificate already present (X509_OBJECT_retrieve_match). The SHA-256 of a
+    // lazily read certificate needs no parse (lazy-cert.ts), and the diagnosis reads it anyway.
+    if (seen.has(cert.sha256)) continue;
+    seen.add(cert.sha256);
     const k = key(subjectCanonOf(cert).canon);
     const list = s.byName.get(k);
-    if (!list) {
-      s.byName.set(k, [cert]);
-      continue;
-    }
-    // X509_STORE_add_cert ignores a certificate already present (X509_OBJECT_retrieve_match, X509_cmp): a copy
-    // has the same subject, so it can only be in this list.
-    if (!list.some((c) => c === cert || bytesEqual(c.der, cert.der))) list.push(cert);
+    if (list) list.push(cert);
+    else s.byName.set(k, [cert]);
   }
   storeMemo.set(trusted, s);
   return s;
