@@ -10,7 +10,8 @@
  * `subject`, `issuer`, `commonNames`): a CA bundle's certificates are mostly never used, and OpenSSL's parse of
  * each costs more than all the rest. They are own enumerable properties, so a spread or JSON.stringify sees
  * their values (and pays for them). A certificate of a trust bundle goes further (parse.ts `lazy`,
- * lazy-cert.ts): nothing but `der` and `sha256` until one of its fields is first read, which parses it in full.
+ * lazy-cert.ts): nothing is parsed until one of its fields other than `der` and `sha256` is first read, and until
+ * then a spread of it holds `der` only.
  */
 import type { X509Certificate } from 'node:crypto';
 
