@@ -31,6 +31,27 @@ export function compare(commands, runs) {
   return times.map(median);
 }
 
+// bash times the command itself: wall from $EPOCHREALTIME around it (bash's own start-up excluded), CPU from its
+// `times` builtin (getrusage(RUSAGE_CHILDREN): user+sys of the command and its children, ms resolution).
+const TIMED = 's=$EPOCHREALTIME; "$@" >/dev/null 2>&1; rc=$?; e=$EPOCHREALTIME; echo "$rc $s $e"; times';
+const seconds = (t) => t.split(/m|s/).slice(0, 2).reduce((m, x) => Number(m) * 60 + Number(x));
+
+/** Wall and CPU (user+sys) time of one command in ms, and its exit status; output discarded. Needs bash 5. */
+export function timeWithCpu(cmd, args, opts = {}) {
+  const r = spawnSync('bash', ['-c', TIMED, 'bench', cmd, ...args], { encoding: 'utf8', ...opts });
+  const [head, , children] = r.stdout.trim().split('\n');
+  const [status, start, end] = head.split(' ').map(Number);
+  const [user, sys] = children.trim().split(' ').map(seconds);
+  return { status, ms: (end - start) * 1000, cpuMs: (user + sys) * 1000 };
+}
+
+/** compare() with CPU time: the median wall and CPU time of each command over `runs` interleaved runs. */
+export function compareWithCpu(commands, runs) {
+  const runsOf = commands.map(() => []);
+  for (let i = 0; i < runs; i++) commands.forEach((c, j) => runsOf[j].push(timeWithCpu(c.cmd, c.args, c.opts)));
+  return runsOf.map((r) => ({ ms: median(r.map((x) => x.ms)), cpuMs: median(r.map((x) => x.cpuMs)), statuses: [...new Set(r.map((x) => x.status))] }));
+}
+
 export function startHealthyUpstream() {
   const pem = (f) => readFileSync(PKI + f, 'utf8');
   const server = tls.createServer({ cert: pem('leaf.pem') + pem('int1.pem'), key: pem('leaf.key.pem') }, (s) => {

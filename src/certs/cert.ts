@@ -9,7 +9,9 @@
  * Some properties are getters computed on first read and kept (`native`, `publicKey`, `selfSigned`, `serial`,
  * `subject`, `issuer`, `commonNames`): a CA bundle's certificates are mostly never used, and OpenSSL's parse of
  * each costs more than all the rest. They are own enumerable properties, so a spread or JSON.stringify sees
- * their values (and pays for them).
+ * their values (and pays for them). A certificate of a trust bundle goes further (parse.ts `lazy`,
+ * lazy-cert.ts): nothing is parsed until one of its fields other than `der` and `sha256` is first read, and until
+ * then a spread of it holds `der` only.
  */
 import type { X509Certificate } from 'node:crypto';
 

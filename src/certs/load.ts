@@ -19,6 +19,7 @@
 import { DerReader } from './der.js';
 import { InputError } from './input-error.js';
 import { decodePemBody, describeBlock, readPemBlocks, type PemBlock } from './pem.js';
+import { plainCertificateLayout } from './plain-der.js';
 
 export interface LoadLimits {
   /** Largest input accepted, in bytes. Default 16 MiB (a full public root store is ~0.25 MiB). */
@@ -149,22 +150,27 @@ function scanPem(blocks: PemBlock[], name: string, maxCerts: number): Scan {
     if (CERT_LABELS.has(block.label) || block.label === TRUSTED_LABEL) {
       if (++certs > maxCerts) throw new InputError('INPUT_TOO_MANY_CERTIFICATES', name, `more than ${maxCerts} certificates`);
       const der = decodePemBody(block, name);
-      const ber = berCertificateEnd(der);
-      if (ber !== undefined && (typeof readTlv(der, 0, der.length) === 'string' || certificateProblemOf(der) !== undefined)) {
-        // BER (indefinite lengths, constructed strings) that d2i_X509 reads: parseCertificate() judges the rest.
-        if (ber !== der.length) {
-          throw new InputError('INPUT_MALFORMED_DER', name, `${where}: ${der.length - ber} bytes of trailing data after the certificate`);
-        }
+      // A plain certificate (plain-der.ts: the shape below and more) needs no other look; parseCertificate() reuses
+      // the verdict. Otherwise the DER shape check, and the BER look below for those that fail it.
+      if (plainCertificateLayout(der) !== undefined) {
         scan.pieces.push({ kind: 'cert', der });
         continue;
       }
       const cert = readTlv(der, 0, der.length);
-      if (typeof cert === 'string') {
-        const why = der[0] === 0x30 ? cert : 'not an X.509 certificate: does not start with a SEQUENCE';
+      const problem = typeof cert === 'string' ? cert : certificateProblem(der, cert);
+      if (typeof cert === 'string' || problem !== undefined) {
+        const ber = berCertificateEnd(der);
+        if (ber !== undefined) {
+          // BER (indefinite lengths, constructed strings) that d2i_X509 reads: parseCertificate() judges the rest.
+          if (ber !== der.length) {
+            throw new InputError('INPUT_MALFORMED_DER', name, `${where}: ${der.length - ber} bytes of trailing data after the certificate`);
+          }
+          scan.pieces.push({ kind: 'cert', der });
+          continue;
+        }
+        const why = typeof cert === 'string' && der[0] !== 0x30 ? 'not an X.509 certificate: does not start with a SEQUENCE' : problem;
         throw new InputError('INPUT_MALFORMED_DER', name, `${where}: ${why}`);
       }
-      const problem = certificateProblem(der, cert);
-      if (problem !== undefined) throw new InputError('INPUT_MALFORMED_DER', name, `${where}: ${problem}`);
       if (cert.end !== der.length) {
         if (block.label !== TRUSTED_LABEL) {
           throw new InputError('INPUT_MALFORMED_DER', name, `${where}: ${der.length - cert.end} bytes of trailing data after the certificate`);
@@ -322,11 +328,6 @@ function certificateProblem(buf: Uint8Array, tlv: Tlv): string | undefined {
     if (![0x81, 0xa1, 0x82, 0xa2, 0xa3].includes(tbs[i].tag)) return not('unexpected field after subjectPublicKeyInfo');
   }
   return undefined;
-}
-
-function certificateProblemOf(der: Uint8Array): string | undefined {
-  const t = readTlv(der, 0, der.length);
-  return typeof t === 'string' ? t : certificateProblem(der, t);
 }
 
 /**

@@ -268,6 +268,71 @@ function canonicalEncoding(rdns: NameAttribute[][], oids: Uint8Array[][]): { can
   return { canon, ok };
 }
 
+/** Set by headerAt(): the content of the element whose header was read. */
+let contentAt = 0;
+let endAt = 0;
+
+/** Reads a header whose lengths plain-der.ts has checked. */
+function headerAt(der: Uint8Array, p: number): void {
+  let len = der[p + 1];
+  p += 2;
+  if (len >= 0x80) {
+    const n = len & 0x7f;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + der[p++];
+  }
+  contentAt = p;
+  endAt = p + len;
+}
+
+let canonOut = new Uint8Array(512);
+
+/**
+ * decodeName(...).canon straight from the DER, for the usual Name only: every RDN one attribute, every value a
+ * primitive string of a type x509_name_canon() converts. Undefined for anything else (decodeName handles it) and
+ * when a value cannot be converted (canonOk false). Indexing a trust bundle by subject needs this and nothing
+ * else of a certificate (src/certs/lazy-cert.ts). The Name at `start` must have passed plainCertificateLayout()
+ * (plain-der.ts): lengths are not checked again.
+ */
+export function simpleNameCanon(der: Uint8Array, start: number): Uint8Array | undefined {
+  headerAt(der, start);
+  const end = endAt;
+  let o = 0;
+  for (let p = contentAt; p < end; ) {
+    headerAt(der, p); // the RDN SET
+    const setEnd = endAt;
+    headerAt(der, contentAt); // its first AttributeTypeAndValue
+    if (endAt !== setEnd) return undefined; // a multi-valued RDN: its members are sorted, decodeName's job
+    const avaEnd = endAt;
+    const oidStart = contentAt;
+    headerAt(der, oidStart);
+    const oidEnd = endAt;
+    const tag = der[oidEnd];
+    if (!CANON_TYPES.has(tag)) return undefined;
+    headerAt(der, oidEnd);
+    if (endAt !== avaEnd) return undefined;
+    const c = canonValue(tag, der.subarray(contentAt, endAt));
+    if (c === undefined) return undefined;
+    // SET { SEQUENCE { type, UTF8String value } }, as encodeMember() and canonicalEncoding() write it.
+    const member = oidEnd - oidStart + 1 + lengthSize(c.length) + c.length;
+    const seqLen = 1 + lengthSize(member) + member;
+    const need = o + 1 + lengthSize(seqLen) + seqLen;
+    if (need > canonOut.length) {
+      const bigger = new Uint8Array(Math.max(need, canonOut.length * 2));
+      bigger.set(canonOut.subarray(0, o));
+      canonOut = bigger;
+    }
+    o = writeHeader(canonOut, o, TAG.SET, seqLen);
+    o = writeHeader(canonOut, o, TAG.SEQUENCE, member);
+    canonOut.set(der.subarray(oidStart, oidEnd), o);
+    o = writeHeader(canonOut, o + oidEnd - oidStart, TAG.UTF8_STRING, c.length);
+    canonOut.set(c, o);
+    o += c.length;
+    p = setEnd;
+  }
+  return canonOut.slice(0, o);
+}
+
 /** Escapes a value for the one-line form (RFC 4514 §2.4). */
 function escapeValue(s: string): string {
   let out = s.replace(/[\\,+"<>;=]/g, (c) => `\\${c}`);

@@ -11,7 +11,7 @@
  * one-line names only reports print are computed on first read and kept. With `deferOpenSsl` the OpenSSL
  * parse itself waits for that first read (see ParseOptions).
  */
-import { X509Certificate, createHash, type KeyObject } from 'node:crypto';
+import { X509Certificate, hash, type KeyObject } from 'node:crypto';
 import type { Cert, GeneralSubtree, NameConstraints, PublicKeyInfo, SubjectAltNames } from './cert.js';
 import { DerError } from './der.js';
 import { ipToString, latin1, type GeneralName } from './general-name.js';
@@ -19,7 +19,9 @@ import { describePublicKey, describeSignature } from './key-info.js';
 import { nameToString, stringValue } from './name.js';
 import { OID } from './oids.js';
 import { opensslParseProblem } from './openssl-d2i.js';
-import { KU, looksSelfSigned, readX509Facts, rememberFacts, type X509Facts } from './x509-facts.js';
+import { lazyCertificate } from './lazy-cert.js';
+import { plainCertificateLayout } from './plain-der.js';
+import { KU, looksSelfSigned, readX509Facts, rememberFacts, shareFacts, type X509Facts } from './x509-facts.js';
 
 export class CertParseError extends Error {
   readonly code = 'CERT_PARSE';
@@ -62,12 +64,29 @@ export interface ParseOptions {
    * one with an undecodable key (no issuer of anything, not self-signed).
    */
   deferOpenSsl?: boolean;
+  /**
+   * Parse nothing yet (implies deferOpenSsl): for the certificates of a trust bundle, most of which are never
+   * read. plainCertificateLayout() (plain-der.ts) checks at once that d2i_X509 reads the bytes, so a bundle nginx
+   * would refuse is still refused here; the Cert's fields are computed on first read (lazy-cert.ts). A
+   * certificate that check is not sure of (BER, unusual types) is parsed at once, as with deferOpenSsl.
+   */
+  lazy?: boolean;
 }
 
 export function parseCertificate(der: Uint8Array, options: ParseOptions = {}): Cert {
   if (!(der instanceof Uint8Array) || der.length === 0) throw new CertParseError('empty input: expected DER bytes');
   // DER certificates start with SEQUENCE; anything else (PEM text included) is refused here so `der` stays exact.
   if (der[0] !== 0x30) throw new CertParseError('not DER: a certificate starts with a SEQUENCE (0x30)');
+  if (options.lazy) {
+    const layout = plainCertificateLayout(der);
+    if (layout !== undefined) {
+      return lazyCertificate(der, layout, (self) => {
+        const full = parseCertificate(der, { deferOpenSsl: true });
+        shareFacts(full, self);
+        return full;
+      });
+    }
+  }
   let native: X509Certificate | undefined;
   let nativeError: CertParseError | undefined;
   const openssl = (): X509Certificate => {
@@ -82,7 +101,8 @@ export function parseCertificate(der: Uint8Array, options: ParseOptions = {}): C
     }
     return native;
   };
-  if (!options.deferOpenSsl) openssl();
+  const deferOpenSsl = options.deferOpenSsl || options.lazy;
+  if (!deferOpenSsl) openssl();
   let facts: X509Facts;
   try {
     facts = readX509Facts(der);
@@ -90,7 +110,7 @@ export function parseCertificate(der: Uint8Array, options: ParseOptions = {}): C
     const what = e instanceof DerError ? e.message : firstLine(e);
     throw new CertParseError(`malformed certificate structure: ${what}`, { cause: e });
   }
-  if (options.deferOpenSsl) {
+  if (deferOpenSsl) {
     const problem = opensslParseProblem(der, facts);
     if (problem !== undefined) throw new CertParseError(`OpenSSL cannot parse this certificate: ${problem}`);
   }
@@ -121,7 +141,7 @@ export function parseCertificate(der: Uint8Array, options: ParseOptions = {}): C
   // for reports; plain data otherwise. Each value is computed once.
   const cert: Cert = {
     der,
-    sha256: createHash('sha256').update(der).digest('hex'),
+    sha256: hash('sha256', der, 'hex'),
     version: facts.version,
     get serial(): string {
       if (serial === undefined) {

@@ -443,9 +443,48 @@ export function rememberFacts(cert: object, facts: X509Facts, keyType: () => str
   REMEMBERED.set(cert, { facts, keyType });
 }
 
+/** Facts of `from` are those of `to` too (a lazy certificate completed by parsing a Cert, lazy-cert.ts). */
+export function shareFacts(from: object, to: object): void {
+  const r = REMEMBERED.get(from);
+  if (r) REMEMBERED.set(to, r);
+}
+
+/**
+ * Methods of a certificate whose parse is deferred (src/certs/lazy-cert.ts): complete the parse (which registers
+ * its facts), and give the canonical form of the subject Name alone, which is all a trust store's index needs.
+ */
+export const COMPLETE_PARSE = Symbol('tlsdoctor.completeParse');
+export const SUBJECT_CANON = Symbol('tlsdoctor.subjectCanon');
+
+/** What X509_NAME_cmp() compares of a Name (name.ts DecodedName). */
+export type SubjectCanon = Pick<DecodedName, 'canon' | 'canonOk'>;
+
+interface Deferred {
+  [COMPLETE_PARSE](): unknown;
+  [SUBJECT_CANON](): SubjectCanon;
+}
+
+function isDeferred(cert: object): cert is Deferred {
+  return COMPLETE_PARSE in cert;
+}
+
+/**
+ * The subject Name as X509_NAME_cmp() compares it, without parsing the rest of a deferred certificate: what
+ * indexing a trust store by subject (X509_LU_BY_SUBJECT) needs of each of its certificates.
+ */
+export function subjectCanonOf(cert: { der: Uint8Array; native: { publicKey: { asymmetricKeyType?: string } } }): SubjectCanon {
+  const r = REMEMBERED.get(cert);
+  if (r) return r.facts.subject;
+  return isDeferred(cert) ? cert[SUBJECT_CANON]() : factsOf(cert).facts.subject;
+}
+
 /** The OpenSSL view of a parsed certificate (recomputed from its DER if the Cert was built elsewhere). */
 export function factsOf(cert: { der: Uint8Array; native: { publicKey: { asymmetricKeyType?: string } } }): Remembered {
   let r = REMEMBERED.get(cert);
+  if (!r && isDeferred(cert)) {
+    cert[COMPLETE_PARSE]();
+    r = REMEMBERED.get(cert);
+  }
   if (!r) {
     let keyType: string | null | undefined;
     r = {

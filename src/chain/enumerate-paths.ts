@@ -16,6 +16,7 @@
  * (thousands of certificates with the same subject cost one test each, then the search gives up and says so).
  */
 import type { Cert } from '../certs/cert.js';
+import { subjectCanonOf } from '../certs/x509-facts.js';
 import { toChainCert, type ChainCert } from './chain-cert.js';
 import { likelyIssued } from './issuer.js';
 import type { CertSource } from './types.js';
@@ -55,24 +56,38 @@ function nameKey(canon: Uint8Array): string {
   return Buffer.from(canon.buffer, canon.byteOffset, canon.byteLength).toString('latin1');
 }
 
-interface Node {
-  known: KnownCert;
-  chain: ChainCert;
+/** A known certificate; its ChainCert (which parses a lazily read bundle certificate in full) is made when first needed. */
+class Node {
+  #chain: ChainCert | undefined;
+  constructor(
+    readonly known: KnownCert,
+    chain?: ChainCert,
+  ) {
+    this.#chain = chain;
+  }
+
+  get chain(): ChainCert {
+    return (this.#chain ??= toChainCert(this.known.cert, this.known.source));
+  }
 }
 
-/** Known certificates indexed by subject (X509_NAME canonical encoding), each certificate once (first source wins). */
+/**
+ * Known certificates indexed by subject (X509_NAME canonical encoding), each certificate once (first source wins).
+ * Only the subject Name is read here (subjectCanonOf): of a 150-root bundle, the search looks at the few whose
+ * subject is an issuer name on the way.
+ */
 function indexBySubject(known: KnownCert[]): Map<string, Node[]> {
   const bySubject = new Map<string, Node[]>();
   const seen = new Set<string>();
   for (const k of known) {
     if (seen.has(k.cert.sha256)) continue;
     seen.add(k.cert.sha256);
-    const chain = toChainCert(k.cert, k.source);
-    if (!chain.facts.subject.canonOk) continue;
-    const key = nameKey(chain.facts.subject.canon);
+    const subject = subjectCanonOf(k.cert);
+    if (!subject.canonOk) continue;
+    const key = nameKey(subject.canon);
     const list = bySubject.get(key);
-    if (list) list.push({ known: k, chain });
-    else bySubject.set(key, [{ known: k, chain }]);
+    if (list) list.push(new Node(k));
+    else bySubject.set(key, [new Node(k)]);
   }
   return bySubject;
 }
@@ -86,7 +101,7 @@ export function enumeratePaths(leaf: Cert, known: KnownCert[], limits: PathSearc
   const paths: KnownCert[][] = [];
   let work = 0;
   let truncated: PathSearchResult['truncated'] = null;
-  const start: Node = { known: { cert: leaf, source: 'sent' }, chain: toChainCert(leaf, 'sent', 0) };
+  const start = new Node({ cert: leaf, source: 'sent' }, toChainCert(leaf, 'sent', 0));
   const stack: Node[] = [start];
   const onPath = new Set<string>([leaf.sha256]);
 

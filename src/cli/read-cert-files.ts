@@ -4,11 +4,11 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { rootCertificates } from 'node:tls';
 import type { Cert } from '../certs/cert.js';
 import { InputError } from '../certs/input-error.js';
 import { readCertificateBlobsAsync } from '../certs/load.js';
 import { parseCertificate, type ParseOptions } from '../certs/parse.js';
+import type { CliIO } from './io.js';
 import { CAP, readInputFile } from './read-input.js';
 import { UsageError } from './usage-error.js';
 
@@ -22,11 +22,11 @@ function readBytes(file: string, option: string): Uint8Array {
 }
 
 /**
- * How trust stores and candidate pools are parsed: OpenSSL's own parse waits until a certificate is used
- * (parse.ts ParseOptions), because chain building touches only a few certificates of a 150-root bundle. A
- * certificate OpenSSL would refuse is still refused here, by the check that stands in for that parse.
+ * How trust stores and candidate pools are parsed: lazily (parse.ts ParseOptions `lazy`), because chain building
+ * touches only a few certificates of a 150-root bundle. A certificate OpenSSL would refuse is still refused here,
+ * by the check that stands in for d2i_X509 (plain-der.ts, else openssl-d2i.ts).
  */
-export const DEFERRED: ParseOptions = { deferOpenSsl: true };
+export const DEFERRED: ParseOptions = { deferOpenSsl: true, lazy: true };
 
 /**
  * Parse the certificates of one file. `option` names the argument in error messages (`--ca`). `parse`:
@@ -136,7 +136,26 @@ export async function readSystemStore(): Promise<{ certs: Cert[]; file: string }
     const r = await readCertFile(SYSTEM_BUNDLE, 'system store', DEFERRED);
     return { certs: r.certs, file: SYSTEM_BUNDLE };
   }
-  const { readCertificateBlobs } = await import('../certs/load.js');
+  // node:tls only here: loading it costs a command that never connects (verify, inspect) ~5 ms of start-up.
+  const [{ readCertificateBlobs }, { rootCertificates }] = await Promise.all([import('../certs/load.js'), import('node:tls')]);
   const blobs = readCertificateBlobs(new TextEncoder().encode(rootCertificates.join('\n')), 'node:tls rootCertificates');
   return { certs: blobs.ders.map((d) => parseCertificate(d, DEFERRED)), file: 'node:tls rootCertificates' };
+}
+
+/** The trusted certificates of the --ca files (each read lazily, DEFERRED), or the system store without any. */
+export async function loadTrust(files: string[], io: CliIO) {
+  const notes: string[] = [];
+  if (files.length === 0) {
+    const sys = await readSystemStore();
+    return { certs: sys.certs, trust: { source: 'system' as const, files: [sys.file], count: sys.certs.length }, notes };
+  }
+  const certs: Cert[] = [];
+  for (const f of files) {
+    const r = await readCertFile(f, '--ca', DEFERRED);
+    if (r.certs.length === 0) throw new UsageError('INPUT_NOT_CERTIFICATE', `--ca ${f}: holds no certificate`);
+    certs.push(...r.certs);
+    notes.push(...r.notes);
+  }
+  void io;
+  return { certs, trust: { source: 'bundle' as const, files, count: certs.length }, notes };
 }

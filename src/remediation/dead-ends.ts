@@ -33,9 +33,11 @@ export function inputDeadEnds(input: DiagnoseInput, findings: Finding[]): string
   const out: string[] = [];
   if (input.trustSource !== 'bundle') return out;
   const partial = findings.find((f) => f.code === 'PARTIAL_CHAIN_BUNDLE');
-  const cas = input.trusted.filter((c) => !!c.basicConstraints?.ca);
-  const onlyIntermediates = input.trusted.length > 0 && cas.length > 0 && input.trusted.every((c) => !c.selfSigned);
+  // Self-signed first: it stops at the first root, so the other certificates of a bundle read lazily
+  // (src/certs/lazy-cert.ts) stay unparsed.
+  const onlyIntermediates = input.trusted.every((c) => !c.selfSigned) && input.trusted.some((c) => !!c.basicConstraints?.ca);
   if (onlyIntermediates || partial) {
+    const cas = input.trusted.filter((c) => !!c.basicConstraints?.ca);
     const what = onlyIntermediates
       ? `holds only intermediate CA certificates (${cas.map((c) => q(c.subject)).join(', ')}) and no root`
       : `holds the intermediate ${q(partial!.cert?.subject ?? String(partial!.evidence.missingIssuer))} without the root above it`;

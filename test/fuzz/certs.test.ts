@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DerError, DerReader, TAG, decodeOid, decodeSmallInteger, type Tlv } from '../../src/certs/der.js';
 import { InputError } from '../../src/certs/input-error.js';
 import { readCertificateBlobs, readCertificateBlobsAsync, type CertificateBlobs } from '../../src/certs/load.js';
-import { CertParseError, parseCertificate } from '../../src/certs/parse.js';
+import { CertParseError, parseCertificate, type ParseOptions } from '../../src/certs/parse.js';
 import { decodePemBody, readPemBlocks } from '../../src/certs/pem.js';
 import {
   DER_MUTATORS,
@@ -156,15 +156,16 @@ describe('fuzz: certificate input', () => {
     expect(r.typedErrors).toBeGreaterThan(0);
   });
 
-  it('full parse (parseCertificate, OpenSSL parse eager and deferred): CertParseError only', async () => {
+  it('full parse (parseCertificate, OpenSSL parse eager, deferred and lazy): CertParseError only', async () => {
+    const modes: ParseOptions[] = [{}, { deferOpenSsl: true }, { lazy: true }];
     const r = await fuzz({
       name: 'parseCertificate',
       iterations: 3000,
       perInputMs: 500,
-      generate: (rng) => ({ der: mutateBytes(rng, rng.pick(DERS), DERS, DER_MUTATORS, 3), deferOpenSsl: rng.chance(0.5) }),
-      run: ({ der, deferOpenSsl }) => readEveryField(der, deferOpenSsl),
+      generate: (rng) => ({ der: mutateBytes(rng, rng.pick(DERS), DERS, DER_MUTATORS, 3), options: rng.pick(modes) }),
+      run: ({ der, options }) => readEveryField(der, options),
       expected: (e) => e instanceof CertParseError,
-      preview: ({ der, deferOpenSsl }) => `deferOpenSsl=${deferOpenSsl} ${previewBytes(der)}`,
+      preview: ({ der, options }) => `${JSON.stringify(options)} ${previewBytes(der)}`,
     });
     expectClean(r);
     expect(r.accepted).toBeGreaterThan(0);
@@ -191,8 +192,8 @@ function walkDer(reader: DerReader): void {
  * that throws anything but CertParseError is a crash too. `native` may throw CertParseError when a
  * deferred OpenSSL parse refuses the bytes, as documented in parse.ts.
  */
-function readEveryField(der: Uint8Array, deferOpenSsl: boolean): void {
-  const cert = parseCertificate(der, { deferOpenSsl });
+function readEveryField(der: Uint8Array, options: ParseOptions): void {
+  const cert = parseCertificate(der, options);
   const seen = [cert.serial, cert.subject, cert.issuer, cert.commonNames, cert.publicKey, cert.selfSigned, cert.signature, cert.extensions];
   if (seen.some((v) => v === undefined)) throw new Error('invariant: a required field is undefined');
   if (!(cert.notBefore instanceof Date) || !(cert.notAfter instanceof Date)) throw new Error('invariant: validity is not a Date');

@@ -11,7 +11,7 @@ import type { CliIO } from '../io.js';
 import { UsageError } from '../usage-error.js';
 import { resolve } from 'node:path';
 import { CAP, readInputFile } from '../read-input.js';
-import { parseAt } from './probe.js';
+import { parseAt } from '../at-option.js';
 
 export async function inspectCommand(files: string[], o: { json?: boolean; at?: string }, io: CliIO): Promise<number> {
   const at = parseAt(o.at, io);

@@ -2,17 +2,17 @@
  * `tlsdoctor probe <host:port>`: options → settings and inputs → runProbe → render → exit code.
  */
 import { resolve } from 'node:path';
-import type { Cert } from '../../certs/cert.js';
 import { parseTarget } from '../../probe/parse-target.js';
 import { placeTrustedFile } from '../../remediation/install-path.js';
 import { probeDocument } from '../../report/probe-json.js';
 import { probeText } from '../../report/probe-text.js';
+import { parseAt } from '../at-option.js';
 import { parseDuration } from '../duration.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import { settingsFromOptions, withLocalNginxVersion, type NginxOptionValues } from '../nginx-options.js';
 import { fetchPolicyFromOptions, type FetchPolicyOptionValues } from '../fetch-policy-options.js';
-import { DEFERRED, readCertFile, readPool, readSystemStore } from '../read-cert-files.js';
+import { loadTrust, readPool } from '../read-cert-files.js';
 import { readClientCertPair } from '../read-client-cert.js';
 import { runProbeAddresses } from '../run-probe-addresses.js';
 import { addressesDocument, addressesTextFor, parseResolverOption } from '../probe-addresses-output.js';
@@ -61,30 +61,10 @@ function watchCount(text: string | undefined): number | undefined {
   return Number(text);
 }
 
-export async function loadTrust(files: string[], io: CliIO) {
-  const notes: string[] = [];
-  if (files.length === 0) {
-    const sys = await readSystemStore();
-    return { certs: sys.certs, trust: { source: 'system' as const, files: [sys.file], count: sys.certs.length }, notes };
-  }
-  const certs: Cert[] = [];
-  for (const f of files) {
-    const r = await readCertFile(f, '--ca', DEFERRED);
-    if (r.certs.length === 0) throw new UsageError('INPUT_NOT_CERTIFICATE', `--ca ${f}: holds no certificate`);
-    certs.push(...r.certs);
-    notes.push(...r.notes);
-  }
-  void io;
-  return { certs, trust: { source: 'bundle' as const, files, count: certs.length }, notes };
-}
-
-export function parseAt(text: string | undefined, io: CliIO): Date {
-  if (text === undefined) return io.now();
-  const d = new Date(text);
-  if (Number.isNaN(d.getTime())) throw new UsageError('BAD_TIME', `--at: "${text}" is not an ISO-8601 time (e.g. 2026-11-22T12:00:00Z)`);
-  return d;
-}
-
+// Shared with verify, inspect, check and serve; they live apart from the probe so that those commands do not load
+// the probe's modules (node:tls, the AIA fetcher) at start-up.
+export { loadTrust } from '../read-cert-files.js';
+export { parseAt } from '../at-option.js';
 async function readClientCert(o: ProbeCommandOptions): Promise<{ cert: string; key: string } | undefined> {
   if (!o.proxySslCertificate || !o.proxySslCertificateKey) return undefined;
   const m = await readClientCertPair(o.proxySslCertificate, o.proxySslCertificateKey, {

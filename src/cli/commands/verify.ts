@@ -14,10 +14,10 @@ import { parseDuration } from '../duration.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import { settingsFromOptions, withLocalNginxVersion, type NginxOptionValues } from '../nginx-options.js';
-import { readCertFile, readPool } from '../read-cert-files.js';
+import { parseAt } from '../at-option.js';
+import { loadTrust, readCertFile, readPool } from '../read-cert-files.js';
 import { UsageError } from '../usage-error.js';
 import { writeFixFiles } from '../write-files.js';
-import { loadTrust, parseAt } from './probe.js';
 import { offlineObservation } from '../offline-observation.js';
 
 export interface VerifyCommandOptions extends NginxOptionValues {
