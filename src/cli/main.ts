@@ -44,7 +44,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .option('--force', 'overwrite files in --out')
     .option('--no-fetch', 'never fetch missing intermediates from AIA URLs')
     .option('--fetch-allow <cidr|host,...>', 'AIA fetches may go there even when refused by default (link-local, cloud metadata; repeatable)', collect, [])
-    .option('--fetch-deny <cidr|host,...>', 'AIA fetches never go there (decided after DNS, for every redirect; repeatable)', collect, []);
+    .option('--fetch-deny <cidr|host,...>', 'AIA fetches never go there (decided after DNS, for every redirect; repeatable)', collect, [])
+    .option('--request-path <path>', 'after the handshake, send GET PATH as nginx would and read the status line', '/')
+    .option('--no-request', 'handshake only: send no request after it');
   probe.addHelpText('after', `
 Exit codes: 0 nginx would verify and proxy, 1 nginx would fail (diagnosed), 2 bad usage or unreadable input,
 3 internal error. Without --ca the system CA store is used and the report says so: nginx has no such default.

@@ -16,6 +16,10 @@ import { sniFor } from '../nginx/defaults.js';
 import { buildFixPlan, settingsForPlan, trustedForPlan } from '../remediation/plan.js';
 import type { FixPlan } from '../remediation/types.js';
 import { RunDeadline } from './run-deadline.js';
+import { handshakeWhatIfs } from './handshake-what-ifs.js';
+import { clientReport, proxyHostHeader } from './probe-client-report.js';
+import { nginxClient } from '../nginx/client-model.js';
+import type { HandshakeWhatIfs } from '../diagnosis/types.js';
 
 export interface ProbeRunOptions {
   input: string;
@@ -37,6 +41,8 @@ export interface ProbeRunOptions {
   fetchPolicy?: Pick<import('../fetch/aia.js').FetchCaIssuersOptions, 'addressPolicy' | 'onRefused'>;
   /** Print progress lines (AIA fetches) as they happen. */
   log?: (line: string) => void;
+  /** The request sent after the handshake, as nginx would (`--request-path`); undefined: handshake only (`--no-request`). */
+  request?: { path: string };
 }
 
 function parseSent(o: ProbeObservation): { sent: Cert[]; unparsable: { index: number; error: string }[] } {
@@ -52,16 +58,23 @@ function parseSent(o: ProbeObservation): { sent: Cert[]; unparsable: { index: nu
   return { sent, unparsable };
 }
 
+/** nginx's client for these settings: its cipher list at its security level, its conf commands (client-model.ts). */
 function probeParams(o: ProbeRunOptions, settings: NginxSettings, timeoutMs: number): ProbeParams {
+  const client = nginxClient(settings);
   return {
     host: o.host,
     port: o.port,
     servername: sniFor(settings),
-    protocols: settings.proxySslProtocols,
+    protocols: client.protocols,
+    client: client.tls,
     clientCert: o.clientCert,
     timeoutMs,
+    ...(o.request ? { request: { path: o.request.path, host: proxyHostHeader(o.host, o.port), waitMs: RESPONSE_WAIT_MS } } : {}),
   };
 }
+
+/** Least wait for the status line after the request (the run's deadline may leave less). */
+const RESPONSE_WAIT_MS = 3000;
 
 /** A probe that ran out of the run's time (not of a phase's own cap): its silence says nothing about the server. */
 function cutShort(obs: ProbeObservation, deadline: RunDeadline): boolean {
@@ -203,8 +216,12 @@ async function closeLoop(plan: FixPlan, input: DiagnoseInput, o: ProbeRunOptions
 
 export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
   const deadline = new RunDeadline(o.timeoutMs);
-  const observation = await probe(probeParams(o, o.settings, deadline.allow()));
-  const { sent, unparsable } = parseSent(observation);
+  const client = nginxClient(o.settings);
+  const firstParams = probeParams(o, o.settings, deadline.allow());
+  const observation = await probe(firstParams);
+  const whatIfs = await handshakeWhatIfs(observation, firstParams, o.settings, client, deadline);
+  const presented = presentedOf(observation, whatIfs);
+  const { sent, unparsable } = parseSent(presented);
   const notes = [...o.notes];
   for (const u of unparsable) notes.push(`certificate #${u.index} sent by the server cannot be parsed: ${u.error}`);
 
@@ -218,7 +235,13 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
     settings: o.settings,
     at: o.at,
     warnDays: o.warnDays,
+    ...(whatIfs ? { whatIfs } : {}),
   };
+  if (whatIfs?.succeeded === 'sni' && whatIfs.observation) {
+    // The chain seen with SNI is the one nginx gets once proxy_ssl_server_name is on: the plan's chain.
+    input.sniObservation = whatIfs.observation;
+    input.sniSent = sent;
+  }
   let diagnosis = diagnose(input);
   if (await sniWhatIf(input, o, deadline)) diagnosis = diagnose(input);
 
@@ -252,5 +275,12 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
     notes,
     fix: plan,
     ...(cut ? { cut } : {}),
+    client: clientReport(client),
+    ...(whatIfs ? { whatIfs: { tried: whatIfs.tried, succeeded: whatIfs.succeeded, nginxCiphers: whatIfs.nginxCiphers, seclevel: whatIfs.seclevel } } : {}),
   };
+}
+
+/** The observation whose chain is the presented one: the first handshake's, else the what-if that completed. */
+function presentedOf(first: ProbeObservation, w: HandshakeWhatIfs | undefined): ProbeObservation {
+  return first.sentChain.length === 0 && w?.observation ? w.observation : first;
 }

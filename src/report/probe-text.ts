@@ -12,6 +12,7 @@ import { fixText } from './fix-text.js';
 const SEV: Record<Finding['severity'], string> = { error: 'ERROR', warning: 'WARN ', info: 'info ' };
 
 const PHASE: Record<ProbePhase, string> = {
+  'handshake-what-if': 'the what-if handshakes after the failed one',
   'sni-what-if': 'the SNI what-if handshake',
   'aia-fetch': 'the AIA fetch of missing issuers',
   'protocol-what-if': 'the protocol what-if handshakes',
@@ -76,8 +77,13 @@ export function probeText(r: ProbeReport): string {
     lines.push(`OK  nginx would verify ${where} and proxy the request.`);
   } else {
     const status = d.nginx.status === null ? 'nginx would not start' : `nginx would answer ${d.nginx.status}`;
-    lines.push(`FAIL  ${status} for ${where}. It would log:`);
-    lines.push(`  [${d.nginx.level}] ${d.nginx.error}`);
+    if (d.nginx.answeredBy === 'upstream') {
+      // The upstream refused the request after the handshake: nginx passes its status on and logs nothing.
+      lines.push(`FAIL  the upstream would answer ${d.nginx.status} through nginx for ${where} (nginx proxies it and logs nothing).`);
+    } else {
+      lines.push(`FAIL  ${status} for ${where}. It would log:`);
+      lines.push(`  [${d.nginx.level}] ${d.nginx.error}`);
+    }
   }
   if (r.cut) lines.push(cutLine(r.cut));
   const s = r.settings;

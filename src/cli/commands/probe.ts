@@ -28,6 +28,18 @@ export interface ProbeCommandOptions extends NginxOptionValues, FetchPolicyOptio
   fetch: boolean;
   at?: string;
   warn?: string;
+  request?: boolean;
+  requestPath?: string;
+}
+
+/** `--request-path`: an origin-form path (RFC 9112 §3.2.1), printable, no spaces: it goes into the request line. */
+function requestOption(o: ProbeCommandOptions): { path: string } | undefined {
+  if (o.request === false) return undefined;
+  const path = o.requestPath ?? '/';
+  if (!/^\/[\x21-\x7e]*$/.test(path) || path.length > 2048) {
+    throw new UsageError('BAD_REQUEST_PATH', `--request-path: "${path}" is not a path starting with / (printable, no spaces)`);
+  }
+  return { path };
 }
 
 export async function loadTrust(files: string[], io: CliIO) {
@@ -73,6 +85,7 @@ export async function probeCommand(targetText: string, o: ProbeCommandOptions, i
   const { certs: trusted, trust, notes } = await loadTrust(o.ca, io);
   const pool = o.intermediates.length > 0 ? await readPool(o.intermediates, '--intermediates') : { certs: [], notes: [] };
   const clientCert = await readClientCert(o);
+  const request = requestOption(o);
   const installPath = o.installPath ?? resolve(io.cwd, o.out ?? '.', 'trusted-ca.pem');
   const report = await runProbe({
     input: targetText,
@@ -91,6 +104,7 @@ export async function probeCommand(targetText: string, o: ProbeCommandOptions, i
     warnDays: parseDuration(o.warn ?? '30d', '--warn', 'd') / 86_400_000,
     notes: [...notes, ...pool.notes],
     log: o.json ? undefined : (line) => io.stderr(`tlsdoctor: ${line}\n`),
+    ...(request ? { request } : {}),
   });
   if (o.out && report.fix) {
     const written = writeFixFiles(resolve(io.cwd, o.out), report.fix.files, !!o.force, o.out);

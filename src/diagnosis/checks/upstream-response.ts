@@ -1,0 +1,25 @@
+/**
+ * Rejections after the handshake, seen in the answer to the one request the probe sends as nginx would: an
+ * upstream that asks for a client certificate without aborting the handshake (nginx's `ssl_verify_client on` or
+ * `optional_no_ca`, Apache's SSLVerifyClient in a location) answers the request with an HTTP error, which nginx
+ * proxies to its client and does not log (ngx_http_upstream_process_header sees a valid response).
+ */
+import type { Finding } from '../codes.js';
+import { finding } from '../finding.js';
+import type { DiagnoseInput } from '../types.js';
+
+/**
+ * Statuses an upstream answers a missing or refused client certificate with: 400 (nginx: "No required SSL
+ * certificate was sent", "The SSL certificate error"; ngx_http_process_request), 403 (Apache, IIS), and nginx's
+ * internal 495/496 when an error_page maps them (NGX_HTTPS_CERT_ERROR, NGX_HTTPS_NO_CERT).
+ */
+export const CLIENT_CERT_STATUSES = new Set([400, 403, 495, 496]);
+
+export function responseFindings(input: DiagnoseInput): Finding[] {
+  const o = input.observation;
+  const r = o.response;
+  if (!r || r.status === null || o.alert || !o.clientCertRequested || !CLIENT_CERT_STATUSES.has(r.status)) return [];
+  const common = { during: 'response', status: r.status, statusLine: r.statusLine, protocol: o.protocol ?? null, acceptableCaNames: o.acceptableCaNames };
+  if (!o.clientCertSent) return [finding('CLIENT_CERT_REQUIRED', { alert: null, ...common })];
+  return [finding('CLIENT_CERT_REJECTED', { alert: null, alertName: null, ...common })];
+}
