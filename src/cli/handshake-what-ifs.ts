@@ -31,6 +31,8 @@ const WIDE_GROUPS = 'X25519:P-256:X448:P-521:P-384:secp224r1:prime192v1:ffdhe204
 export function worthWhatIfs(o: ProbeObservation): boolean {
   if (o.alert?.during === 'first-read') return false;
   if (o.error?.code === 'CAPTURE_LIMIT' || /excessive message size/i.test(o.error?.message ?? '')) return false;
+  // No version in common: the protocol what-ifs (run-probe.ts serverProtocols) ask each version instead.
+  if (o.alert?.description === 70 || /unsupported protocol|no protocols available|version too low|wrong ssl version/i.test(o.error?.message ?? '')) return false;
   switch (o.outcome) {
     case 'alert':
     case 'tls-error':
