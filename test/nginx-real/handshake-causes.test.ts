@@ -2,7 +2,8 @@
  * Issue 10 against real nginx: for each upstream of the issue's table, real nginx's status, log level and line are
  * what `tlsdoctor probe` predicts; every nginx-fixable one turns 502 → 200 with the generated upstream-ssl.conf,
  * every other one stays failing and gets upstream-side advice only. Upstreams: test/helpers/handshake-upstreams.ts,
- * plus real nginx upstreams with `ssl_reject_handshake on` and `ssl_verify_client optional_no_ca`.
+ * plus real nginx upstreams with `ssl_reject_handshake on` and `ssl_verify_client on | optional_no_ca` (serving a static
+ * file: the matrix builds have no rewrite module, hence no `return`).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,8 @@ const unavailable = nginxUnavailableReason();
 checkExternal(unavailable);
 if (unavailable) console.warn(`skipping handshake-cause tests on real nginx: ${unavailable}`);
 const builds = nginxBuilds();
+/** nginx as the *upstream* is the newest build at hand: ssl_reject_handshake exists only since 1.19.4; the front is under test. */
+const upstreamBin = builds[builds.length - 1]?.bin;
 
 const dirs: string[] = [];
 const closers: (() => Promise<void>)[] = [];
@@ -91,10 +94,10 @@ describe.skipIf(builds.length === 0).each(builds)('handshake causes: tlsdoctor p
   it('an nginx upstream with ssl_reject_handshake on in its default server: SNI_REQUIRED, 502 → 200', async () => {
     const cert = `${readFixture('leaf.pem')}${readFixture('int1.pem')}`;
     const up: NginxInstance = await startNginx({
-      bin: build.bin,
-      files: { 'upstream.pem': cert, 'upstream.key': readFixture('leaf.key.pem') },
+      bin: upstreamBin,
+      files: { 'upstream.pem': cert, 'upstream.key': readFixture('leaf.key.pem'), 'www/index.html': 'ok\n' },
       config: `    server { listen 127.0.0.1:__PORT__ ssl default_server; ssl_reject_handshake on; }
-    server { listen 127.0.0.1:__PORT__ ssl; server_name upstream.test 127.0.0.1; ssl_certificate upstream.pem; ssl_certificate_key upstream.key; return 200 "ok\\n"; }`,
+    server { listen 127.0.0.1:__PORT__ ssl; server_name upstream.test 127.0.0.1; ssl_certificate upstream.pem; ssl_certificate_key upstream.key; root __PREFIX__/www; }`,
     });
     closers.push(() => up.stop());
     const theirs = await proxyOnce(up.port, NGINX_BASE, build.bin);
@@ -110,10 +113,10 @@ describe.skipIf(builds.length === 0).each(builds)('handshake causes: tlsdoctor p
 
   async function verifyClientUpstream(mode: string): Promise<NginxInstance> {
     const up = await startNginx({
-      bin: build.bin,
-      files: { 'upstream.pem': `${readFixture('leaf.pem')}${readFixture('int1.pem')}`, 'upstream.key': readFixture('leaf.key.pem'), 'client-ca.pem': readFixture('client-ca.pem') },
+      bin: upstreamBin,
+      files: { 'upstream.pem': `${readFixture('leaf.pem')}${readFixture('int1.pem')}`, 'upstream.key': readFixture('leaf.key.pem'), 'client-ca.pem': readFixture('client-ca.pem'), 'www/index.html': 'ok\n' },
       config: `    server { listen 127.0.0.1:__PORT__ ssl; ssl_certificate upstream.pem; ssl_certificate_key upstream.key;
-        ssl_verify_client ${mode}; ssl_client_certificate client-ca.pem; return 200 "ok\\n"; }`,
+        ssl_verify_client ${mode}; ssl_client_certificate client-ca.pem; root __PREFIX__/www; }`,
     });
     closers.push(() => up.stop());
     return up;
