@@ -219,3 +219,35 @@ describe('options', () => {
     expect(doc.connection.ephemeralKey).toMatchObject({ type: 'ECDH', name: 'prime192v1' });
   });
 });
+
+describe('the run deadline', () => {
+  it('bounds the what-ifs: a stalling variant is cut, named handshake-what-if, and the first verdict kept', async () => {
+    // The first connection gets alert 112; every later one (the what-ifs) is accepted and never answered.
+    let n = 0;
+    const held: import('node:net').Socket[] = [];
+    const { createServer } = await import('node:net');
+    const server = createServer((s) => {
+      s.on('error', () => {});
+      held.push(s);
+      if (n++ === 0) s.once('data', () => s.end(Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 112])));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as import('node:net').AddressInfo).port;
+      const started = Date.now();
+      const run = await runCli(['probe', `127.0.0.1:${port}`, ...base, '--timeout', '1500ms', '--json']);
+      const doc = JSON.parse(run.stdout);
+      // 1.5 s plus process-local work (the first run in a process also loads the command modules).
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(doc.cut.phase).toBe('handshake-what-if');
+      expect(doc.cut.atMs).toBeGreaterThanOrEqual(1400);
+      expect(doc.cut.atMs).toBeLessThan(1800);
+      expect(doc.nginx.error).toMatch(/unrecognized name:SSL alert number 112/);
+      expect(doc.findings.map((f: { code: string }) => f.code)).toEqual(['HANDSHAKE_FAILED']);
+      expect(doc.findings[0].evidence.likelyCauses).toEqual(['SNI_REQUIRED']);
+    } finally {
+      held.forEach((s) => s.destroy());
+      server.close();
+    }
+  });
+});
