@@ -103,6 +103,9 @@ function diagnoseShared(input: DiagnoseInput): Diagnosis {
     o.clientCertRequested,
     o.clientCertSent,
     o.acceptableCaNames,
+    // The prediction also reads the ephemeral key (a DH group under the level) and the answer to a request.
+    o.ephemeralKey ?? null,
+    o.response?.status ?? null,
     input.sent.map((c) => c.sha256),
   ]);
   const hit = diagnoses.get(key);

@@ -251,3 +251,13 @@ describe('the run deadline', () => {
     }
   });
 });
+
+describe('check (a permissive observer, handshake only)', () => {
+  it('predicts the DH refusal nginx makes at level 2 from the observed ephemeral key', async () => {
+    const run = await runCli(['check', `127.0.0.1:${up['dhe-1024'].port}`, '--ca', fixturePath('root.pem'), '--proxy-ssl-name', 'upstream.test', '--proxy-ssl-verify-depth', '2', '--nginx-version', '1.22.1', '--json']);
+    const r = JSON.parse(run.stdout).targets[0];
+    expect(JSON.stringify(r)).toContain('dh key too small');
+    expect(JSON.stringify(r)).toContain('WEAK_EPHEMERAL_KEY');
+    expect(run.code).toBe(2); // CRITICAL
+  });
+});
