@@ -14,6 +14,7 @@ import { isIpLiteral, type NginxSettings } from '../nginx/defaults.js';
 import { probe } from '../probe/probe.js';
 import type { ProbeObservation, ProbeParams } from '../probe/types.js';
 import type { RunDeadline } from './run-deadline.js';
+import { worthWhatIfs } from './what-if-trigger.js';
 
 /** Per-try cap; the run's deadline may leave less. */
 const WHAT_IF_MS = 3000;
@@ -26,26 +27,6 @@ export const WIDE_CIPHERS = 'ALL:COMPLEMENTOFALL:@SECLEVEL=0';
 const WIDE_SUITES = 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256';
 /** Every named group node's OpenSSL 3.0 offers, small curves included (OpenSSL's default list has none under 256 bits). */
 const WIDE_GROUPS = 'X25519:P-256:X448:P-521:P-384:secp224r1:prime192v1:ffdhe2048:ffdhe3072:ffdhe4096';
-
-/** Failures worth a re-probe: the peer answered TLS and refused, or went silent after our ClientHello. */
-export function worthWhatIfs(o: ProbeObservation): boolean {
-  if (o.alert?.during === 'first-read') return false;
-  if (o.error?.code === 'CAPTURE_LIMIT' || /excessive message size/i.test(o.error?.message ?? '')) return false;
-  // No version in common: the protocol what-ifs (run-probe.ts serverProtocols) ask each version instead.
-  if (o.alert?.description === 70 || /unsupported protocol|no protocols available|version too low|wrong ssl version/i.test(o.error?.message ?? '')) return false;
-  switch (o.outcome) {
-    case 'alert':
-    case 'tls-error':
-    case 'closed':
-      return true;
-    case 'network-error':
-      return o.error?.code === 'ECONNRESET';
-    case 'timeout':
-      return o.timings.connectMs !== undefined;
-    default:
-      return false;
-  }
-}
 
 interface Variant {
   id: WhatIfId;

@@ -16,9 +16,9 @@ import { sniFor } from '../nginx/defaults.js';
 import { buildFixPlan, settingsForPlan, trustedForPlan } from '../remediation/plan.js';
 import type { FixPlan } from '../remediation/types.js';
 import { RunDeadline } from './run-deadline.js';
-import { handshakeWhatIfs } from './handshake-what-ifs.js';
 import { clientReport, proxyHostHeader } from './probe-client-report.js';
 import { nginxClient } from '../nginx/client-model.js';
+import { worthWhatIfs } from './what-if-trigger.js';
 import type { HandshakeWhatIfs } from '../diagnosis/types.js';
 
 export interface ProbeRunOptions {
@@ -219,7 +219,10 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
   const client = nginxClient(o.settings);
   const firstParams = probeParams(o, o.settings, deadline.allow());
   const observation = await probe(firstParams);
-  const whatIfs = await handshakeWhatIfs(observation, firstParams, o.settings, client, deadline);
+  // Loaded only after a failed handshake: a healthy probe pays nothing for the what-ifs (start-up time is benchmarked).
+  const whatIfs = worthWhatIfs(observation)
+    ? await (await import('./handshake-what-ifs.js')).handshakeWhatIfs(observation, firstParams, o.settings, client, deadline)
+    : undefined;
   const presented = presentedOf(observation, whatIfs);
   const { sent, unparsable } = parseSent(presented);
   const notes = [...o.notes];
