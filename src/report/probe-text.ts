@@ -105,6 +105,11 @@ export function probeText(r: ProbeReport): string {
     `As nginx ${s.nginxVersion}${s.nginxVersionSource && s.nginxVersionSource !== '--nginx-version' ? ` (${s.nginxVersionSource === 'default' ? 'default; --nginx-version to change' : `from ${s.nginxVersionSource}`})` : ''}: proxy_ssl_name ${s.proxySslName}, proxy_ssl_server_name ${s.proxySslServerName ? 'on' : 'off'}, ` +
       `proxy_ssl_verify_depth ${s.proxySslVerifyDepth}, security level ${s.opensslSeclevel}; ${conn}.`,
   );
+  if (o?.response) {
+    lines.push(`Request: GET ${o.request?.path ?? '/'} (Host ${o.request?.host ?? ''}): ${o.response.statusLine ?? `no status line (${o.response.missing})`}.`);
+  }
+  // Only what node's OpenSSL could not reproduce (the first entry, the OpenSSL in use, is in the JSON).
+  for (const d of r.client?.differences.slice(1) ?? []) lines.push(`Not reproduced: ${d}.`);
   lines.push(
     `Trust: ${r.trust.source === 'system' ? `system CA store (${r.trust.count} certs) — nginx has no default, see below` : `${r.trust.files.join(', ')} (${r.trust.count} certs)`}.`,
   );
