@@ -11,7 +11,7 @@ import { fixturePath, readFixture } from '../helpers/fixtures.js';
 import { startHandshakeUpstream, type HandshakeUpstream, type HandshakeUpstreamKind } from '../helpers/handshake-upstreams.js';
 import { runCli } from '../helpers/cli.js';
 
-const KINDS: HandshakeUpstreamKind[] = ['healthy', 'dhe-1024', 'ecdhe-p192', 'null-only', 'huge-chain', 'sni-alert', 'sni-close', 'verify-client', 'tls10-only'];
+const KINDS: HandshakeUpstreamKind[] = ['healthy', 'dhe-1024', 'dhe-2047', 'ecdhe-p192', 'null-only', 'huge-chain', 'sni-alert', 'sni-close', 'verify-client', 'tls10-only'];
 const up = {} as Record<HandshakeUpstreamKind, HandshakeUpstream>;
 const dirs: string[] = [];
 
@@ -80,6 +80,16 @@ describe('DHE with a 1024-bit group', () => {
     expect(run.code).toBe(0);
     expect(doc.client.seclevel).toBe(0);
     expect(doc.connection.ephemeralKey).toEqual({ type: 'DH', bits: 1024 });
+  });
+});
+
+describe('DHE with a 2047-bit group', () => {
+  it('is one bit short of level 2: [crit] dh key too small, 80 security bits', async () => {
+    const { doc, codes } = await probeJson('dhe-2047');
+    expect(doc.nginx).toMatchObject({ ok: false, status: 502, level: 'crit' });
+    expect(doc.nginx.error).toMatch(/dh key too small/);
+    expect(codes).toContain('WEAK_EPHEMERAL_KEY');
+    expect(finding(doc, 'WEAK_EPHEMERAL_KEY').evidence).toMatchObject({ bits: 2047, securityBits: 80, minimumBits: 2048 });
   });
 });
 

@@ -20,6 +20,8 @@ export type HandshakeUpstreamKind =
   | 'healthy'
   /** DHE suites only, with the 1024-bit MODP group of RFC 2409 (Oakley group 2): "dh key too small" at level 2. */
   | 'dhe-1024'
+  /** DHE suites only, with a 2047-bit group: one bit short of level 2's 2048 (BN_security_bits gives 80). */
+  | 'dhe-2047'
   /** ECDHE suites only, on the 192-bit curve prime192v1 (96 security bits). */
   | 'ecdhe-p192'
   /** NULL-SHA256 only: no cipher nginx offers. */
@@ -62,6 +64,20 @@ function dhParamsPem(prime: Buffer, generator: Buffer): string {
 
 const MODP2 = getDiffieHellman('modp2');
 
+/**
+ * A 2047-bit group, made once with `openssl dhparam 2047` (OpenSSL 3.0.22; 26 s, too slow for every run). Public
+ * parameters, no secret: the server's key pair is generated per handshake.
+ */
+const DH_2047 = `-----BEGIN DH PARAMETERS-----
+MIIBBwKCAQBTB0L9BjwQoIMnqBqNcownsoqCxEcp1dGouAvtBNzuvxMhL/JZGMmu
+20H7ijz7WYAdA7AqN4BW87X2ou0pkH3cEdfRxa2ZYP9ZvLNyTUiyI6gmxjrRBEHu
+043qXtu0HWJ8FnBSJzP8HXOPoArc5qLEprQ5BgPS3d2SlgWD/M4nWZAEFD13jjDW
+fCwtrH230E9+J6a6k+k3Y+BT68XBoPVsj+jv6o+oNt6H7ntSqS0OSO87uqRc2GiD
+Pm6I0sVkOgUvJRkpWuM8NtCU5omLI2jFz5JfOwt7PG741L/6fbsc4gCpg38GeUE4
+h9iOq/xd7c+NztXupBb8p0g4WXD+ZxLHAgEC
+-----END DH PARAMETERS-----
+`;
+
 /** An RSA-2048 leaf for upstream.test under the fixture intermediate (int1 has an RSA key), made once, kept in memory. */
 function rsaLeaf(): { cert: string; key: string } {
   const dir = mkdtempSync(join(tmpdir(), 'tlsdoctor-rsa-leaf-'));
@@ -94,6 +110,8 @@ function tlsOptions(kind: HandshakeUpstreamKind): tls.TlsOptions {
   switch (kind) {
     case 'dhe-1024':
       return { ...base, ...rsaBase(), dhparam: dhParamsPem(MODP2.getPrime(), MODP2.getGenerator()), ciphers: 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0', maxVersion: 'TLSv1.2' };
+    case 'dhe-2047':
+      return { ...base, ...rsaBase(), dhparam: DH_2047, ciphers: 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0', maxVersion: 'TLSv1.2' };
     case 'ecdhe-p192':
       return { ...base, ...rsaBase(), ecdhCurve: 'prime192v1', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0', maxVersion: 'TLSv1.2' };
     case 'null-only':

@@ -45,6 +45,7 @@ const ROWS: Row[] = [
   { kind: 'sni-alert', fixable: true },
   { kind: 'sni-close', fixable: true },
   { kind: 'dhe-1024', fixable: false },
+  { kind: 'dhe-2047', fixable: false },
   { kind: 'ecdhe-p192', fixable: false },
   { kind: 'null-only', fixable: false },
   { kind: 'huge-chain', fixable: false },
