@@ -18,6 +18,8 @@ export interface CheckDefaults extends NginxOptionValues {
   /** --ca files (absolute), for targets without ca=. Empty: the system store. */
   ca: string[];
   timeoutMs: number;
+  /** `--request-path`: one request after each handshake. */
+  request?: { path: string };
 }
 
 /** Per-target keys named like the options whose validation they reuse (settingsFromOptions' messages). */
@@ -63,6 +65,7 @@ export function resolveTarget(spec: TargetSpec, id: string, d: CheckDefaults, ti
     caFiles: spec.ca ?? d.ca,
     ...(certFile && keyFile ? { clientCert: { certFile, keyFile } } : {}),
     timeoutMs,
+    ...(d.request ? { request: d.request } : {}),
   };
 }
 

@@ -112,7 +112,8 @@ Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or
     .option('--timeout <duration>', 'budget per target: DNS + connect + handshakes (bare number = seconds)', '5s')
     .option('--format <format>', 'text, json or prometheus', undefined)
     .option('--json', 'same as --format json')
-    .option('--at <time>', 'judge validity at this ISO-8601 time instead of now');
+    .option('--at <time>', 'judge validity at this ISO-8601 time instead of now')
+    .option('--request-path <path>', 'after each handshake, send GET PATH as nginx would and judge the status (default: handshake only)');
   addNginxOptions(check).action(async (targets: string[], opts) => {
     const { checkCommand } = await import('./commands/check.js');
     exitCode = await checkCommand(targets, opts, io);
@@ -129,7 +130,8 @@ Exit codes: 0 nginx would verify, 1 nginx would fail (diagnosed), 2 bad usage or
     .option('--warn <duration>', 'WARNING threshold for tlsdoctor_check_status', '30d')
     .option('--crit <duration>', 'CRITICAL threshold for tlsdoctor_check_status', '7d')
     .option('--timeout <duration>', 'default budget per scrape (?timeout= may ask for less or up to --max-timeout)', '5s')
-    .option('--max-timeout <duration>', 'the most a scrape may ask for with ?timeout=', '30s');
+    .option('--max-timeout <duration>', 'the most a scrape may ask for with ?timeout=', '30s')
+    .option('--request-path <path>', 'after each handshake, send GET PATH as nginx would and judge the status (default: handshake only)');
   addNginxOptions(serve).action(async (opts) => {
     const { serveCommand } = await import('./commands/serve.js');
     exitCode = await serveCommand(opts, io);

@@ -2,7 +2,6 @@
  * What the report says about the client that made the handshakes: nginx's client as modelled (client-model.ts),
  * run on node's OpenSSL. Where the two differ the report says so instead of hiding it (issue 10).
  */
-import { proxyHostOf } from '../nginx/defaults.js';
 import type { NginxClient } from '../nginx/client-model.js';
 import type { ProbeClientReport } from '../report/model.js';
 
@@ -13,9 +12,4 @@ export function clientReport(client: NginxClient): ProbeClientReport {
     ...client.unmodelled.map((c) => `proxy_ssl_conf_command ${c}: not reproduced by the probe (node cannot set it); nginx applies it`),
   ];
   return { cipherString: client.tls.cipherString, seclevel: client.seclevel, protocols: client.protocols, nodeOpenssl: process.versions.openssl, differences };
-}
-
-/** `Host` as nginx's proxy module sends it: $proxy_host, the proxy_pass host with the port unless it is 443. */
-export function proxyHostHeader(host: string, port: number): string {
-  return port === 443 ? proxyHostOf(host) : `${proxyHostOf(host)}:${port}`;
 }

@@ -16,8 +16,8 @@ import { sniFor } from '../nginx/defaults.js';
 import { buildFixPlan, settingsForPlan, trustedForPlan } from '../remediation/plan.js';
 import type { FixPlan } from '../remediation/types.js';
 import { RunDeadline } from './run-deadline.js';
-import { clientReport, proxyHostHeader } from './probe-client-report.js';
-import { nginxClient } from '../nginx/client-model.js';
+import { clientReport } from './probe-client-report.js';
+import { nginxClient, proxyHostHeader, RESPONSE_WAIT_MS } from '../nginx/client-model.js';
 import { worthWhatIfs } from './what-if-trigger.js';
 import type { HandshakeWhatIfs } from '../diagnosis/types.js';
 
@@ -73,8 +73,6 @@ function probeParams(o: ProbeRunOptions, settings: NginxSettings, timeoutMs: num
   };
 }
 
-/** Least wait for the status line after the request (the run's deadline may leave less). */
-const RESPONSE_WAIT_MS = 3000;
 
 /** A probe that ran out of the run's time (not of a phase's own cap): its silence says nothing about the server. */
 function cutShort(obs: ProbeObservation, deadline: RunDeadline): boolean {

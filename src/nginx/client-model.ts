@@ -10,7 +10,7 @@
  * node's bundled OpenSSL defaults to level 1: the level is therefore always written out for the probe.
  */
 import type { ClientTls, TlsProtocol } from '../probe/types.js';
-import type { NginxSettings } from './defaults.js';
+import { proxyHostOf, type NginxSettings } from './defaults.js';
 
 /** `proxy_ssl_ciphers` default (ngx_http_proxy_merge_loc_conf: ngx_conf_merge_str_value(..., "DEFAULT")). */
 export const NGINX_DEFAULT_CIPHERS = 'DEFAULT';
@@ -110,6 +110,14 @@ export function nginxClient(settings: NginxSettings): NginxClient {
     unmodelled,
   };
 }
+
+/** `Host` as nginx's proxy module sends it: $proxy_host, the proxy_pass host with the port unless it is 443. */
+export function proxyHostHeader(host: string, port: number): string {
+  return port === 443 ? proxyHostOf(host) : `${proxyHostOf(host)}:${port}`;
+}
+
+/** Least wait for the status line after the request (a run's deadline may leave less). */
+export const RESPONSE_WAIT_MS = 3000;
 
 /**
  * Bits of security of an ephemeral key as OpenSSL counts them for the security level (ssl_security_default_callback

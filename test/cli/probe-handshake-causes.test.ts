@@ -270,4 +270,16 @@ describe('check (a permissive observer, handshake only)', () => {
     expect(JSON.stringify(r)).toContain('WEAK_EPHEMERAL_KEY');
     expect(run.code).toBe(2); // CRITICAL
   });
+
+  it('handshake only by default; --request-path sees the 400 of an upstream that wants a client certificate', async () => {
+    const args = ['check', `127.0.0.1:${up['verify-client'].port}`, '--ca', fixturePath('root.pem'), '--proxy-ssl-name', 'upstream.test', '--proxy-ssl-verify-depth', '2', '--nginx-version', '1.22.1', '--warn', '1d', '--crit', '1d', '--json'];
+    const plain = await runCli(args);
+    expect(JSON.parse(plain.stdout).targets[0].nginx).toMatchObject({ ok: true });
+    const before = up['verify-client'].connections;
+    const asked = await runCli([...args, '--request-path', '/health']);
+    expect(up['verify-client'].connections - before).toBe(1);
+    expect(JSON.parse(asked.stdout).targets[0].nginx).toMatchObject({ ok: false, status: 400, answeredBy: 'upstream' });
+    expect(asked.code).toBe(2);
+    expect((await runCli([...args, '--request-path', 'x'])).code).toBe(3); // check's usage errors are UNKNOWN
+  });
 });

@@ -15,6 +15,7 @@ import { DEFERRED, readCertFile, readPool, readSystemStore } from '../read-cert-
 import { readClientCertPair } from '../read-client-cert.js';
 import { runProbe } from '../run-probe.js';
 import { UsageError } from '../usage-error.js';
+import { requestPathOption } from '../request-option.js';
 import { writeFixFiles } from '../write-files.js';
 
 export interface ProbeCommandOptions extends NginxOptionValues, FetchPolicyOptionValues {
@@ -32,14 +33,9 @@ export interface ProbeCommandOptions extends NginxOptionValues, FetchPolicyOptio
   requestPath?: string;
 }
 
-/** `--request-path`: an origin-form path (RFC 9112 §3.2.1), printable, no spaces: it goes into the request line. */
+/** One request after the handshake unless `--no-request`. */
 function requestOption(o: ProbeCommandOptions): { path: string } | undefined {
-  if (o.request === false) return undefined;
-  const path = o.requestPath ?? '/';
-  if (!/^\/[\x21-\x7e]*$/.test(path) || path.length > 2048) {
-    throw new UsageError('BAD_REQUEST_PATH', `--request-path: "${path}" is not a path starting with / (printable, no spaces)`);
-  }
-  return { path };
+  return o.request === false ? undefined : requestPathOption(o.requestPath ?? '/');
 }
 
 export async function loadTrust(files: string[], io: CliIO) {
