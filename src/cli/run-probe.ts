@@ -6,6 +6,7 @@
 import type { Cert } from '../certs/cert.js';
 import { hostMatches } from '../certs/host-match.js';
 import { parseCertificate } from '../certs/parse.js';
+import { decodePemBody, readPemBlocks } from '../certs/pem.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import type { CandidateCert, DiagnoseInput, Diagnosis } from '../diagnosis/types.js';
 import { isIpLiteral, type NginxSettings } from '../nginx/defaults.js';
@@ -237,6 +238,7 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
     at: o.at,
     warnDays: o.warnDays,
     ...(whatIfs ? { whatIfs } : {}),
+    ...clientIssuerOf(o.clientCert),
   };
   if (whatIfs?.succeeded === 'sni' && whatIfs.observation) {
     // The chain seen with SNI is the one nginx gets once proxy_ssl_server_name is on: the plan's chain.
@@ -279,6 +281,18 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
     client: clientReport(client),
     ...(whatIfs ? { whatIfs: { tried: whatIfs.tried, succeeded: whatIfs.succeeded, nginxCiphers: whatIfs.nginxCiphers, seclevel: whatIfs.seclevel } } : {}),
   };
+}
+
+/** The issuer of the configured client certificate, to hold against the upstream's acceptable CA names. */
+function clientIssuerOf(pair: ProbeRunOptions['clientCert']): { clientCertIssuer?: string } {
+  if (!pair) return {};
+  try {
+    const block = readPemBlocks(pair.cert, 'client certificate').find((b) => b.label === 'CERTIFICATE');
+    if (!block) return {};
+    return { clientCertIssuer: parseCertificate(decodePemBody(block, 'client certificate')).issuer };
+  } catch {
+    return {};
+  }
 }
 
 /** The observation whose chain is the presented one: the first handshake's, else the what-if that completed. */

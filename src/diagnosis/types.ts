@@ -34,6 +34,8 @@ export interface DiagnoseInput {
   at: Date;
   /** Certificates expiring within this many days get EXPIRES_SOON (0 = off). */
   warnDays?: number;
+  /** Issuer of the client certificate nginx sends (one-line form, as acceptableCaNames), when one is configured. */
+  clientCertIssuer?: string;
   /** What-if handshakes run after a failed one, one setting changed at a time (src/cli/handshake-what-ifs.ts). */
   whatIfs?: HandshakeWhatIfs;
 }

@@ -51,6 +51,8 @@ export const FINDING_TEXT: Record<FindingCode, (e: Ev, f: Finding) => string> = 
     }`,
   CLIENT_CERT_REJECTED: (e) =>
     `The upstream rejected the client certificate (${e.during === 'response' ? `it answers "${s(e.statusLine)}", which nginx passes on` : `alert ${s(e.alert)} ${s(e.alertName)}`})${
+      e.issuerAmongAcceptable === false ? `: its issuer "${s(e.clientCertIssuer)}" is not among the CAs the upstream accepts` : ''
+    }${
       Array.isArray(e.acceptableCaNames) && e.acceptableCaNames.length ? `; it accepts certificates from: ${list(e.acceptableCaNames)}` : ''
     }.`,
   SELF_SIGNED_LEAF: (e) =>

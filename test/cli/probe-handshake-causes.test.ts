@@ -185,6 +185,7 @@ describe('an upstream that asks for a client certificate and answers 400 without
     const { doc, codes } = await probeJson('verify-client', ['--proxy-ssl-certificate', fixturePath('client-other.pem'), '--proxy-ssl-certificate-key', fixturePath('client-other.key.pem')]);
     expect(doc.nginx).toMatchObject({ ok: false, status: 400, answeredBy: 'upstream' });
     expect(codes).toContain('CLIENT_CERT_REJECTED');
+    expect(finding(doc, 'CLIENT_CERT_REJECTED').evidence).toMatchObject({ during: 'response', status: 400, issuerAmongAcceptable: false });
   });
 
   it('with the accepted client certificate: 200', async () => {

@@ -21,5 +21,8 @@ export function responseFindings(input: DiagnoseInput): Finding[] {
   if (!r || r.status === null || o.alert || !o.clientCertRequested || !CLIENT_CERT_STATUSES.has(r.status)) return [];
   const common = { during: 'response', status: r.status, statusLine: r.statusLine, protocol: o.protocol ?? null, acceptableCaNames: o.acceptableCaNames };
   if (!o.clientCertSent) return [finding('CLIENT_CERT_REQUIRED', { alert: null, ...common })];
-  return [finding('CLIENT_CERT_REJECTED', { alert: null, alertName: null, ...common })];
+  // Whether the certificate's issuer is among the CA names the upstream listed (none listed: cannot tell).
+  const issuer = input.clientCertIssuer;
+  const among = issuer === undefined || o.acceptableCaNames.length === 0 ? null : o.acceptableCaNames.includes(issuer);
+  return [finding('CLIENT_CERT_REJECTED', { alert: null, alertName: null, ...common, clientCertIssuer: issuer ?? null, issuerAmongAcceptable: among })];
 }
