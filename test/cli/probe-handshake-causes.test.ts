@@ -284,3 +284,34 @@ describe('check (a permissive observer, handshake only)', () => {
     expect((await runCli([...args, '--request-path', 'x'])).code).toBe(3); // check's usage errors are UNKNOWN
   });
 });
+
+describe('tlsdoctor nginx', () => {
+  it('probes with the location\'s proxy_ssl_ciphers: @SECLEVEL=0 completes the DHE-1024 handshake, the default fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tlsdoctor-nginx-ciphers-'));
+    dirs.push(dir);
+    const conf = (ciphers: string) => `events {}
+http {
+  server {
+    listen 8080;
+    location / {
+      proxy_pass https://127.0.0.1:${up['dhe-1024'].port};
+      proxy_ssl_verify on;
+      proxy_ssl_trusted_certificate ${fixturePath('root.pem')};
+      proxy_ssl_name upstream.test;
+      proxy_ssl_verify_depth 2;
+      ${ciphers}
+    }
+  }
+}
+`;
+    const { writeFileSync } = await import('node:fs');
+    const results: unknown[] = [];
+    for (const [name, line] of [['default.conf', ''], ['level0.conf', 'proxy_ssl_ciphers DEFAULT:@SECLEVEL=0;']]) {
+      writeFileSync(join(dir, name), conf(line));
+      const run = await runCli(['nginx', join(dir, name), '--json', '--nginx-version', '1.22.1', '--no-fetch']);
+      results.push(JSON.parse(run.stdout).upstreams[0].nginx);
+    }
+    expect(results[0]).toMatchObject({ ok: false, status: 502, level: 'crit', error: expect.stringContaining('dh key too small') });
+    expect(results[1]).toMatchObject({ ok: true });
+  });
+});

@@ -179,6 +179,9 @@ export function settingsForUpstream(u: UpstreamTls, nginxVersion: string, seclev
       : {}),
     nginxVersion,
     opensslSeclevel: seclevelOf(u, seclevel),
+    // The handshake runs with nginx's client for this location: its cipher list and conf commands (client-model.ts).
+    ...(s.ciphers.source ? { proxySslCiphers: s.ciphers.value } : {}),
+    ...(s.confCommands.value.length > 0 ? { proxySslConfCommands: s.confCommands.value.map(([name, value]) => ({ name, value })) } : {}),
   };
 }
 
@@ -194,6 +197,8 @@ function probeCommandFor(u: UpstreamTls, server: UpstreamServer, settings: Nginx
   if (settings.proxySslServerName) argv.push('--proxy-ssl-server-name', 'on');
   if (settings.proxySslVerifyDepth !== 1) argv.push('--proxy-ssl-verify-depth', String(settings.proxySslVerifyDepth));
   if (explicitProtocols) argv.push('--proxy-ssl-protocols', settings.proxySslProtocols.join(' '));
+  if (settings.proxySslCiphers) argv.push('--proxy-ssl-ciphers', settings.proxySslCiphers);
+  for (const c of settings.proxySslConfCommands ?? []) argv.push('--proxy-ssl-conf-command', `${c.name} ${c.value}`);
   if (settings.proxySslCertificate && settings.proxySslCertificateKey) {
     argv.push('--proxy-ssl-certificate', settings.proxySslCertificate, '--proxy-ssl-certificate-key', settings.proxySslCertificateKey);
   }
