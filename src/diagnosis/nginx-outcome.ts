@@ -136,6 +136,15 @@ export function predictNginx(params: {
     return fail(502, nginxLevelFor(e), `SSL_read() failed (SSL: ${formatForNginx(e)}) while reading response header from upstream`, 'read', verifyCode);
   }
   const r = o.response;
+  // No answer to the request nginx would send: ngx_http_upstream_process_header() logs the close and answers 502.
+  // Bytes that are no status line: ngx_http_proxy_process_status_line() logs them and passes them on as an
+  // HTTP/0.9 response with status 200 (no headers reach the client). A timeout of our short wait proves nothing.
+  if (r?.missing === 'closed') {
+    return fail(502, 'error', 'upstream prematurely closed connection while reading response header from upstream', 'response', verifyCode);
+  }
+  if (r?.missing === 'not-http' && r.statusLine !== null) {
+    return { ...fail(200, 'error', 'upstream sent no valid HTTP/1.0 header while reading response header from upstream', 'response', verifyCode), answeredBy: 'upstream' };
+  }
   if (r?.status != null && o.clientCertRequested && !o.alert && CLIENT_CERT_STATUSES.has(r.status)) {
     // The upstream refuses the request, not the handshake: nginx proxies its answer and logs nothing.
     return { ok: false, status: r.status, level: null, error: null, verifyCode: verifyCode ?? 0, stage: 'response', answeredBy: 'upstream' };

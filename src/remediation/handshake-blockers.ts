@@ -35,6 +35,13 @@ export function handshakeBlocker(f: Finding): Omit<Blocker, 'code'> | undefined 
           `Send a shorter certificate list from the upstream: only the leaf and the intermediates that lead to the root (no root, no duplicates, no unrelated certificates)` +
           `${e.bytes !== null ? `; its Certificate message is ${s(e.bytes)} bytes` : ''}, over OpenSSL's max_cert_list of ${s(e.limit)} bytes. nginx has no directive that raises the limit.`,
       };
+    case 'NO_HTTP_RESPONSE':
+      return {
+        summary: e.missing === 'closed' ? 'the upstream closes the connection without an HTTP answer' : 'the upstream does not answer in HTTP',
+        change:
+          `Make the service behind this port answer HTTP over TLS (GET ${s(e.path)} got ${e.missing === 'closed' ? 'a close' : `"${s(e.firstLine)}"`}), ` +
+          'or point proxy_pass at the port that does: TLS works, the application protocol does not.',
+      };
     default:
       return undefined;
   }

@@ -41,6 +41,10 @@ export const FINDING_TEXT: Record<FindingCode, (e: Ev, f: Finding) => string> = 
     e.bits !== null && e.bits !== undefined
       ? `The upstream's ephemeral key exchange uses ${s(e.group)} (${s(e.bits)} bits, ${s(e.securityBits)} security bits); OpenSSL at security level ${s(e.seclevel)} needs ${s(e.minimumBits)} bits${e.keyType === 'DH' ? ' (dh key too small)' : ''}.${triedText(e)}`
       : `The upstream's ephemeral DH key is smaller than security level ${s(e.seclevel)} allows (at least ${s(e.minimumBits)} bits): dh key too small.${triedText(e)}`,
+  NO_HTTP_RESPONSE: (e) =>
+    e.missing === 'closed'
+      ? `The handshake completes, but the upstream closes the connection without answering GET ${s(e.path)}: nginx answers 502 ("upstream prematurely closed connection").`
+      : `The handshake completes, but the upstream answers GET ${s(e.path)} with "${s(e.firstLine)}", not HTTP: nginx logs it and passes the bytes on as an HTTP/0.9 response, no status line, no headers.`,
   CERT_LIST_TOO_LARGE: (e) =>
     `The upstream's Certificate message is ${e.bytes === null ? 'over' : `${s(e.bytes)} bytes, over`} OpenSSL's limit of ${s(e.limit)} bytes (max_cert_list, 100 KiB by default; nginx has no directive to raise it): "excessive message size".`,
   CLIENT_CERT_REQUIRED: (e) =>

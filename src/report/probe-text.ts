@@ -78,8 +78,9 @@ export function probeText(r: ProbeReport): string {
   } else {
     const status = d.nginx.status === null ? 'nginx would not start' : `nginx would answer ${d.nginx.status}`;
     if (d.nginx.answeredBy === 'upstream') {
-      // The upstream refused the request after the handshake: nginx passes its status on and logs nothing.
-      lines.push(`FAIL  the upstream would answer ${d.nginx.status} through nginx for ${where} (nginx proxies it and logs nothing).`);
+      // The upstream refused the request after the handshake: nginx passes its answer on (and may log why).
+      lines.push(`FAIL  the upstream's answer (${d.nginx.status}) would pass through nginx for ${where}; ${d.nginx.error ? 'nginx would log:' : 'nginx logs nothing.'}`);
+      if (d.nginx.error) lines.push(`  [${d.nginx.level}] ${d.nginx.error}`);
     } else {
       lines.push(`FAIL  ${status} for ${where}. It would log:`);
       lines.push(`  [${d.nginx.level}] ${d.nginx.error}`);

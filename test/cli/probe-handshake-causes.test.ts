@@ -11,7 +11,7 @@ import { fixturePath, readFixture } from '../helpers/fixtures.js';
 import { startHandshakeUpstream, type HandshakeUpstream, type HandshakeUpstreamKind } from '../helpers/handshake-upstreams.js';
 import { runCli } from '../helpers/cli.js';
 
-const KINDS: HandshakeUpstreamKind[] = ['healthy', 'dhe-1024', 'dhe-2047', 'ecdhe-p192', 'null-only', 'huge-chain', 'sni-alert', 'sni-close', 'verify-client', 'tls10-only'];
+const KINDS: HandshakeUpstreamKind[] = ['healthy', 'dhe-1024', 'dhe-2047', 'ecdhe-p192', 'null-only', 'huge-chain', 'sni-alert', 'sni-close', 'verify-client', 'tls10-only', 'silent-close', 'not-http'];
 const up = {} as Record<HandshakeUpstreamKind, HandshakeUpstream>;
 const dirs: string[] = [];
 
@@ -196,6 +196,20 @@ describe('an upstream that asks for a client certificate and answers 400 without
   it('--no-request keeps the handshake-only verdict', async () => {
     const { doc } = await probeJson('verify-client', ['--no-request']);
     expect(doc.nginx.ok).toBe(true);
+  });
+});
+
+describe('after the handshake, no HTTP answer', () => {
+  it.each([
+    ['silent-close', 502, 'nginx', 'upstream prematurely closed connection while reading response header from upstream'],
+    // ngx_http_proxy_process_status_line(): logged, then passed on as HTTP/0.9 with status 200.
+    ['not-http', 200, 'upstream', 'upstream sent no valid HTTP/1.0 header while reading response header from upstream'],
+  ] as const)('%s: NO_HTTP_RESPONSE, nginx answers %i and logs it; handshake-only sees nothing', async (kind, status, by, line) => {
+    const { doc, codes } = await probeJson(kind);
+    expect(doc.nginx).toMatchObject({ ok: false, status, level: 'error', error: line, stage: 'response', answeredBy: by });
+    expect(codes).toEqual(['NO_HTTP_RESPONSE']);
+    expect(doc.fix.nginxFixable).toBe(false);
+    expect((await probeJson(kind, ['--no-request'])).doc.nginx.ok).toBe(true);
   });
 });
 

@@ -35,7 +35,11 @@ export type HandshakeUpstreamKind =
   /** Closes the connection on a ClientHello without SNI. */
   | 'sni-close'
   /** Asks for a client certificate without requiring it, answers 400 without one (nginx's `ssl_verify_client on`). */
-  | 'verify-client';
+  | 'verify-client'
+  /** Completes the handshake, then closes when the request arrives, without an answer. */
+  | 'silent-close'
+  /** Completes the handshake and answers the request with a line that is not HTTP. */
+  | 'not-http';
 
 export interface HandshakeUpstream {
   port: number;
@@ -155,7 +159,17 @@ export async function startHandshakeUpstream(kind: HandshakeUpstreamKind): Promi
             s.end(`HTTP/1.1 ${status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
           });
         }
-      : answer('200 OK');
+      : kind === 'silent-close'
+        ? (t: tls.TLSSocket) => {
+            t.on('error', () => {});
+            t.once('data', () => t.end());
+          }
+        : kind === 'not-http'
+          ? (t: tls.TLSSocket) => {
+              t.on('error', () => {});
+              t.once('data', () => t.end('SSH-2.0-OpenSSH_9.2\r\n'));
+            }
+          : answer('200 OK');
   const server = tls.createServer(tlsOptions(kind), onRequest);
   server.on('tlsClientError', () => {});
   const sniFront = kind === 'sni-alert' || kind === 'sni-close';

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixturePath, readFixture } from '../helpers/fixtures.js';
 import { startHandshakeUpstream, type HandshakeUpstreamKind } from '../helpers/handshake-upstreams.js';
-import { comparableLine, nginxBuilds, nginxUnavailableReason, proxyOnce, startNginx, type NginxInstance } from '../helpers/nginx.js';
+import net from 'node:net';
+import { comparableLine, nginxBuilds, nginxUnavailableReason, parseErrorLog, proxyConfig, proxyOnce, startNginx, type NginxInstance } from '../helpers/nginx.js';
 import { runCli } from '../helpers/cli.js';
 import { checkExternal } from '../helpers/externals.js';
 
@@ -49,6 +50,8 @@ const ROWS: Row[] = [
   { kind: 'ecdhe-p192', fixable: false },
   { kind: 'null-only', fixable: false },
   { kind: 'huge-chain', fixable: false },
+  // After the handshake: the answer to the request decides.
+  { kind: 'silent-close', fixable: false },
   { kind: 'tls10-only', nginx: ['proxy_ssl_protocols TLSv1 TLSv1.1 TLSv1.2'], probe: ['--proxy-ssl-protocols', 'TLSv1 TLSv1.1 TLSv1.2'], fixable: false },
   // The same at level 0: nginx completes, and so does the prediction.
   { kind: 'dhe-1024', nginx: ['proxy_ssl_ciphers DEFAULT:@SECLEVEL=0'], probe: ['--proxy-ssl-ciphers', 'DEFAULT:@SECLEVEL=0'], fixable: true },
@@ -90,6 +93,26 @@ describe.skipIf(builds.length === 0).each(builds)('handshake causes: tlsdoctor p
     expect(doc.fix).toMatchObject({ nginxFixable: true, verified: true });
     const fixed = await proxyOnce(port, [`include ${join(out, 'upstream-ssl.conf')}`], build.bin);
     expect(fixed).toMatchObject({ status: 200, first: undefined });
+  });
+
+  it('not HTTP after the handshake: nginx logs it and passes the bytes on as HTTP/0.9 (no status line), as predicted', async () => {
+    const port = await upstream('not-http');
+    const front = await startNginx({ bin: build.bin, config: proxyConfig({ upstreamPort: port, directives: NGINX_BASE }) });
+    closers.push(() => front.stop());
+    // A raw request: node's HTTP client refuses an answer without a status line.
+    const raw = await new Promise<string>((resolve, reject) => {
+      const c = net.connect(front.port, '127.0.0.1', () => c.write('GET / HTTP/1.0\r\nHost: x\r\n\r\n'));
+      let got = '';
+      c.on('data', (b) => (got += b.toString('latin1')));
+      c.on('end', () => resolve(got));
+      c.on('error', reject);
+      c.setTimeout(5000, () => c.destroy(new Error('no answer from nginx')));
+    });
+    expect(raw).toBe('SSH-2.0-OpenSSH_9.2\r\n');
+    const first = parseErrorLog(front.errorLog())[0];
+    const doc = await predict(port, version);
+    expect({ level: doc.nginx.level, error: doc.nginx.error, status: doc.nginx.status }).toEqual({ level: first?.level, error: first?.message, status: 200 });
+    expect(doc.findings.map((f: { code: string }) => f.code)).toEqual(['NO_HTTP_RESPONSE']);
   });
 
   it('an nginx upstream with ssl_reject_handshake on in its default server: SNI_REQUIRED, 502 → 200', async () => {

@@ -18,6 +18,10 @@ export const CLIENT_CERT_STATUSES = new Set([400, 403, 495, 496]);
 export function responseFindings(input: DiagnoseInput): Finding[] {
   const o = input.observation;
   const r = o.response;
+  if (r && !o.alert && (r.missing === 'closed' || (r.missing === 'not-http' && r.statusLine !== null))) {
+    // The handshake completed, the request got no HTTP answer: a 502, or bytes passed on as HTTP/0.9 (nginx-outcome.ts).
+    return [finding('NO_HTTP_RESPONSE', { path: o.request?.path ?? '/', missing: r.missing, firstLine: r.statusLine })];
+  }
   if (!r || r.status === null || o.alert || !o.clientCertRequested || !CLIENT_CERT_STATUSES.has(r.status)) return [];
   const common = { during: 'response', status: r.status, statusLine: r.statusLine, protocol: o.protocol ?? null, acceptableCaNames: o.acceptableCaNames };
   if (!o.clientCertSent) return [finding('CLIENT_CERT_REQUIRED', { alert: null, ...common })];
