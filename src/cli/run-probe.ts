@@ -74,7 +74,6 @@ function probeParams(o: ProbeRunOptions, settings: NginxSettings, timeoutMs: num
   };
 }
 
-
 /** A probe that ran out of the run's time (not of a phase's own cap): its silence says nothing about the server. */
 function cutShort(obs: ProbeObservation, deadline: RunDeadline): boolean {
   return obs.outcome === 'timeout' && deadline.expired();

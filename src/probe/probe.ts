@@ -435,7 +435,8 @@ export function probeWithTranscript(
         ...(ephemeralKey ? { ephemeralKey } : {}),
         ...(transcript.serverCertificateMessageBytes !== undefined ? { certificateMessageBytes: transcript.serverCertificateMessageBytes } : {}),
         ...(params.request ? { request: { path: params.request.path, host: params.request.host } } : {}),
-        ...(awaitingResponse ? { response: answer.result(peerClosed) } : {}),
+        // A reset or a failed write while waiting is a close too (the peer went away without answering).
+        ...(awaitingResponse ? { response: answer.result(peerClosed || tlsError !== undefined || tcpError !== undefined) } : {}),
         timings: {
           ...(connectAt !== undefined ? { connectMs: ms(t0, connectAt) } : {}),
           ...(secureAt !== undefined && connectAt !== undefined ? { handshakeMs: ms(connectAt, secureAt) } : {}),
