@@ -218,7 +218,8 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
   const firstParams = probeParams(o, o.settings, deadline.allow());
   const observation = await probe(firstParams);
   // Loaded only after a failed handshake: a healthy probe pays nothing for the what-ifs (start-up time is benchmarked).
-  const whatIfs = worthWhatIfs(observation)
+  // A first handshake that used up the run's time leaves none for them: no what-if, and no cut to report for them.
+  const whatIfs = worthWhatIfs(observation) && !cutShort(observation, deadline)
     ? await (await import('./handshake-what-ifs.js')).handshakeWhatIfs(observation, firstParams, o.settings, client, deadline)
     : undefined;
   const presented = presentedOf(observation, whatIfs);
