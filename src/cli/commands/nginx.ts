@@ -6,6 +6,7 @@
  * Acquire (config files, bundles, client certificates, handshakes) happens here; the judging is in src/nginx,
  * src/diagnosis and src/remediation.
  */
+import { seclevelOf } from '../../nginx/client-model.js';
 import { dirname } from 'node:path';
 import type { Cert } from '../../certs/cert.js';
 import { readCertificateBlobs } from '../../certs/load.js';
@@ -160,10 +161,13 @@ function refusalOutcome(emerg: string): NginxOutcome {
 // -----------------------------------------------------------------------------------------------------------
 // Settings
 
-/** `@SECLEVEL=N` in *_ssl_ciphers overrides the build's default security level (OpenSSL cipher-string syntax). */
-function seclevelOf(u: UpstreamTls, fallback: number): number {
-  const m = /@SECLEVEL=(\d)/i.exec(u.settings.ciphers.value);
-  return m ? Number(m[1]) : fallback;
+/**
+ * `@SECLEVEL=N` in *_ssl_ciphers, or in a CipherString conf command (applied last), overrides the build's default
+ * security level; the last one wins, as SSL_CTX_set_cipher_list applies them (client-model.ts).
+ */
+function seclevelFor(u: UpstreamTls, fallback: number): number {
+  const strings = [u.settings.ciphers.value, ...u.settings.confCommands.value.filter(([n]) => n.toLowerCase() === 'cipherstring').map(([, v]) => v)];
+  return seclevelOf(strings.join(':'), fallback);
 }
 
 /** The probe's model of nginx for this upstream: exactly the effective settings. */
@@ -178,7 +182,7 @@ export function settingsForUpstream(u: UpstreamTls, nginxVersion: string, seclev
       ? { proxySslCertificate: u.paths.certificate, proxySslCertificateKey: u.paths.certificateKey }
       : {}),
     nginxVersion,
-    opensslSeclevel: seclevelOf(u, seclevel),
+    opensslSeclevel: seclevelFor(u, seclevel),
     // The handshake runs with nginx's client for this location: its cipher list and conf commands (client-model.ts).
     ...(s.ciphers.source ? { proxySslCiphers: s.ciphers.value } : {}),
     ...(s.confCommands.value.length > 0 ? { proxySslConfCommands: s.confCommands.value.map(([name, value]) => ({ name, value })) } : {}),
