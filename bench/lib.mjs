@@ -56,7 +56,9 @@ export function startHealthyUpstream() {
   const pem = (f) => readFileSync(PKI + f, 'utf8');
   const server = tls.createServer({ cert: pem('leaf.pem') + pem('int1.pem'), key: pem('leaf.key.pem') }, (s) => {
     s.on('error', () => {});
-    s.end();
+    // Answers the one request `probe` sends after the handshake, as an HTTP upstream does; a bare handshake
+    // (the bare script, `check`) is closed by the client.
+    s.once('data', () => s.end('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n'));
   });
   server.on('tlsClientError', () => {});
   // Backlog 511 (nginx's default): a bench at concurrency 32 must not measure SYN retransmits.

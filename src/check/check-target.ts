@@ -8,6 +8,7 @@
  * `nginx` equal `tlsdoctor probe --no-fetch --json` (test/check/check-target.test.ts holds the two side by side),
  * at one handshake per healthy target, and every step fits in the target's own time budget.
  */
+import { proxyHostHeader, RESPONSE_WAIT_MS } from '../nginx/client-model.js';
 import { certTimeText } from '../certs/time-text.js';
 import { hostMatches } from '../certs/host-match.js';
 import type { Cert } from '../certs/cert.js';
@@ -104,6 +105,9 @@ function diagnoseShared(input: DiagnoseInput, memo: RunMemo | undefined): Diagno
     o.clientCertRequested,
     o.clientCertSent,
     o.acceptableCaNames,
+    // The prediction also reads the ephemeral key (a DH group under the level) and the answer to a request.
+    o.ephemeralKey ?? null,
+    o.response?.status ?? null,
     input.sent.map((c) => c.sha256),
   ]);
   return memo.diagnosis(key, () => diagnose(input));
@@ -161,6 +165,7 @@ export async function checkTarget(t: CheckTarget, at: Date, thresholds: CheckThr
     clientCert: client ? { cert: client.cert, key: client.key } : undefined,
     timeoutMs: Math.max(1, Math.round(deadline - performance.now())),
     ...(t.lookup ? { lookup: t.lookup } : {}),
+    ...(t.request ? { request: { path: t.request.path, host: proxyHostHeader(t.spec.host, t.spec.port), waitMs: RESPONSE_WAIT_MS } } : {}),
   };
   const cache = deps.certCache ?? processCache;
   const observation = await probe(params);

@@ -43,6 +43,8 @@ export interface CheckTarget {
   caFiles: string[];
   clientCert?: { certFile: string; keyFile: string };
   timeoutMs: number;
+  /** One request after the handshake (`--request-path`); absent: handshake only, the default of check and serve. */
+  request?: { path: string };
   /** Resolves the host for the handshakes instead of DNS: `serve --allow-targets` pins the address it allowed. */
   lookup?: LookupFunction;
 }

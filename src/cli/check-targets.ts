@@ -18,6 +18,8 @@ export interface CheckDefaults extends NginxOptionValues {
   /** --ca files (absolute), for targets without ca=. Empty: the system store. */
   ca: string[];
   timeoutMs: number;
+  /** `--request-path`: one request after each handshake. */
+  request?: { path: string };
 }
 
 /** Per-target keys named like the options whose validation they reuse (settingsFromOptions' messages). */
@@ -56,9 +58,10 @@ export function resolveTarget(spec: TargetSpec, id: string, d: CheckDefaults, ti
   }
   const certFile = spec.cert ?? d.proxySslCertificate;
   const keyFile = spec.cert ? spec.key : d.proxySslCertificateKey;
-  // A plain literal, then the optional field: a spread here gave every target its own property backing store.
+  // A plain literal, then the optional fields: a spread here gave every target its own property backing store.
   const target: CheckTarget = { id, spec, settings, caFiles: spec.ca ?? d.ca, timeoutMs };
   if (certFile && keyFile) target.clientCert = { certFile, keyFile };
+  if (d.request) target.request = d.request;
   return target;
 }
 

@@ -51,7 +51,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .option('--brief', 'one line: OK|FAIL host:port - what nginx does (monitoring-plugin style)')
     .option('--pem', 'print the chain the upstream presented, as PEM (with subject/issuer comments)')
     .option('--watch [interval]', `probe again every interval (default 30s), one line each, and say when the verdict changes; Ctrl-C stops`)
-    .option('--watch-count <n>', 'with --watch: stop after n probes');
+    .option('--watch-count <n>', 'with --watch: stop after n probes')
+    .option('--request-path <path>', 'after the handshake, send GET PATH as nginx would and read the status line', '/')
+    .option('--no-request', 'handshake only: send no request after it');
   probe.addHelpText('after', `
 Exit codes: 0 nginx would verify and proxy, 1 nginx would fail (diagnosed), 2 bad usage or unreadable input,
 3 internal error. Without --ca the system CA store is used and the report says so: nginx has no such default.
@@ -127,7 +129,8 @@ Pre-deploy check (exit 0 every location still verifies, 1 some would fail, 2 usa
     .option('--format <format>', 'text, json or prometheus', undefined)
     .option('--json', 'same as --format json')
     .option('--at <time>', 'judge validity at this ISO-8601 time instead of now')
-    .option('--resolver <address>', 'DNS server (IP[:port]) for target names, instead of the system resolver; every address is checked');
+    .option('--resolver <address>', 'DNS server (IP[:port]) for target names, instead of the system resolver; every address is checked')
+    .option('--request-path <path>', 'after each handshake, send GET PATH as nginx would and judge the status (default: handshake only)');
   addNginxOptions(check).action(async (targets: string[], opts) => {
     const { checkCommand } = await import('./commands/check.js');
     exitCode = await checkCommand(targets, opts, io);
@@ -145,7 +148,8 @@ Pre-deploy check (exit 0 every location still verifies, 1 some would fail, 2 usa
     .option('--crit <duration>', 'CRITICAL threshold for tlsdoctor_check_status', '7d')
     .option('--timeout <duration>', 'default budget per scrape (?timeout= may ask for less or up to --max-timeout)', '5s')
     .option('--max-timeout <duration>', 'the most a scrape may ask for with ?timeout=', '30s')
-    .option('--resolver <address>', 'DNS server (IP[:port]) for target names, instead of the system resolver; every address is checked');
+    .option('--resolver <address>', 'DNS server (IP[:port]) for target names, instead of the system resolver; every address is checked')
+    .option('--request-path <path>', 'after each handshake, send GET PATH as nginx would and judge the status (default: handshake only)');
   addNginxOptions(serve).action(async (opts) => {
     const { serveCommand } = await import('./commands/serve.js');
     exitCode = await serveCommand(opts, io);

@@ -8,6 +8,7 @@ import type { TlsProtocol } from '../probe/types.js';
 import type { CliIO } from './io.js';
 import { coverageWarning } from '../nginx/version-behaviour.js';
 import { localNginxVersion } from './local-nginx.js';
+import { seclevelOf } from '../nginx/client-model.js';
 import { UsageError } from './usage-error.js';
 
 export interface NginxOptionValues {
@@ -21,6 +22,8 @@ export interface NginxOptionValues {
   /** Where nginxVersion came from, for the report (set by withLocalNginxVersion). */
   nginxVersionSource?: string;
   opensslSeclevel?: string;
+  proxySslCiphers?: string;
+  proxySslConfCommand?: string[];
 }
 
 /** The nginx version a command models, where it came from, and a warning when the table does not cover it. */
@@ -70,13 +73,34 @@ export function addNginxOptions(cmd: Command, withClientCert = true): Command {
     .option('--proxy-ssl-verify-depth <n>', 'intermediates allowed, as proxy_ssl_verify_depth', '1')
     .option('--proxy-ssl-protocols <list>', 'protocols offered, as proxy_ssl_protocols (default: nginx\'s for --nginx-version)')
     .option('--nginx-version <x.y.z>', `nginx version to model, 1.18.0 to 1.31.x (defaults, verify result, log levels) (default: the local nginx's, from nginx -v, else ${DEFAULT_NGINX_VERSION})`)
-    .option('--openssl-seclevel <n>', 'OpenSSL security level of nginx\'s build (Debian/Ubuntu: 2)', String(DEFAULT_OPENSSL_SECLEVEL));
+    .option('--openssl-seclevel <n>', 'OpenSSL security level of nginx\'s build (Debian/Ubuntu: 2)', String(DEFAULT_OPENSSL_SECLEVEL))
+    .option('--proxy-ssl-ciphers <list>', 'cipher list, as proxy_ssl_ciphers (default DEFAULT; @SECLEVEL=N sets the level)')
+    .option('--proxy-ssl-conf-command <name value>', 'as proxy_ssl_conf_command, repeatable (CipherString, Ciphersuites, Groups, SignatureAlgorithms, MinProtocol, MaxProtocol, Options)', collectConfCommand, []);
   if (withClientCert) {
     cmd
       .option('--proxy-ssl-certificate <file>', 'client certificate nginx presents, as proxy_ssl_certificate')
       .option('--proxy-ssl-certificate-key <file>', 'its key, as proxy_ssl_certificate_key (read, never printed)');
   }
   return cmd;
+}
+
+function collectConfCommand(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** `Name value` as proxy_ssl_conf_command takes it (two arguments; here one string split at the first space). */
+function parseConfCommands(list: string[] | undefined): { name: string; value: string }[] {
+  return (list ?? []).map((text) => {
+    const m = /^\s*([A-Za-z][A-Za-z0-9]*)\s+(\S.*?)\s*$/.exec(text);
+    if (!m) throw new UsageError('BAD_CONF_COMMAND', `--proxy-ssl-conf-command: "${text}" is not "Name value" (e.g. "Groups X25519:P-256")`);
+    return { name: m[1], value: m[2] };
+  });
+}
+
+function parseCiphers(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (text.trim() === '' || /[\s\x00-\x1f]/.test(text.trim())) throw new UsageError('BAD_CIPHERS', `--proxy-ssl-ciphers: "${text}" is not an OpenSSL cipher list (no spaces)`);
+  return text.trim();
 }
 
 function parseProtocols(text: string): TlsProtocol[] {
@@ -114,6 +138,8 @@ export function settingsFromOptions(v: NginxOptionValues, targetHost: string | u
   if (v.proxySslCertificateKey && !v.proxySslCertificate) {
     throw new UsageError('MISSING_CERT', '--proxy-ssl-certificate-key needs --proxy-ssl-certificate');
   }
+  const ciphers = parseCiphers(v.proxySslCiphers);
+  const confCommands = parseConfCommands(v.proxySslConfCommand);
   return {
     proxySslName: name,
     proxySslServerName: parseOnOff(v.proxySslServerName ?? 'off', '--proxy-ssl-server-name'),
@@ -122,6 +148,13 @@ export function settingsFromOptions(v: NginxOptionValues, targetHost: string | u
     ...(v.proxySslCertificate ? { proxySslCertificate: v.proxySslCertificate, proxySslCertificateKey: v.proxySslCertificateKey } : {}),
     nginxVersion,
     nginxVersionSource: v.nginxVersionSource ?? (v.nginxVersion !== undefined ? '--nginx-version' : 'default'),
-    opensslSeclevel: parseInteger(v.opensslSeclevel ?? '2', '--openssl-seclevel', 0, 5),
+    // `@SECLEVEL=N` in the cipher list (or a CipherString conf command, applied last) is the level nginx runs at,
+    // for the handshake and for certificate verification alike.
+    opensslSeclevel: seclevelOf(
+      [ciphers ?? '', ...confCommands.filter((c) => c.name.toLowerCase() === 'cipherstring').map((c) => c.value)].join(':'),
+      parseInteger(v.opensslSeclevel ?? '2', '--openssl-seclevel', 0, 5),
+    ),
+    ...(ciphers !== undefined ? { proxySslCiphers: ciphers } : {}),
+    ...(confCommands.length > 0 ? { proxySslConfCommands: confCommands } : {}),
   };
 }

@@ -28,6 +28,7 @@ import { loadNginxConfig, type LoadedNginxConfig } from './read-nginx-config.js'
 import { readCertFile } from './read-cert-files.js';
 import { checkClientCert } from './read-client-cert.js';
 import { CAP, readInputFile } from './read-input.js';
+import { seclevelOf } from '../nginx/client-model.js';
 import { addressFails, locationRequests, perAddress, sessionOrderGroups } from './nginx-fleet.js';
 import { runProbeAddresses } from './run-probe-addresses.js';
 import { configResolver } from './config-resolver.js';
@@ -146,10 +147,13 @@ function refusalOutcome(emerg: string): NginxOutcome {
 // -----------------------------------------------------------------------------------------------------------
 // Settings
 
-/** `@SECLEVEL=N` in *_ssl_ciphers overrides the build's default security level (OpenSSL cipher-string syntax). */
-function seclevelOf(u: UpstreamTls, fallback: number): number {
-  const m = /@SECLEVEL=(\d)/i.exec(u.settings.ciphers.value);
-  return m ? Number(m[1]) : fallback;
+/**
+ * `@SECLEVEL=N` in *_ssl_ciphers, or in a CipherString conf command (applied last), overrides the build's default
+ * security level; the last one wins, as SSL_CTX_set_cipher_list applies them (client-model.ts).
+ */
+function seclevelFor(u: UpstreamTls, fallback: number): number {
+  const strings = [u.settings.ciphers.value, ...u.settings.confCommands.value.filter(([n]) => n.toLowerCase() === 'cipherstring').map(([, v]) => v)];
+  return seclevelOf(strings.join(':'), fallback);
 }
 
 /** The probe's model of nginx for this upstream: exactly the effective settings. */
@@ -164,7 +168,10 @@ export function settingsForUpstream(u: UpstreamTls, nginxVersion: string, seclev
       ? { proxySslCertificate: u.paths.certificate, proxySslCertificateKey: u.paths.certificateKey }
       : {}),
     nginxVersion,
-    opensslSeclevel: seclevelOf(u, seclevel),
+    opensslSeclevel: seclevelFor(u, seclevel),
+    // The handshake runs with nginx's client for this location: its cipher list and conf commands (client-model.ts).
+    ...(s.ciphers.source ? { proxySslCiphers: s.ciphers.value } : {}),
+    ...(s.confCommands.value.length > 0 ? { proxySslConfCommands: s.confCommands.value.map(([name, value]) => ({ name, value })) } : {}),
   };
 }
 
@@ -180,6 +187,8 @@ function probeCommandFor(u: UpstreamTls, server: UpstreamServer, settings: Nginx
   if (settings.proxySslServerName) argv.push('--proxy-ssl-server-name', 'on');
   if (settings.proxySslVerifyDepth !== 1) argv.push('--proxy-ssl-verify-depth', String(settings.proxySslVerifyDepth));
   if (explicitProtocols) argv.push('--proxy-ssl-protocols', settings.proxySslProtocols.join(' '));
+  if (settings.proxySslCiphers) argv.push('--proxy-ssl-ciphers', settings.proxySslCiphers);
+  for (const c of settings.proxySslConfCommands ?? []) argv.push('--proxy-ssl-conf-command', `${c.name} ${c.value}`);
   if (settings.proxySslCertificate && settings.proxySslCertificateKey) {
     argv.push('--proxy-ssl-certificate', settings.proxySslCertificate, '--proxy-ssl-certificate-key', settings.proxySslCertificateKey);
   }

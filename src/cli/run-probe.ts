@@ -6,6 +6,7 @@
 import type { Cert } from '../certs/cert.js';
 import { hostMatches } from '../certs/host-match.js';
 import { parseCertificate } from '../certs/parse.js';
+import { decodePemBody, readPemBlocks } from '../certs/pem.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import type { CandidateCert, DiagnoseInput, Diagnosis } from '../diagnosis/types.js';
 import { isIpLiteral, type NginxSettings } from '../nginx/defaults.js';
@@ -17,6 +18,10 @@ import { proveAlternativesOnHandshake } from '../remediation/alternatives.js';
 import { buildFixPlan, settingsForPlan, trustedForPlan } from '../remediation/plan.js';
 import type { FixPlan } from '../remediation/types.js';
 import { RunDeadline } from './run-deadline.js';
+import { clientReport } from './probe-client-report.js';
+import { nginxClient, proxyHostHeader, RESPONSE_WAIT_MS } from '../nginx/client-model.js';
+import { worthWhatIfs } from './what-if-trigger.js';
+import type { HandshakeWhatIfs } from '../diagnosis/types.js';
 
 export interface ProbeRunOptions {
   input: string;
@@ -44,6 +49,8 @@ export interface ProbeRunOptions {
   log?: (line: string) => void;
   /** Pins `host` to one resolved address for every handshake of the run (run-probe-addresses.ts). */
   lookup?: ProbeParams['lookup'];
+  /** The request sent after the handshake, as nginx would (`--request-path`); undefined: handshake only (`--no-request`). */
+  request?: { path: string };
 }
 
 function parseSent(o: ProbeObservation): { sent: Cert[]; unparsable: { index: number; error: string }[] } {
@@ -59,15 +66,19 @@ function parseSent(o: ProbeObservation): { sent: Cert[]; unparsable: { index: nu
   return { sent, unparsable };
 }
 
+/** nginx's client for these settings: its cipher list at its security level, its conf commands (client-model.ts). */
 function probeParams(o: ProbeRunOptions, settings: NginxSettings, timeoutMs: number): ProbeParams {
+  const client = nginxClient(settings);
   return {
     host: o.host,
     port: o.port,
     servername: sniFor(settings),
-    protocols: settings.proxySslProtocols,
+    protocols: client.protocols,
+    client: client.tls,
     clientCert: o.clientCert,
     timeoutMs,
     ...(o.lookup ? { lookup: o.lookup } : {}),
+    ...(o.request ? { request: { path: o.request.path, host: proxyHostHeader(o.host, o.port), waitMs: RESPONSE_WAIT_MS } } : {}),
   };
 }
 
@@ -218,8 +229,16 @@ async function closeLoop(plan: FixPlan, input: DiagnoseInput, o: ProbeRunOptions
 
 export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
   const deadline = new RunDeadline(o.timeoutMs);
-  const observation = await probe(probeParams(o, o.settings, deadline.allow()));
-  const { sent, unparsable } = parseSent(observation);
+  const client = nginxClient(o.settings);
+  const firstParams = probeParams(o, o.settings, deadline.allow());
+  const observation = await probe(firstParams);
+  // Loaded only after a failed handshake: a healthy probe pays nothing for the what-ifs (start-up time is benchmarked).
+  // A first handshake that used up the run's time leaves none for them: no what-if, and no cut to report for them.
+  const whatIfs = worthWhatIfs(observation) && !cutShort(observation, deadline)
+    ? await (await import('./handshake-what-ifs.js')).handshakeWhatIfs(observation, firstParams, o.settings, client, deadline)
+    : undefined;
+  const presented = presentedOf(observation, whatIfs);
+  const { sent, unparsable } = parseSent(presented);
   const notes = [...o.notes];
   for (const u of unparsable) notes.push(`certificate #${u.index} sent by the server cannot be parsed: ${u.error}`);
 
@@ -234,7 +253,14 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
     settings: o.settings,
     at: o.at,
     warnDays: o.warnDays,
+    ...(whatIfs ? { whatIfs } : {}),
+    ...clientIssuerOf(o.clientCert),
   };
+  if (whatIfs?.succeeded === 'sni' && whatIfs.observation) {
+    // The chain seen with SNI is the one nginx gets once proxy_ssl_server_name is on: the plan's chain.
+    input.sniObservation = whatIfs.observation;
+    input.sniSent = sent;
+  }
   let diagnosis = diagnose(input);
   if (await sniWhatIf(input, o, deadline)) diagnosis = diagnose(input);
 
@@ -278,5 +304,24 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
     notes,
     fix: plan,
     ...(cut ? { cut } : {}),
+    client: clientReport(client),
+    ...(whatIfs ? { whatIfs: { tried: whatIfs.tried, succeeded: whatIfs.succeeded, nginxCiphers: whatIfs.nginxCiphers, seclevel: whatIfs.seclevel } } : {}),
   };
+}
+
+/** The issuer of the configured client certificate, to hold against the upstream's acceptable CA names. */
+function clientIssuerOf(pair: ProbeRunOptions['clientCert']): { clientCertIssuer?: string } {
+  if (!pair) return {};
+  try {
+    const block = readPemBlocks(pair.cert, 'client certificate').find((b) => b.label === 'CERTIFICATE');
+    if (!block) return {};
+    return { clientCertIssuer: parseCertificate(decodePemBody(block, 'client certificate')).issuer };
+  } catch {
+    return {};
+  }
+}
+
+/** The observation whose chain is the presented one: the first handshake's, else the what-if that completed. */
+function presentedOf(first: ProbeObservation, w: HandshakeWhatIfs | undefined): ProbeObservation {
+  return first.sentChain.length === 0 && w?.observation ? w.observation : first;
 }

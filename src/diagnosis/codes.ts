@@ -25,6 +25,10 @@ export const FINDING_CODES = {
   HANDSHAKE_FAILED: { severity: 'error', fixSide: 'either', opensslCodes: [] },
   CLIENT_CERT_REQUIRED: { severity: 'error', fixSide: 'nginx', opensslCodes: [] },
   CLIENT_CERT_REJECTED: { severity: 'error', fixSide: 'either', opensslCodes: [] },
+  CIPHER_MISMATCH: { severity: 'error', fixSide: 'upstream', opensslCodes: [] },
+  WEAK_EPHEMERAL_KEY: { severity: 'error', fixSide: 'upstream', opensslCodes: [] },
+  CERT_LIST_TOO_LARGE: { severity: 'error', fixSide: 'upstream', opensslCodes: [] },
+  NO_HTTP_RESPONSE: { severity: 'error', fixSide: 'upstream', opensslCodes: [] },
   // trust path
   SELF_SIGNED_LEAF: { severity: 'error', fixSide: 'nginx', opensslCodes: [18] },
   UNTRUSTED_ROOT: { severity: 'error', fixSide: 'nginx', opensslCodes: [19] },

@@ -12,6 +12,8 @@ import { behaviourOf, sslErrorLevel, type NginxBehaviour } from '../nginx/versio
 import type { VerifyError } from '../chain/types.js';
 import { alertError, errorFromReason, formatForNginx, parseNodeOpensslMessage, type OpensslError } from './openssl-error.js';
 import type { NginxOutcome } from './types.js';
+import { ephemeralSecurityBits, LEVEL_MIN_BITS } from '../nginx/client-model.js';
+import { CLIENT_CERT_STATUSES } from './checks/upstream-response.js';
 
 const HANDSHAKING = 'while SSL handshaking to upstream';
 
@@ -27,7 +29,7 @@ const ERRNO: Record<string, [number, string]> = {
 };
 
 function fail(status: number | null, level: NginxOutcome['level'], error: string, stage: NginxOutcome['stage'], verifyCode: number | null = null): NginxOutcome {
-  return { ok: false, status, level, error, verifyCode, stage };
+  return { ok: false, status, level, error, verifyCode, stage, ...(status === 502 || status === 504 ? { answeredBy: 'nginx' as const } : {}) };
 }
 
 function opensslErrorOf(o: ProbeObservation): OpensslError | undefined {
@@ -115,6 +117,12 @@ export function predictNginx(params: {
     const e = errorFromReason('legacy sigalg disallowed or unsupported')!;
     return fail(502, nginxLevelFor(e), `SSL_do_handshake() failed (SSL: ${formatForNginx(e)}) ${HANDSHAKING}`, 'handshake');
   }
+  // A permissive observer (check, serve) completes a DHE handshake nginx's OpenSSL refuses: tls_process_ske_dhe()
+  // checks the group against the security level (SSL_SECOP_TMP_DH) before any certificate is verified.
+  if (o.ephemeralKey?.type === 'DH' && ephemeralSecurityBits(o.ephemeralKey) < (LEVEL_MIN_BITS[settings.opensslSeclevel] ?? 0)) {
+    const e = errorFromReason('dh key too small')!;
+    return fail(502, nginxLevelFor(e), `SSL_do_handshake() failed (SSL: ${formatForNginx(e)}) ${HANDSHAKING}`, 'handshake');
+  }
   const logged = asNginx ? loggedVerifyError(b, asNginx) : undefined;
   const verifyCode = asNginx ? (logged?.code ?? 0) : null;
   if (logged) {
@@ -127,5 +135,27 @@ export function predictNginx(params: {
     const e = alertError(o.alert.description);
     return fail(502, nginxLevelFor(e), `SSL_read() failed (SSL: ${formatForNginx(e)}) while reading response header from upstream`, 'read', verifyCode);
   }
-  return { ok: true, status: 200, level: null, error: null, verifyCode: verifyCode ?? 0, stage: 'ok' };
+  const r = o.response;
+  // No answer to the request nginx would send: ngx_http_upstream_process_header() logs the close and answers 502.
+  // Bytes that are no status line: ngx_http_proxy_process_status_line() logs them and passes them on as an
+  // HTTP/0.9 response with status 200 (no headers reach the client). A timeout of our short wait proves nothing.
+  if (r?.missing === 'closed') {
+    return fail(502, 'error', 'upstream prematurely closed connection while reading response header from upstream', 'response', verifyCode);
+  }
+  if (r?.missing === 'not-http' && r.statusLine !== null) {
+    return { ...fail(200, 'error', 'upstream sent no valid HTTP/1.0 header while reading response header from upstream', 'response', verifyCode), answeredBy: 'upstream' };
+  }
+  if (r?.status != null && o.clientCertRequested && !o.alert && CLIENT_CERT_STATUSES.has(r.status)) {
+    // The upstream refuses the request, not the handshake: nginx proxies its answer and logs nothing.
+    return { ok: false, status: r.status, level: null, error: null, verifyCode: verifyCode ?? 0, stage: 'response', answeredBy: 'upstream' };
+  }
+  return {
+    ok: true,
+    status: r?.status ?? 200,
+    level: null,
+    error: null,
+    verifyCode: verifyCode ?? 0,
+    stage: 'ok',
+    ...(r?.status != null ? { answeredBy: 'upstream' as const } : {}),
+  };
 }

@@ -76,6 +76,7 @@ const LOCAL_REASONS: Record<string, number> = {
   'no suitable signature algorithm': 118,
   'bad ecpoint': 306,
   'certificate verify failed': 134,
+  'excessive message size': 152,
 };
 
 /** Reasons nginx's ngx_ssl_connection_error() treats as handshake failures (logged at `error`, not `crit`). */

@@ -6,7 +6,7 @@ import type { Cert } from '../certs/cert.js';
 import type { RealizationKind } from '../chain/path-alternatives.js';
 import type { CertSource, VerifyError, VerifyResult } from '../chain/types.js';
 import type { NginxSettings } from '../nginx/defaults.js';
-import type { ProbeObservation } from '../probe/types.js';
+import type { ProbeObservation, ProbeOutcome } from '../probe/types.js';
 import type { CertRef, Finding } from './codes.js';
 
 export interface CandidateCert {
@@ -45,9 +45,41 @@ export interface DiagnoseInput {
   at: Date;
   /** Certificates expiring within this many days get EXPIRES_SOON (0 = off). */
   warnDays?: number;
+  /** Issuer of the client certificate nginx sends (one-line form, as acceptableCaNames), when one is configured. */
+  clientCertIssuer?: string;
+  /** What-if handshakes run after a failed one, one setting changed at a time (src/cli/handshake-what-ifs.ts). */
+  whatIfs?: HandshakeWhatIfs;
 }
 
-export type NginxStage = 'config' | 'connect' | 'handshake' | 'verify' | 'name' | 'read' | 'ok';
+/** One setting of nginx's client changed: SNI on, no client certificate, level 0, every cipher, every group. */
+export type WhatIfId = 'sni' | 'no-client-cert' | 'seclevel-0' | 'wide-ciphers' | 'wide-groups';
+
+export interface WhatIfTry {
+  id: WhatIfId;
+  /** The change, in nginx's or OpenSSL's words (`proxy_ssl_server_name on`, `@SECLEVEL=0`). */
+  change: string;
+  outcome: ProbeOutcome;
+  /** The handshake completed. */
+  ok: boolean;
+  protocol?: string;
+  cipher?: string;
+  ephemeralKey?: ProbeObservation['ephemeralKey'];
+  /** OpenSSL reason or alert name when it failed. */
+  reason?: string;
+}
+
+export interface HandshakeWhatIfs {
+  /** In the order tried; the run stops at the first that completes. */
+  tried: WhatIfTry[];
+  succeeded: WhatIfId | null;
+  /** The completed handshake of the succeeding variant: its chain is the presented chain. */
+  observation?: ProbeObservation;
+  /** nginx's client as modelled: the cipher list and the security level it runs at. */
+  nginxCiphers: string;
+  seclevel: number;
+}
+
+export type NginxStage = 'config' | 'connect' | 'handshake' | 'verify' | 'name' | 'read' | 'response' | 'ok';
 
 /** What nginx does with a request to this upstream. */
 export interface NginxOutcome {
@@ -61,6 +93,11 @@ export interface NginxOutcome {
   /** X509 verify result nginx sees after the handshake (0 = ok), null when no handshake completed. */
   verifyCode: number | null;
   stage: NginxStage;
+  /**
+   * Who writes the status the client gets: nginx itself (502/504), or the upstream through nginx (its own status,
+   * seen in the answer to the probe's request). Absent where nothing was requested.
+   */
+  answeredBy?: 'nginx' | 'upstream';
 }
 
 export interface PathItem {

@@ -32,6 +32,10 @@ export interface NginxSettings {
   /** Where nginxVersion came from (`--nginx-version`, `/usr/sbin/nginx -v`, `default`), for the report. */
   nginxVersionSource?: string;
   opensslSeclevel: number;
+  /** `proxy_ssl_ciphers` (default "DEFAULT"; `@SECLEVEL=N` in it sets the level). */
+  proxySslCiphers?: string;
+  /** `proxy_ssl_conf_command` lines, in order (applied after every other directive). */
+  proxySslConfCommands?: { name: string; value: string }[];
 }
 
 export function parseVersion(v: string): [number, number, number] | null {

@@ -17,6 +17,7 @@ import {
   type UpstreamAddress,
 } from './log-line.js';
 import { isIpv4Literal } from './upstream-address.js';
+import { alertCauses, reasonCauses } from './handshake-causes.js';
 
 /** What the line says happened. Stable codes: never renamed. */
 export type LogEventKind =
@@ -84,6 +85,9 @@ export type ExplainCause = Extract<
   | 'VERIFY_ERROR'
   | 'NAME_MISMATCH'
   | 'SNI_REQUIRED'
+  | 'CIPHER_MISMATCH'
+  | 'WEAK_EPHEMERAL_KEY'
+  | 'CERT_LIST_TOO_LARGE'
   | 'VERIFY_WITHOUT_TRUSTED_FILE'
   | 'CLIENT_SIDE_TRUSTED_CERT'
   | 'TRUSTED_FILE_MISSING'
@@ -179,56 +183,9 @@ const VERIFY_CAUSES: Record<number, ExplainCause[]> = {
   62: ['NAME_MISMATCH'],
 };
 
-/** libssl reasons (not alerts) to a kind and causes. */
-const REASON_KINDS: Record<string, { kind: LogEventKind; causes: ExplainCause[] }> = {
-  'wrong version number': { kind: 'NOT_TLS', causes: ['NOT_TLS'] },
-  'packet length too long': { kind: 'NOT_TLS', causes: ['NOT_TLS'] },
-  'unsupported protocol': { kind: 'PROTOCOL_VERSION', causes: ['PROTOCOL_MISMATCH'] },
-  'no protocols available': { kind: 'PROTOCOL_VERSION', causes: ['PROTOCOL_MISMATCH'] },
-  'version too low': { kind: 'PROTOCOL_VERSION', causes: ['PROTOCOL_MISMATCH'] },
-  // A TLS 1.0-only upstream under OpenSSL 3 at security level >= 1 (NGINX.md: logged at [crit]).
-  'legacy sigalg disallowed or unsupported': { kind: 'PROTOCOL_VERSION', causes: ['PROTOCOL_MISMATCH'] },
-  'no shared cipher': { kind: 'SSL_ERROR', causes: ['PROTOCOL_MISMATCH'] },
-  'no ciphers available': { kind: 'SSL_ERROR', causes: ['PROTOCOL_MISMATCH'] },
-  'no shared group': { kind: 'SSL_ERROR', causes: ['PROTOCOL_MISMATCH'] },
-  'no suitable signature algorithm': { kind: 'SSL_ERROR', causes: ['PROTOCOL_MISMATCH'] },
-  'dh key too small': { kind: 'SSL_ERROR', causes: ['WEAK_KEY'] },
-  'ee key too small': { kind: 'SSL_ERROR', causes: ['WEAK_KEY'] },
-  'ca key too small': { kind: 'SSL_ERROR', causes: ['WEAK_KEY'] },
-  'ca md too weak': { kind: 'SSL_ERROR', causes: ['WEAK_SIGNATURE'] },
-  'unexpected eof while reading': { kind: 'SSL_ERROR', causes: ['HANDSHAKE_FAILED', 'SNI_REQUIRED'] },
-};
-
-/** Alerts received from the upstream (RFC 8446 6.2 numbers), to a kind and causes. */
+/** Alerts received from the upstream, to a kind and causes: the catalogue the probe shares (handshake-causes.ts). */
 function alertKind(alert: number, action: string | undefined): { kind: LogEventKind; causes: ExplainCause[] } {
-  switch (alert) {
-    case 40:
-      // sslv3 alert handshake failure: with TLS 1.2 what a server sends when it requires a client certificate
-      // and gets none (NGINX.md); also no shared cipher/group.
-      return {
-        kind: 'HANDSHAKE_FAILURE_ALERT',
-        causes: action === undefined || action.includes('handshaking')
-          ? ['CLIENT_CERT_REQUIRED', 'PROTOCOL_MISMATCH', 'HANDSHAKE_FAILED']
-          : ['HANDSHAKE_FAILED'],
-      };
-    case 116:
-      return { kind: 'CERTIFICATE_REQUIRED_ALERT', causes: ['CLIENT_CERT_REQUIRED'] };
-    case 42:
-    case 43:
-    case 44:
-    case 45:
-    case 46:
-    case 48:
-    case 49:
-      return { kind: 'CLIENT_CERT_REJECTED_ALERT', causes: ['CLIENT_CERT_REJECTED'] };
-    case 70:
-    case 71:
-      return { kind: 'PROTOCOL_VERSION', causes: ['PROTOCOL_MISMATCH'] };
-    case 112:
-      return { kind: 'UNRECOGNIZED_NAME_ALERT', causes: ['SNI_REQUIRED'] };
-    default:
-      return { kind: 'TLS_ALERT', causes: ['HANDSHAKE_FAILED'] };
-  }
+  return alertCauses(alert, action === undefined || action.includes('handshaking')) as { kind: LogEventKind; causes: ExplainCause[] };
 }
 
 function nameKindOf(name: string): Explanation['nameKind'] {
@@ -290,7 +247,7 @@ function recognise(l: ErrorLogLine): Recognised | null {
   if (m && towardsUpstream) {
     const errors = parseOpensslQueue(m[2]);
     const withAlert = errors.find((e) => e.alert !== undefined);
-    const known = errors.find((e) => REASON_KINDS[e.reason.toLowerCase()] !== undefined);
+    const known = errors.find((e) => reasonCauses(e.reason) !== undefined);
     const primary = withAlert ?? known ?? errors[0];
     const ssl = {
       call: m[1],
@@ -303,7 +260,7 @@ function recognise(l: ErrorLogLine): Recognised | null {
       return { kind: a.kind, signature: `${a.kind}:${withAlert.alert}`, causes: a.causes, status: 502, extra: { ssl } };
     }
     if (known) {
-      const r = REASON_KINDS[known.reason.toLowerCase()];
+      const r = reasonCauses(known.reason) as { kind: LogEventKind; causes: ExplainCause[] };
       return { kind: r.kind, signature: `${r.kind}:${known.reason.toLowerCase()}`, causes: r.causes, status: 502, extra: { ssl } };
     }
     return { kind: 'SSL_ERROR', signature: `SSL_ERROR:${ssl.reason}`, causes: ['HANDSHAKE_FAILED'], status: 502, extra: { ssl } };

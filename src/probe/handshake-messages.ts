@@ -40,6 +40,11 @@ export interface HandshakeMessage {
 
 export class HandshakeReassembler {
   private readonly pending = new ByteQueue();
+  /**
+   * The length each message type's first header announced, even when the body never arrives whole: a peer's
+   * Certificate message over OpenSSL's max_cert_list makes the client stop reading mid-message.
+   */
+  readonly announced = new Map<number, number>();
 
   /** `maxMessage` bounds what a hostile peer can make us buffer for one message. */
   constructor(private readonly maxMessage: number) {}
@@ -51,6 +56,7 @@ export class HandshakeReassembler {
     while (q.length >= 4) {
       const type = q.at(0);
       const length = (q.at(1) << 16) | (q.at(2) << 8) | q.at(3);
+      if (!this.announced.has(type)) this.announced.set(type, length);
       if (length > this.maxMessage) {
         throw new MalformedWireError(`handshake message type ${type} claims ${length} bytes (limit ${this.maxMessage})`);
       }

@@ -16,7 +16,7 @@ import { cipherSuiteName } from './cipher-suites.js';
 import { classifyOutcome, type SocketError } from './classify-outcome.js';
 import { formatDistinguishedName } from './dn-string.js';
 import { ProtocolVersion } from './handshake-messages.js';
-import type { ProbeObservation, ProbeParams, TlsProtocol } from './types.js';
+import type { ProbeObservation, ProbeParams, ProbeResponse, TlsProtocol } from './types.js';
 import { WireTranscript } from './wire-transcript.js';
 import { monotonicMs } from './monotonic-ms.js';
 
@@ -107,6 +107,45 @@ function closeRaw(raw: net.Socket): void {
   setTimeout(() => raw.destroy(), 200).unref();
 }
 
+/** node's getEphemeralKeyInfo() (SSL_get_peer_tmp_key): `{ type: 'DH', size }` or `{ type: 'ECDH', name, size }`; `{}` for RSA key exchange. */
+function ephemeralKeyOf(socket: tls.TLSSocket): ProbeObservation['ephemeralKey'] {
+  const info = socket.getEphemeralKeyInfo() as { type?: string; name?: string; size?: number } | null;
+  if (!info || (info.type !== 'DH' && info.type !== 'ECDH') || typeof info.size !== 'number') return undefined;
+  return { type: info.type, ...(info.name ? { name: info.name } : {}), bits: info.size };
+}
+
+/** The request line and headers nginx's proxy module sends by default for `GET path` (no body). */
+function requestText(r: { path: string; host: string }): string {
+  // The CLI checks both; control characters are dropped here too so no caller can split the request.
+  const clean = (t: string) => t.replace(/[\x00-\x20\x7f]/g, '');
+  return `GET ${clean(r.path) || '/'} HTTP/1.0\r\nHost: ${clean(r.host)}\r\nConnection: close\r\nUser-Agent: tlsdoctor\r\n\r\n`;
+}
+
+/** The first line of the answer, bounded: a hostile server cannot make us buffer more than MAX_HEAD bytes. */
+class ResponseHead {
+  static readonly MAX_HEAD = 8192;
+  private bytes = Buffer.alloc(0);
+  timedOut = false;
+
+  /** True once the status line is complete (or the bound is reached). */
+  push(chunk: Buffer): boolean {
+    if (this.bytes.length < ResponseHead.MAX_HEAD) this.bytes = Buffer.concat([this.bytes, chunk]).subarray(0, ResponseHead.MAX_HEAD);
+    return this.bytes.includes(0x0a) || this.bytes.length >= ResponseHead.MAX_HEAD;
+  }
+
+  result(peerClosed: boolean): ProbeResponse {
+    const end = this.bytes.indexOf(0x0a);
+    if (end < 0) return { statusLine: null, status: null, missing: this.bytes.length > 0 ? 'not-http' : this.timedOut || !peerClosed ? 'timeout' : 'closed' };
+    const line = printableLine(this.bytes.subarray(0, end));
+    const m = /^HTTP\/\d(?:\.\d)? (\d{3})(?: |$)/.exec(line);
+    return m ? { statusLine: line, status: Number(m[1]) } : { statusLine: line, status: null, missing: 'not-http' };
+  }
+}
+
+function printableLine(b: Buffer): string {
+  return [...b.subarray(0, 200)].map((c) => (c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : c === 0x0d ? '' : '.')).join('');
+}
+
 const ms = (from: number, to: number) => Math.round((to - from) * 100) / 100;
 
 /** The only error `probe` rejects with: the caller's client certificate or key cannot be used. */
@@ -127,7 +166,7 @@ function clientContext(params: ProbeParams): tls.SecureContext {
   // CPU and native memory that is only freed at the next GC. Reuse never resumes a session: Node's client
   // contexts keep no internal session cache (SSL_SESS_CACHE_NO_INTERNAL), and a resumed handshake would hide
   // the Certificate message we are here to record.
-  const key = `${params.protocols.join(',')}\u0000${params.clientCert ? createHash('sha256').update(params.clientCert.cert).update('\u0000').update(params.clientCert.key).digest('hex') : ''}`;
+  const key = `${params.protocols.join(',')}\u0000${JSON.stringify(params.client ?? null)}\u0000${params.clientCert ? createHash('sha256').update(params.clientCert.cert).update('\u0000').update(params.clientCert.key).digest('hex') : ''}`;
   const cached = CONTEXTS.get(key);
   if (cached) return cached;
   const context = buildClientContext(params);
@@ -136,20 +175,32 @@ function clientContext(params: ProbeParams): tls.SecureContext {
   return context;
 }
 
+/** The permissive observer's cipher list: every DEFAULT suite at security level 0. */
+export const OBSERVER_CIPHERS = 'DEFAULT:@SECLEVEL=0';
+
 const CONTEXTS = new Map<string, tls.SecureContext>();
 const MAX_CONTEXTS = 32;
 
 function buildClientContext(params: ProbeParams): tls.SecureContext {
-  const secureOptions = VERSIONS.filter((v) => !params.protocols.includes(v.name)).reduce((o, v) => o | v.disable, 0);
+  const secureOptions =
+    VERSIONS.filter((v) => !params.protocols.includes(v.name)).reduce((o, v) => o | v.disable, 0) |
+    (params.client?.options ?? []).reduce((o, name) => {
+      const bit = (constants as unknown as Record<string, unknown>)[name];
+      return typeof bit === 'number' ? o | bit : o;
+    }, 0);
   try {
     return tls.createSecureContext({
       // Full version range, narrowed with SSL_OP_NO_* exactly as nginx does (see offeredRange).
       minVersion: 'TLSv1',
       maxVersion: 'TLSv1.3',
       secureOptions,
-      // Security level 0 so weak servers still complete the handshake and can be observed; the engine
-      // judges the security level later. TLS 1.3 suites stay OpenSSL's default.
-      ciphers: 'DEFAULT:@SECLEVEL=0',
+      // Without a client model: security level 0 so weak servers still complete the handshake and can be
+      // observed; the engine judges the security level later. With one (nginx's proxy_ssl_ciphers, its level,
+      // its conf commands), the handshake fails where nginx's does: `dh key too small`, `legacy sigalg ...`.
+      // node:tls takes the TLS 1.3 suites in the same string and splits on the TLS_ prefix (processCiphers).
+      ciphers: [params.client?.cipherString ?? OBSERVER_CIPHERS, ...(params.client?.ciphersuites ? [params.client.ciphersuites] : [])].join(':'),
+      ...(params.client?.groups !== undefined ? { ecdhCurve: params.client.groups } : {}),
+      ...(params.client?.sigalgs !== undefined ? { sigalgs: params.client.sigalgs } : {}),
       // No trust store: nothing is verified here, and loading the bundled roots costs start-up time.
       ca: [],
       ...(params.clientCert ? { cert: params.clientCert.cert, key: params.clientCert.key } : {}),
@@ -201,6 +252,10 @@ export function probeWithTranscript(
     let settling = false;
     let graceTimer: NodeJS.Timeout | undefined;
     let tlsSocket: tls.TLSSocket | undefined;
+    let ephemeralKey: ProbeObservation['ephemeralKey'];
+    const answer = new ResponseHead();
+    let awaitingResponse = false;
+    let responseTimer: NodeJS.Timeout | undefined;
 
     // One deadline for DNS + TCP + handshake + first read (ProbeParams.timeoutMs).
     const deadline = setTimeout(() => {
@@ -230,7 +285,7 @@ export function probeWithTranscript(
       if (transcript.serverBytes > limits.maxServerBytes) {
         captureLimitHit = true;
         settle();
-      } else if (waitingFirstRead && firstReadVerdictArrived()) settle();
+      } else if (waitingFirstRead && !awaitingResponse && firstReadVerdictArrived()) settle();
     }
 
     const raw = net.connect({ host: params.host, port: params.port, autoSelectFamily: false, ...(params.lookup ? { lookup: params.lookup } : {}) });
@@ -269,14 +324,16 @@ export function probeWithTranscript(
       tlsSocket = socket;
       socket.on('keylog', (line: Buffer) => {
         transcript.addKeylog(line);
-        if (waitingFirstRead && firstReadVerdictArrived()) settle();
+        if (waitingFirstRead && !awaitingResponse && firstReadVerdictArrived()) settle();
       });
       socket.on('error', (err: SocketError) => {
         tlsError ??= err;
         settle();
       });
-      socket.on('data', () => {
-        if (waitingFirstRead) settle(); // application data: the server accepted us
+      socket.on('data', (chunk: Buffer) => {
+        if (awaitingResponse) {
+          if (answer.push(chunk)) settle();
+        } else if (waitingFirstRead) settle(); // application data: the server accepted us
       });
       socket.on('close', () => {
         peerClosed = true;
@@ -284,6 +341,20 @@ export function probeWithTranscript(
       });
       socket.once('secureConnect', () => {
         secureAt = monotonicMs();
+        ephemeralKey = ephemeralKeyOf(socket);
+        if (params.request && !settling) {
+          // One request as nginx sends it (proxy_http_version 1.0 by default, Host = $proxy_host), then the
+          // status line: an upstream that checks the client certificate after the handshake answers here.
+          awaitingResponse = true;
+          socket.write(requestText(params.request));
+          const remaining = params.timeoutMs - (monotonicMs() - t0);
+          responseTimer = setTimeout(() => {
+            answer.timedOut = true;
+            settle();
+          }, Math.max(0, Math.min(remaining, params.request.waitMs)));
+          if (transcript.tls13 && transcript.certificateRequested) waitingFirstRead = true;
+          return;
+        }
         // TLS 1.3: a required client certificate is judged by the server after our Finished, so its verdict
         // (alert 116/40/48/42, or a NewSessionTicket) comes at the first read (NGINX.md). Only worth waiting
         // for when the server asked for a certificate.
@@ -301,6 +372,7 @@ export function probeWithTranscript(
     function finish(): void {
       clearTimeout(deadline);
       clearTimeout(graceTimer);
+      clearTimeout(responseTimer);
       tlsSocket?.destroy();
       closeRaw(raw);
       const end = monotonicMs();
@@ -360,6 +432,11 @@ export function probeWithTranscript(
         ...(result.alert ? { alert: result.alert } : {}),
         ...(error ? { error } : {}),
         ...(result.nonTlsPreview !== undefined ? { nonTlsPreview: result.nonTlsPreview } : {}),
+        ...(ephemeralKey ? { ephemeralKey } : {}),
+        ...(transcript.serverCertificateMessageBytes !== undefined ? { certificateMessageBytes: transcript.serverCertificateMessageBytes } : {}),
+        ...(params.request ? { request: { path: params.request.path, host: params.request.host } } : {}),
+        // A reset or a failed write while waiting is a close too (the peer went away without answering).
+        ...(awaitingResponse ? { response: answer.result(peerClosed || tlsError !== undefined || tcpError !== undefined) } : {}),
         timings: {
           ...(connectAt !== undefined ? { connectMs: ms(t0, connectAt) } : {}),
           ...(secureAt !== undefined && connectAt !== undefined ? { handshakeMs: ms(connectAt, secureAt) } : {}),

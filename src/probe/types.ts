@@ -18,8 +18,41 @@ export interface ProbeParams {
   clientCert?: { cert: string; key: string };
   /** Bounds connect + handshake + the first read. */
   timeoutMs: number;
+  /**
+   * The OpenSSL client configuration beyond protocols (nginx's proxy_ssl_ciphers, its security level and the
+   * proxy_ssl_conf_command lines that change a handshake). Absent: `DEFAULT:@SECLEVEL=0`, the permissive observer.
+   */
+  client?: ClientTls;
+  /**
+   * After a completed handshake, send this HTTP request and read the status line of the answer, as nginx
+   * reads the response header: post-handshake rejections (a required client certificate) show there.
+   */
+  request?: { path: string; host: string; waitMs: number };
   /** Resolves `host` instead of DNS (net.connect's `lookup`): lets a caller connect to the address it checked. */
   lookup?: LookupFunction;
+}
+
+/** What tls.createSecureContext gets, named as OpenSSL's SSL_CONF commands (SSL_CONF_cmd) call them. */
+export interface ClientTls {
+  /** `CipherString`: the TLS <= 1.2 cipher list, `@SECLEVEL=N` included. */
+  cipherString: string;
+  /** `Ciphersuites`: the TLS 1.3 suites; absent = OpenSSL's default. */
+  ciphersuites?: string;
+  /** `Groups` (= `Curves`); absent = OpenSSL's default list. */
+  groups?: string;
+  /** `SignatureAlgorithms`; absent = OpenSSL's default. */
+  sigalgs?: string;
+  /** Names of SSL_OP_* options (node's crypto.constants) set by `Options`, on top of the protocol options. */
+  options?: string[];
+}
+
+/** The answer to the request sent after the handshake (ProbeParams.request). */
+export interface ProbeResponse {
+  /** `HTTP/1.1 400 Bad Request`, printable ASCII, at most 200 characters; null when none came. */
+  statusLine: string | null;
+  status: number | null;
+  /** Why there is no status line: the peer closed, the wait ran out, or the answer is not HTTP. */
+  missing?: 'closed' | 'timeout' | 'not-http';
 }
 
 export type ProbeOutcome =
@@ -59,5 +92,12 @@ export interface ProbeObservation {
   error?: { code: string; message: string; opensslReason?: string };
   /** First bytes the peer sent when they were not TLS (printable ASCII only, for evidence). */
   nonTlsPreview?: string;
+  /** The server's ephemeral key exchange (node's getEphemeralKeyInfo), when the handshake completed with one. */
+  ephemeralKey?: { type: 'DH' | 'ECDH'; name?: string; bits: number };
+  /** Body length announced by the server's Certificate message header (seen even when the client stopped reading). */
+  certificateMessageBytes?: number;
+  /** The request sent after the handshake and what came back (ProbeParams.request). */
+  request?: { path: string; host: string };
+  response?: ProbeResponse;
   timings: { connectMs?: number; handshakeMs?: number; totalMs: number };
 }

@@ -118,6 +118,11 @@ export class WireTranscript {
     return this.server.records.bytesSeen;
   }
 
+  /** Body length the server's (first) Certificate message announced in its header, whether or not it arrived whole. */
+  get serverCertificateMessageBytes(): number | undefined {
+    return this.server.handshake.announced.get(HandshakeType.certificate);
+  }
+
   get tls13(): boolean {
     return this.serverHello?.version === ProtocolVersion.tls13;
   }

@@ -208,6 +208,8 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
         line: 'proxy_ssl_server_name on;',
         why: sniWhatIf
           ? `send SNI ${q(settings.proxySslName)}: without it the upstream ends the handshake before sending a certificate; with it, it presents ${q(alt!.sent[0].subject)}`
+          : useSni && sniFinding!.evidence.refusedWithoutSni
+          ? `send SNI: without it the upstream refuses the handshake; with SNI ${q(settings.proxySslName)} it completes and presents ${q(String(sniFinding!.evidence.withSni))}`
           : useSni
           ? `send SNI: without it the upstream presents ${q(String(sniFinding!.evidence.withoutSni))}, with SNI ${q(settings.proxySslName)} it presents ${q(String(sniFinding!.evidence.withSni))}`
           : `send SNI ${q(settings.proxySslName)} as your settings do: the certificate checked is the one presented for that name`,

@@ -13,6 +13,7 @@ import type { DiagnoseInput, PathItem } from '../diagnosis/types.js';
 import { isIpLiteral } from '../nginx/defaults.js';
 import type { TlsProtocol } from '../probe/types.js';
 import type { NameChoice } from './proxy-ssl-name.js';
+import { handshakeBlocker } from './handshake-blockers.js';
 
 export interface UpstreamContext {
   input: DiagnoseInput;
@@ -115,7 +116,7 @@ function connectionBlocker(f: Finding, input: DiagnoseInput): Omit<Blocker, 'cod
         change: `Check the upstream's TLS configuration (certificate and key pair, cipher suites): the handshake fails with ${String(f.evidence.reason ?? f.evidence.alertName ?? f.evidence.outcome ?? 'an unknown error')}.`,
       };
     default:
-      return undefined;
+      return handshakeBlocker(f);
   }
 }
 

@@ -22,6 +22,14 @@ function foundNowhereText(e: Ev): string {
   );
 }
 
+/** The what-if handshakes behind a finding (checks/handshake-cause.ts), as one sentence. */
+function triedText(e: Ev): string {
+  if (!Array.isArray(e.tried) && !Array.isArray(e.whatIfs)) return '';
+  const tries = (Array.isArray(e.tried) ? e.tried : e.whatIfs) as string[];
+  if (tries.length === 0) return '';
+  return ` What-if handshakes: ${tries.join('; ')}.`;
+}
+
 export const FINDING_TEXT: Record<FindingCode, (e: Ev, f: Finding) => string> = {
   CONNECTION_REFUSED: (e) => `Nothing listens on ${s(e.address)}:${s(e.port)}: the connection was refused.`,
   TIMEOUT: (e) =>
@@ -33,13 +41,34 @@ export const FINDING_TEXT: Record<FindingCode, (e: Ev, f: Finding) => string> = 
     `The upstream does not speak TLS on this port${e.firstBytes ? ` (it answered "${s(e.firstBytes)}")` : ''}: proxy_pass https:// points at a plain-text port.`,
   PROTOCOL_MISMATCH: (e) =>
     `No TLS version in common: nginx offers ${list(e.offered)}${e.negotiated ? `, the upstream chose ${s(e.negotiated)}` : ''}${e.reason ? ` (${s(e.reason)})` : ''}.`,
-  HANDSHAKE_FAILED: (e) => `The TLS handshake failed: ${s(e.reason) || s(e.alertName) || s(e.outcome)}.`,
+  HANDSHAKE_FAILED: (e) =>
+    `The TLS handshake failed: ${s(e.reason) || s(e.alertName) || s(e.outcome)}.${triedText(e)}${
+      Array.isArray(e.likelyCauses) && e.likelyCauses.length ? ` Likely causes (as tlsdoctor explain ranks this line): ${list(e.likelyCauses)}.` : ''
+    }`,
+  CIPHER_MISMATCH: (e) =>
+    `No cipher suite in common: nginx offers ${s(e.offered)} at security level ${s(e.seclevel)} and the upstream refuses them (${s(e.refusal)})${
+      e.accepted ? `; it completes only with ${s(e.accepted)}${e.protocol ? ` (${s(e.protocol)})` : ''}${e.acceptedIsWeak ? ', a suite nginx must never be made to offer' : ''}` : ''
+    }.${triedText(e)}`,
+  WEAK_EPHEMERAL_KEY: (e) =>
+    e.bits !== null && e.bits !== undefined
+      ? `The upstream's ephemeral key exchange uses ${s(e.group)} (${s(e.bits)} bits, ${s(e.securityBits)} security bits); OpenSSL at security level ${s(e.seclevel)} needs ${s(e.minimumBits)} bits${e.keyType === 'DH' ? ' (dh key too small)' : ''}.${triedText(e)}`
+      : `The upstream's ephemeral DH key is smaller than security level ${s(e.seclevel)} allows (at least ${s(e.minimumBits)} bits): dh key too small.${triedText(e)}`,
+  NO_HTTP_RESPONSE: (e) =>
+    e.missing === 'closed'
+      ? `The handshake completes, but the upstream closes the connection without answering GET ${s(e.path)}: nginx answers 502 ("upstream prematurely closed connection").`
+      : `The handshake completes, but the upstream answers GET ${s(e.path)} with "${s(e.firstLine)}", not HTTP: nginx logs it and passes the bytes on as an HTTP/0.9 response, no status line, no headers.`,
+  CERT_LIST_TOO_LARGE: (e) =>
+    `The upstream's Certificate message is ${e.bytes === null ? 'over' : `${s(e.bytes)} bytes, over`} OpenSSL's limit of ${s(e.limit)} bytes (max_cert_list, 100 KiB by default; nginx has no directive to raise it): "excessive message size".`,
   CLIENT_CERT_REQUIRED: (e) =>
     `The upstream requires a client certificate (mutual TLS) and none is configured${
       Array.isArray(e.acceptableCaNames) && e.acceptableCaNames.length ? `; it accepts certificates from: ${list(e.acceptableCaNames)}` : ''
-    }.${e.during === 'first-read' ? ' Under TLS 1.3 this surfaces only when nginx reads the response.' : ''}`,
+    }.${e.during === 'first-read' ? ' Under TLS 1.3 this surfaces only when nginx reads the response.' : ''}${
+      e.during === 'response' ? ` The handshake completes; the upstream answers the request with "${s(e.statusLine)}", which nginx passes on to its client without logging anything.` : ''
+    }`,
   CLIENT_CERT_REJECTED: (e) =>
-    `The upstream rejected the client certificate (alert ${s(e.alert)} ${s(e.alertName)})${
+    `The upstream rejected the client certificate (${e.during === 'response' ? `it answers "${s(e.statusLine)}", which nginx passes on` : `alert ${s(e.alert)} ${s(e.alertName)}`})${
+      e.issuerAmongAcceptable === false ? `: its issuer "${s(e.clientCertIssuer)}" is not among the CAs the upstream accepts` : ''
+    }${
       Array.isArray(e.acceptableCaNames) && e.acceptableCaNames.length ? `; it accepts certificates from: ${list(e.acceptableCaNames)}` : ''
     }.`,
   SELF_SIGNED_LEAF: (e) =>
@@ -82,7 +111,9 @@ export const FINDING_TEXT: Record<FindingCode, (e: Ev, f: Finding) => string> = 
     return text;
   },
   SNI_REQUIRED: (e) =>
-    `Without SNI the server presents "${s(e.withoutSni)}"; with SNI "${s(e.name)}" it presents "${s(e.withSni)}". nginx sends no SNI unless proxy_ssl_server_name is on.`,
+    e.refusedWithoutSni
+      ? `Without SNI the upstream refuses the handshake (${s(e.withoutSni).replace(/^no certificate: the handshake is refused \((.*)\)$/, '$1')}); with SNI "${s(e.name)}" it completes and presents "${s(e.withSni)}". nginx sends no SNI unless proxy_ssl_server_name is on.${triedText(e)}`
+      : `Without SNI the server presents "${s(e.withoutSni)}"; with SNI "${s(e.name)}" it presents "${s(e.withSni)}". nginx sends no SNI unless proxy_ssl_server_name is on.`,
   ROOT_SENT: () => `The server sends a root certificate: tolerated (the bundle decides trust), but wasted bytes.`,
   WRONG_ORDER: (e) => `The server sends its chain out of order (path order ${list(e.pathOrder)}, sent as ${list(e.sentOrder)}): tolerated by nginx.`,
   DUPLICATE_CERT: (e) => `Sent twice (positions ${s(e.firstIndex)} and ${s(e.index)}): tolerated.`,

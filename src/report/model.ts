@@ -3,7 +3,7 @@
  * (src/cli/run-probe.ts), rendered by probe-json.ts / probe-text.ts.
  */
 import type { Cert } from '../certs/cert.js';
-import type { Diagnosis } from '../diagnosis/types.js';
+import type { Diagnosis, HandshakeWhatIfs } from '../diagnosis/types.js';
 import type { NginxSettings } from '../nginx/defaults.js';
 import type { ProbeObservation } from '../probe/types.js';
 import type { FixPlan } from '../remediation/types.js';
@@ -16,7 +16,7 @@ export interface FetchRecord {
 }
 
 /** The phases of a `probe` run after the first handshake, in the order they run (src/cli/run-probe.ts). */
-export type ProbePhase = 'sni-what-if' | 'aia-fetch' | 'protocol-what-if' | 'closed-loop';
+export type ProbePhase = 'handshake-what-if' | 'sni-what-if' | 'aia-fetch' | 'protocol-what-if' | 'closed-loop';
 
 /** Where the run's single deadline (`--timeout`) stopped it: what the report lacks. */
 export interface RunCut {
@@ -43,4 +43,19 @@ export interface ProbeReport {
   fix?: FixPlan;
   /** Set only when the deadline stopped a phase after the first handshake (whose diagnosis is always kept). */
   cut?: RunCut;
+  /** nginx's OpenSSL client as the probe reproduced it, and where node's OpenSSL differs (probe only). */
+  client?: ProbeClientReport;
+  /** The what-if handshakes run after a failed first one (without their observations). */
+  whatIfs?: Omit<HandshakeWhatIfs, 'observation'>;
+}
+
+export interface ProbeClientReport {
+  /** The cipher list given to OpenSSL, `@SECLEVEL=N` included. */
+  cipherString: string;
+  seclevel: number;
+  protocols: string[];
+  /** OpenSSL of the node running tlsdoctor (process.versions.openssl), which made the handshakes. */
+  nodeOpenssl: string;
+  /** Differences between that client and nginx's, stated rather than hidden. */
+  differences: string[];
 }

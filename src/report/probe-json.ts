@@ -43,8 +43,14 @@ export function probeDocument(r: ProbeReport): Record<string, unknown> {
           alert: o.alert ?? null,
           error: o.error ? { code: o.error.code, message: o.error.message } : null,
           timings: o.timings,
+          // Additive (schemaVersion 1): present only when observed.
+          ...(o.ephemeralKey ? { ephemeralKey: o.ephemeralKey } : {}),
+          ...(o.certificateMessageBytes !== undefined ? { certificateMessageBytes: o.certificateMessageBytes } : {}),
+          ...(o.request ? { request: o.request, response: o.response ?? null } : {}),
         }
       : null,
+    ...(r.client ? { client: r.client } : {}),
+    ...(r.whatIfs ? { whatIfs: r.whatIfs } : {}),
     nginx: d.nginx,
     presentedChain: r.sent.map((c, index) => ({ index, ...summarizeCertificate(c) })),
     path: d.fullPath.map((p, depth) => ({

@@ -12,6 +12,7 @@ import { fixText } from './fix-text.js';
 const SEV: Record<Finding['severity'], string> = { error: 'ERROR', warning: 'WARN ', info: 'info ' };
 
 const PHASE: Record<ProbePhase, string> = {
+  'handshake-what-if': 'the what-if handshakes after the failed one',
   'sni-what-if': 'the SNI what-if handshake',
   'aia-fetch': 'the AIA fetch of missing issuers',
   'protocol-what-if': 'the protocol what-if handshakes',
@@ -76,8 +77,14 @@ export function probeText(r: ProbeReport): string {
     lines.push(`OK  nginx would verify ${where} and proxy the request.`);
   } else {
     const status = d.nginx.status === null ? 'nginx would not start' : `nginx would answer ${d.nginx.status}`;
-    lines.push(`FAIL  ${status} for ${where}. It would log:`);
-    lines.push(`  [${d.nginx.level}] ${d.nginx.error}`);
+    if (d.nginx.answeredBy === 'upstream') {
+      // The upstream refused the request after the handshake: nginx passes its answer on (and may log why).
+      lines.push(`FAIL  the upstream's answer (${d.nginx.status}) would pass through nginx for ${where}; ${d.nginx.error ? 'nginx would log:' : 'nginx logs nothing.'}`);
+      if (d.nginx.error) lines.push(`  [${d.nginx.level}] ${d.nginx.error}`);
+    } else {
+      lines.push(`FAIL  ${status} for ${where}. It would log:`);
+      lines.push(`  [${d.nginx.level}] ${d.nginx.error}`);
+    }
   }
   if (r.cut) lines.push(cutLine(r.cut));
   const s = r.settings;
@@ -99,6 +106,11 @@ export function probeText(r: ProbeReport): string {
     `As nginx ${s.nginxVersion}${s.nginxVersionSource && s.nginxVersionSource !== '--nginx-version' ? ` (${s.nginxVersionSource === 'default' ? 'default; --nginx-version to change' : `from ${s.nginxVersionSource}`})` : ''}: proxy_ssl_name ${s.proxySslName}, proxy_ssl_server_name ${s.proxySslServerName ? 'on' : 'off'}, ` +
       `proxy_ssl_verify_depth ${s.proxySslVerifyDepth}, security level ${s.opensslSeclevel}; ${conn}.`,
   );
+  if (o?.response) {
+    lines.push(`Request: GET ${o.request?.path ?? '/'} (Host ${o.request?.host ?? ''}): ${o.response.statusLine ?? `no status line (${o.response.missing})`}.`);
+  }
+  // Only what node's OpenSSL could not reproduce (the first entry, the OpenSSL in use, is in the JSON).
+  for (const d of r.client?.differences.slice(1) ?? []) lines.push(`Not reproduced: ${d}.`);
   lines.push(
     `Trust: ${r.trust.source === 'system' ? `system CA store (${r.trust.count} certs) — nginx has no default, see below` : `${r.trust.files.join(', ')} (${r.trust.count} certs)`}.`,
   );

@@ -129,6 +129,7 @@ describe('tlsdoctor nginx FILE', () => {
       error: 'upstream SSL certificate verify error: (21:unable to verify the first certificate) while SSL handshaking to upstream',
       verifyCode: 21,
       stage: 'verify',
+      answeredBy: 'nginx',
     });
     expect(u.findings.map((f: { code: string }) => f.code)).toContain('MISSING_INTERMEDIATE');
     expect(u.fix).toHaveProperty('directives');

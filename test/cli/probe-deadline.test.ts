@@ -48,7 +48,8 @@ function tlsServer(opts: tls.TlsOptions): tls.Server {
   server.on('tlsClientError', () => {});
   server.on('secureConnection', (s) => {
     track(s);
-    s.end();
+    // Answer the request probe sends after the handshake, as an HTTP upstream does (a bare close is a 502 for nginx).
+    s.once('data', () => s.end('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n'));
   });
   return server;
 }

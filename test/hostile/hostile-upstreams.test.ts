@@ -56,7 +56,8 @@ const PROBE_CASES: ProbeCase[] = [
   // answers 504 (`upstream timed out (110: Connection timed out) while SSL handshaking`) at proxy_connect_timeout.
   { kind: 'endless-records', status: [502, 504], finding: ['HANDSHAKE_FAILED', 'TIMEOUT'] },
   { kind: 'alert-storm', status: [502], finding: ['HANDSHAKE_FAILED'], logs: 'too many warn alerts' },
-  { kind: 'huge-certificate-message', status: [502], finding: ['HANDSHAKE_FAILED'], logs: 'excessive message size' },
+  // Issue 10: named by its own code, with the message's size and OpenSSL's 100 KiB limit.
+  { kind: 'huge-certificate-message', status: [502], finding: ['CERT_LIST_TOO_LARGE'], logs: 'excessive message size' },
   { kind: 'reset-on-accept', status: [502], finding: ['HANDSHAKE_FAILED', 'CONNECTION_REFUSED'] },
   { kind: 'reset-mid-handshake', status: [502], finding: ['HANDSHAKE_FAILED'], logs: 'peer closed connection in SSL handshake' },
   { kind: 'silent', status: [504], finding: ['TIMEOUT'], logs: 'upstream timed out (110: Connection timed out)' },

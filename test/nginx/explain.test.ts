@@ -55,7 +55,7 @@ const NGINX_MD_ROWS: [string, string, string, string, string[], number][] = [
     'error',
     'SSL_do_handshake() failed (SSL: error:0A000410:SSL routines::sslv3 alert handshake failure:SSL alert number 40) while SSL handshaking to upstream',
     'HANDSHAKE_FAILURE_ALERT',
-    ['CLIENT_CERT_REQUIRED', 'PROTOCOL_MISMATCH', 'HANDSHAKE_FAILED'],
+    ['CLIENT_CERT_REQUIRED', 'CIPHER_MISMATCH', 'PROTOCOL_MISMATCH', 'SNI_REQUIRED', 'HANDSHAKE_FAILED'],
     502,
   ],
   [
@@ -134,7 +134,10 @@ describe('details', () => {
     expect(explain(ssl('error:0A000412:SSL routines::sslv3 alert bad certificate:SSL alert number 42')).kind).toBe('CLIENT_CERT_REJECTED_ALERT');
     expect(explain(ssl('error:0A000438:SSL routines::tlsv1 alert internal error:SSL alert number 80'))).toMatchObject({ kind: 'TLS_ALERT', signature: 'TLS_ALERT:80' });
     expect(explain(ssl('error:0A000102:SSL routines::unsupported protocol')).kind).toBe('PROTOCOL_VERSION');
-    expect(explain(ssl('error:0A0000C1:SSL routines::no shared cipher')).causes).toEqual(['PROTOCOL_MISMATCH']);
+    // One catalogue with the probe (nginx/handshake-causes.ts): the probe's what-ifs name CIPHER_MISMATCH for these.
+    expect(explain(ssl('error:0A0000C1:SSL routines::no shared cipher')).causes).toEqual(['CIPHER_MISMATCH', 'PROTOCOL_MISMATCH']);
+    expect(explain(ssl('error:0A00018A:SSL routines::dh key too small')).causes).toEqual(['WEAK_EPHEMERAL_KEY']);
+    expect(explain(ssl('error:0A000098:SSL routines::excessive message size')).causes).toEqual(['CERT_LIST_TOO_LARGE']);
     expect(explain(ssl('error:0A000126:SSL routines::something new'))).toMatchObject({ kind: 'SSL_ERROR', causes: ['HANDSHAKE_FAILED'] });
     expect(explain(ssl('error:1408F10B:SSL routines:ssl3_get_record:wrong version number')).kind).toBe('NOT_TLS'); // OpenSSL 1.1
     expect(

@@ -16,6 +16,7 @@ import { cachedCheckDeps, collectTargetSpecs, resolveTargets } from '../check-ta
 import { parseDuration } from '../duration.js';
 import type { CliIO } from '../io.js';
 import type { NginxOptionValues } from '../nginx-options.js';
+import { requestPathOption } from '../request-option.js';
 import { UsageError } from '../usage-error.js';
 import { withLocalNginxVersion } from '../nginx-options.js';
 import { parseAt } from './probe.js';
@@ -32,6 +33,7 @@ export interface CheckCommandOptions extends NginxOptionValues {
   json?: boolean;
   format?: string;
   at?: string;
+  requestPath?: string;
 }
 
 type Format = 'text' | 'json' | 'prometheus';
@@ -100,7 +102,7 @@ export async function checkCommand(args: string[], o: CheckCommandOptions, io: C
     if (specs.length === 0) throw new UsageError('NO_TARGETS', 'no targets: give host:port arguments, --targets FILE, or - for standard input');
     const ca = o.ca.map((f) => resolve(io.cwd, f));
     const modelled = await withLocalNginxVersion(o, io.env, (m) => io.stderr(`tlsdoctor: warning: ${m}\n`));
-    const targets = resolveTargets(specs, { ...modelled, ca, timeoutMs });
+    const targets = resolveTargets(specs, { ...modelled, ca, timeoutMs, ...(o.requestPath !== undefined ? { request: requestPathOption(o.requestPath) } : {}) });
     const deps = cachedCheckDeps(io);
     // The command-wide bundle is read now: a typo in --ca is a usage error, not N unknown targets.
     await deps.loadTrust(ca);

@@ -19,6 +19,7 @@ import { addressesDocument, addressesTextFor, parseResolverOption } from '../pro
 import { stopOnSignals, watchLoop } from '../watch.js';
 import { briefVerdict, probeBrief } from '../../report/probe-brief.js';
 import { UsageError } from '../usage-error.js';
+import { requestPathOption } from '../request-option.js';
 import { writeFixFiles } from '../write-files.js';
 
 export interface ProbeCommandOptions extends NginxOptionValues, FetchPolicyOptionValues {
@@ -41,6 +42,13 @@ export interface ProbeCommandOptions extends NginxOptionValues, FetchPolicyOptio
   /** `--watch` alone is `true`; `--watch 10s` the interval. */
   watch?: string | boolean;
   watchCount?: string;
+  request?: boolean;
+  requestPath?: string;
+}
+
+/** One request after the handshake unless `--no-request`. */
+function requestOption(o: ProbeCommandOptions): { path: string } | undefined {
+  return o.request === false ? undefined : requestPathOption(o.requestPath ?? '/');
 }
 
 const WATCH_DEFAULT = '30s';
@@ -85,6 +93,7 @@ export async function probeCommand(targetText: string, o: ProbeCommandOptions, i
   const { certs: trusted, trust, notes } = await loadTrust(o.ca, io);
   const pool = o.intermediates.length > 0 ? await readPool(o.intermediates, '--intermediates') : { certs: [], notes: [] };
   const clientCert = await readClientCert(o);
+  const request = requestOption(o);
   const installPath = o.installPath ?? resolve(io.cwd, o.out ?? '.', 'trusted-ca.pem');
   const resolver = parseResolverOption(o.resolver);
   const intervalMs = o.watch === undefined ? 0 : parseDuration(typeof o.watch === 'string' ? o.watch : WATCH_DEFAULT, '--watch');
@@ -111,6 +120,7 @@ export async function probeCommand(targetText: string, o: ProbeCommandOptions, i
     log: o.json || o.brief || o.watch !== undefined ? undefined : (line) => io.stderr(`tlsdoctor: ${line}\n`),
     // Each run judges validity at its own time when watching (unless --at fixes it).
     ...(o.watch !== undefined && o.at === undefined ? { at: io.now() } : {}),
+    ...(request ? { request } : {}),
   });
   if (o.watch !== undefined) {
     const stop = stopOnSignals();

@@ -2,6 +2,7 @@
  * `tlsdoctor serve --listen 127.0.0.1:9219 [--targets FILE]`: start the exporter (src/check/exporter.ts), run
  * until SIGTERM or SIGINT, then stop accepting, let running scrapes answer, and exit 0.
  */
+import { requestPathOption } from '../request-option.js';
 import { resolve } from 'node:path';
 import { checkAddresses } from '../../check/check-addresses.js';
 import { startExporter, type RunningExporter } from '../../check/exporter.js';
@@ -18,6 +19,8 @@ import { withLocalNginxVersion } from '../nginx-options.js';
 export interface ServeCommandOptions extends NginxOptionValues {
   /** `--resolver ADDR`: resolve target names there (every address is checked). */
   resolver?: string;
+  /** `--request-path`: one request after each handshake (default: handshake only). */
+  requestPath?: string;
   listen: string;
   targets: string[];
   targetsOnly?: boolean;
@@ -89,7 +92,12 @@ export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<n
   const allowTargets = parseAllowTargets(o.allowTargets ?? []);
 
   const ca = o.ca.map((f) => resolve(io.cwd, f));
-  const defaults = { ...(await withLocalNginxVersion(o, io.env, (m) => io.stderr(`tlsdoctor: warning: ${m}\n`))), ca, timeoutMs: defaultTimeoutMs };
+  const defaults = {
+    ...(await withLocalNginxVersion(o, io.env, (m) => io.stderr(`tlsdoctor: warning: ${m}\n`))),
+    ca,
+    timeoutMs: defaultTimeoutMs,
+    ...(o.requestPath !== undefined ? { request: requestPathOption(o.requestPath) } : {}),
+  };
   const specs = o.targets.length > 0 ? await collectTargetSpecs([], o.targets, io) : [];
   const listed = resolveTargets(specs, defaults);
   const deps = cachedCheckDeps(io);

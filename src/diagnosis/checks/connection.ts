@@ -5,6 +5,9 @@ import type { Finding } from '../codes.js';
 import { finding } from '../finding.js';
 import type { Check } from '../types.js';
 import { parseNodeOpensslMessage } from '../openssl-error.js';
+import { alertCauses, reasonCauses } from '../../nginx/handshake-causes.js';
+import { handshakeCauseFindings, weakKeyOfCompleted } from './handshake-cause.js';
+import { responseFindings } from './upstream-response.js';
 
 const PROTOCOL_ALERTS = new Set([70, 71]); // protocol_version, insufficient_security (RFC 8446 §6.2)
 const PROTOCOL_REASONS = /unsupported protocol|no protocols available|version too low|wrong ssl version|legacy sigalg|tlsv1 alert protocol version/;
@@ -12,6 +15,7 @@ const PROTOCOL_REASONS = /unsupported protocol|no protocols available|version to
 export const checkConnection: Check = (ctx) => {
   const o = ctx.input.observation;
   const out: Finding[] = [];
+  let cause: Finding[] = [];
   const reason = o.error?.opensslReason ?? (o.error ? parseNodeOpensslMessage(o.error.message)?.reason : undefined);
   switch (o.outcome) {
     case 'refused':
@@ -63,8 +67,12 @@ export const checkConnection: Check = (ctx) => {
             reason: reason ?? null,
           }),
         );
+      } else if ((cause = handshakeCauseFindings(ctx.input, reason)).length > 0) {
+        out.push(...cause);
       } else {
         const peerClosed = o.outcome === 'closed' || o.error?.code === 'ECONNRESET';
+        // The catalogue explain uses for the same log line (nginx/handshake-causes.ts), and what the what-ifs tried.
+        const likely = alert !== undefined ? alertCauses(alert, true).causes : reason ? (reasonCauses(reason)?.causes ?? []) : [];
         out.push(
           finding('HANDSHAKE_FAILED', {
             outcome: o.outcome,
@@ -73,12 +81,16 @@ export const checkConnection: Check = (ctx) => {
             reason: peerClosed
               ? `the upstream ${o.error?.code === 'ECONNRESET' ? 'reset' : 'closed'} the connection during the TLS handshake without a TLS alert (it may not speak TLS on this port, or it refuses this client)`
               : (reason ?? o.error?.message ?? null),
+            likelyCauses: likely,
+            whatIfs: (ctx.input.whatIfs?.tried ?? []).map((t) => `${t.change}: ${t.ok ? 'completes' : (t.reason ?? t.outcome)}`),
           }),
         );
       }
       break;
     }
     case 'handshake':
+      out.push(...weakKeyOfCompleted(ctx.input));
+      out.push(...responseFindings(ctx.input));
       // A handshake on TLS 1.0/1.1 completes for our permissive probe, but OpenSSL at security level >= 1
       // refuses the SHA-1/MD5 signature those versions use ("legacy sigalg disallowed or unsupported").
       if ((o.protocol === 'TLSv1' || o.protocol === 'TLSv1.1') && ctx.input.settings.opensslSeclevel >= 1) {
