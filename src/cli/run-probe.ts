@@ -227,10 +227,22 @@ async function closeLoop(plan: FixPlan, input: DiagnoseInput, o: ProbeRunOptions
   proveAlternativesOnHandshake(plan, input, sent2);
 }
 
+/**
+ * Share of --timeout the first handshake may use when nginx sends no SNI to a host name: an upstream that stays
+ * silent after a ClientHello without SNI (a front that waits for the name) would otherwise use the whole run and
+ * leave no time for the SNI what-if that names the cause. nginx itself waits proxy_connect_timeout (60 s).
+ */
+const FIRST_HANDSHAKE_SHARE = 2 / 3;
+
+function firstHandshakeCap(o: ProbeRunOptions): number {
+  const sniPossible = !o.settings.proxySslServerName && o.settings.proxySslName !== '' && !isIpLiteral(o.settings.proxySslName);
+  return sniPossible ? Math.ceil(o.timeoutMs * FIRST_HANDSHAKE_SHARE) : Infinity;
+}
+
 export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
   const deadline = new RunDeadline(o.timeoutMs);
   const client = nginxClient(o.settings);
-  const firstParams = probeParams(o, o.settings, deadline.allow());
+  const firstParams = probeParams(o, o.settings, deadline.allow(firstHandshakeCap(o)));
   const observation = await probe(firstParams);
   // Loaded only after a failed handshake: a healthy probe pays nothing for the what-ifs (start-up time is benchmarked).
   // A first handshake that used up the run's time leaves none for them: no what-if, and no cut to report for them.

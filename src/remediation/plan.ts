@@ -165,8 +165,9 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
 
   const uctx: UpstreamContext = {
     input,
-    // The SNI what-if completed the handshake nginx's own attempt failed: SNI, not the upstream, is the cure.
-    connection: sniWhatIf ? findings.filter((f) => f.code !== 'HANDSHAKE_FAILED') : findings,
+    // The SNI what-if completed the handshake nginx's own attempt failed (refused, or left unanswered): SNI, not
+    // the upstream, is the cure.
+    connection: sniWhatIf || sniFinding?.evidence.refusedWithoutSni ? findings.filter((f) => f.code !== 'HANDSHAKE_FAILED' && f.code !== 'TIMEOUT') : findings,
     chain: chainDiagnosis.findings,
     sent: view.sent,
     fullPath: view.fullPath,

@@ -11,7 +11,7 @@ import { fixturePath, readFixture } from '../helpers/fixtures.js';
 import { startHandshakeUpstream, type HandshakeUpstream, type HandshakeUpstreamKind } from '../helpers/handshake-upstreams.js';
 import { runCli } from '../helpers/cli.js';
 
-const KINDS: HandshakeUpstreamKind[] = ['healthy', 'dhe-1024', 'dhe-2047', 'ecdhe-p192', 'null-only', 'huge-chain', 'sni-alert', 'sni-close', 'verify-client', 'tls10-only', 'silent-close', 'not-http'];
+const KINDS: HandshakeUpstreamKind[] = ['healthy', 'dhe-1024', 'dhe-2047', 'ecdhe-p192', 'null-only', 'huge-chain', 'sni-alert', 'sni-close', 'sni-silent', 'verify-client', 'tls10-only', 'silent-close', 'not-http'];
 const up = {} as Record<HandshakeUpstreamKind, HandshakeUpstream>;
 const dirs: string[] = [];
 
@@ -152,6 +152,17 @@ describe('an upstream that needs SNI', () => {
     });
   }
 
+  it('sni-silent: a timeout after a ClientHello without SNI leaves time for the SNI what-if, which names the cause', async () => {
+    const t0 = performance.now();
+    const { run, doc } = await probeJson('sni-silent', ['--timeout', '3s']);
+    const wallMs = performance.now() - t0;
+    expect(wallMs).toBeLessThan(4_500); // --timeout 3s bounds the run; the margin is process-local work on a loaded machine
+    expect(run.code).toBe(1);
+    // nginx waits proxy_connect_timeout and answers 504; what would make it work is SNI.
+    expect(doc.nginx).toMatchObject({ ok: false, status: 504, error: 'upstream timed out (110: Connection timed out) while SSL handshaking to upstream' });
+    expect(finding(doc, 'SNI_REQUIRED').evidence).toMatchObject({ refusedWithoutSni: true, name: 'upstream.test' });
+    expect(doc.fix).toMatchObject({ nginxFixable: true, verified: true });
+  });
 });
 
 describe('probe and explain share one catalogue', () => {

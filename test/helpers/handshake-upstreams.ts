@@ -34,6 +34,8 @@ export type HandshakeUpstreamKind =
   | 'sni-alert'
   /** Closes the connection on a ClientHello without SNI. */
   | 'sni-close'
+  /** Says nothing to a ClientHello without SNI (keeps the connection open): a timeout after the ClientHello. */
+  | 'sni-silent'
   /** Asks for a client certificate without requiring it, answers 400 without one (nginx's `ssl_verify_client on`). */
   | 'verify-client'
   /** Completes the handshake, then closes when the request arrives, without an answer. */
@@ -172,7 +174,7 @@ export async function startHandshakeUpstream(kind: HandshakeUpstreamKind): Promi
           : answer('200 OK');
   const server = tls.createServer(tlsOptions(kind), onRequest);
   server.on('tlsClientError', () => {});
-  const sniFront = kind === 'sni-alert' || kind === 'sni-close';
+  const sniFront = kind === 'sni-alert' || kind === 'sni-close' || kind === 'sni-silent';
   // An SNI front hands ClientHellos with SNI to the TLS server and refuses the others itself.
   const front = sniFront
     ? net.createServer((c) => {
@@ -180,7 +182,8 @@ export async function startHandshakeUpstream(kind: HandshakeUpstreamKind): Promi
         c.once('data', (hello: Buffer) => {
           if (!hasSni(hello)) {
             if (kind === 'sni-alert') c.end(Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 112]));
-            else c.destroy();
+            else if (kind === 'sni-close') c.destroy();
+            // sni-silent: nothing; the client's timeout ends it (the socket is destroyed on close).
             return;
           }
           c.pause();

@@ -45,6 +45,8 @@ interface Row {
 const ROWS: Row[] = [
   { kind: 'sni-alert', fixable: true },
   { kind: 'sni-close', fixable: true },
+  // Silent to a ClientHello without SNI: nginx waits proxy_connect_timeout (504); SNI cures it.
+  { kind: 'sni-silent', fixable: true },
   { kind: 'dhe-1024', fixable: false },
   { kind: 'dhe-2047', fixable: false },
   { kind: 'ecdhe-p192', fixable: false },

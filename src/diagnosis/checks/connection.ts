@@ -28,6 +28,8 @@ export const checkConnection: Check = (ctx) => {
           afterMs: Math.round(o.timings.totalMs),
         }),
       );
+      // Silent after our ClientHello: a what-if that completed (SNI, most often) names why, as for a refusal.
+      if (o.timings.connectMs !== undefined) out.push(...handshakeCauseFindings(ctx.input, undefined));
       break;
     case 'dns':
       out.push(finding('DNS_FAILURE', { host: o.host, error: o.error?.code ?? null }));
