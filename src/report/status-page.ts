@@ -27,7 +27,7 @@ export interface StatusPageInput {
 export const STATUS_PAGE_CSS = [
   'body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1b1b1b;background:#fff}',
   'table{border-collapse:collapse;width:100%}th,td{border:1px solid #bbb;padding:.3em .5em;text-align:left;vertical-align:top}',
-  'thead th{background:#eee}tbody th{font-weight:normal}code{word-break:break-all}ul{margin:0;padding-left:1.1em}.muted{color:#555}',
+  'thead th{background:#eee}tbody th{font-weight:normal}code{overflow-wrap:anywhere}ul{margin:0;padding-left:1.1em}.muted{color:#555}',
   '.s-critical{background:#fde0e0}.s-unknown{background:#ececec}.s-warning{background:#fff1cc}.s-ok{background:#e3f5e1}',
   'td.status{font-weight:bold;white-space:nowrap}svg{max-width:100%;height:auto;font-size:12px}',
   'svg .grid{stroke:#bbb}svg .now{stroke:#1b1b1b}svg .mark-critical,svg .mark-unknown{fill:#b71c1c}svg .mark-warning{fill:#8a5300}svg .mark-ok{fill:#1b5e20}',
@@ -71,6 +71,8 @@ function addressesCell(r: CheckResult | undefined): string {
 function failsCell(f: Failure | undefined, now: Date): string {
   if (!f) return '<span class="muted">unknown</span>';
   const why = `<br><span class="muted">${htmlText(f.because)}${f.from === 'forecast' ? ' (forecast)' : ''}</span>`;
+  // Failing now by nginx's own verdict: the Cause column already holds the error line.
+  if (f.from === 'nginx') return '<strong>now</strong>';
   if (f.failingNow) return `<strong>now</strong>${why}`;
   return `${utcText(f.atMs)} (in ${daysLeftText(f.atMs - now.getTime(), 1)} days)${why}`;
 }
