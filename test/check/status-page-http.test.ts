@@ -5,10 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unknownResult } from '../../src/check/check-target.js';
-import { createStatusBoard } from '../../src/check/status-board.js';
-import { STATUS_PAGE_CSP } from '../../src/check/status-page-response.js';
+import { createStatusBoard, type StatusBoard } from '../../src/check/status-board.js';
+import { STATUS_PAGE_CSP, statusPageResponder } from '../../src/check/status-page-response.js';
 import type { CheckTarget } from '../../src/check/types.js';
 import { defaultSettings } from '../../src/nginx/defaults.js';
+import { runCli } from '../helpers/cli.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { startStatusPageServe, type StatusPageServe } from './status-page-setup.js';
 
@@ -144,5 +145,34 @@ describe('status board rounds', () => {
     expect(calls).toBe(0);
     expect(board.entries()).toEqual([{ id: 'a.test:443' }]);
     await board.stop();
+  });
+});
+
+describe('page views stay cheap', () => {
+  it('a page is rendered at most once per reuse period, whatever the request rate', async () => {
+    let reads = 0;
+    const board = { entries: () => (reads++, [{ id: 'a.test:443' }]) } as unknown as StatusBoard;
+    const page = statusPageResponder(board, { now: () => new Date('2026-01-01T00:00:00Z'), refreshMs: 60_000, reuseMs: 200 });
+    const first = page('help');
+    for (let i = 0; i < 50; i++) expect(page('help')).toBe(first);
+    expect(reads).toBe(1);
+    await new Promise((r) => setTimeout(r, 250));
+    expect(page('help')).not.toBe(first);
+    expect(reads).toBe(2);
+    expect(first.body).toContain('<meta http-equiv="refresh" content="60">');
+  });
+});
+
+describe('serve --refresh', () => {
+  it.each([
+    ['10ms', 'between 1s and 24d'],
+    ['30d', 'between 1s and 24d'],
+    ['soon', 'not a duration'],
+  ])('--refresh %s is a one-line usage error, exit 2', async (value, message) => {
+    const r = await runCli(['serve', '--listen', '127.0.0.1:0', '--refresh', value]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('--refresh');
+    expect(r.stderr).toContain(message);
   });
 });
