@@ -3,6 +3,11 @@
  * status board's promises: page views start no check, rounds never overlap, a scrape with its own settings
  * updates the page and one with overrides does not.
  */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unknownResult } from '../../src/check/check-target.js';
 import { createStatusBoard, type StatusBoard } from '../../src/check/status-board.js';
@@ -175,4 +180,45 @@ describe('serve --refresh', () => {
     expect(r.stderr).toContain('--refresh');
     expect(r.stderr).toContain(message);
   });
+});
+
+describe('serve as a process', () => {
+  it('checks the --targets entries in rounds and shows them on /, then stops on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tlsdoctor-serve-page-'));
+    const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+    const { healthy, expired } = serve.addr;
+    writeFileSync(join(dir, 'targets.txt'), `${healthy} name=upstream.test\n${expired}\n`);
+    const script = [
+      "const { main } = await import('./src/cli/main.ts');",
+      "const { processIO } = await import('./src/cli/process-io.ts');",
+      'process.exitCode = await main(process.argv.slice(1), processIO());',
+    ].join('\n');
+    const args = ['serve', '--listen', '127.0.0.1:0', '--targets', join(dir, 'targets.txt'), '--ca', fixturePath('root.pem'), '--refresh', '1h'];
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const exit = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    try {
+      const deadline = Date.now() + 30_000;
+      let url: string | undefined;
+      let html = '';
+      // The first round starts at once; until it is in, the rows are PENDING.
+      while (!/data-target="[^"]*"><td class="status">OK/.test(html) || html.includes('PENDING')) {
+        if (Date.now() > deadline) throw new Error(`no page with results within 30 s: ${err}`);
+        await new Promise((r) => setTimeout(r, 100));
+        url ??= /serving on (http:\/\/\S+)/.exec(err)?.[1];
+        if (url) html = await (await fetch(url + '/')).text();
+      }
+      expect(err).toContain('2 targets on /sd and the status page /');
+      expect(rowsOf(html)).toEqual([
+        { target: expired, status: 'CRITICAL' },
+        { target: healthy, status: 'OK' },
+      ]);
+      expect(html).toContain('<meta http-equiv="refresh" content="3600">');
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exit).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
