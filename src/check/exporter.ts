@@ -5,7 +5,7 @@
  *   GET /probe?target=H:P[&name=N][&sni=on|off][&ca=FILE...][&depth=N][&protocols=L][&timeout=D]
  *   GET /metrics   the exporter's own counters
  *   GET /sd        Prometheus HTTP service discovery for the --targets entries
- *   GET /          a short help page
+ *   GET /          the status page of the --targets entries (status-board.ts), else a short help page
  *
  * A scrape never outlives its budget: min(timeout=, --max-timeout, Prometheus' X-Prometheus-Scrape-Timeout-Seconds
  * minus 0.5 s, as blackbox_exporter does), enforced by guardedCheck (run-check.ts).
@@ -27,7 +27,7 @@ import { exporterMetrics, newExporterStats, observeDuration } from '../report/ex
 import { probePrometheus } from '../report/prometheus.js';
 import type { CheckDeps } from './check-target.js';
 import { DEADLINE_GRACE_MS, guardedCheck } from './run-check.js';
-import type { CheckTarget, CheckThresholds, TargetSpec } from './types.js';
+import type { CheckResult, CheckTarget, CheckThresholds, TargetSpec } from './types.js';
 
 export interface ExporterOptions {
   host: string;
@@ -57,6 +57,10 @@ export interface ExporterOptions {
   maxTimeoutMs: number;
   cwd: string;
   now(): Date;
+  /** GET /: the status page (src/check/status-page-response.ts), given the help text; without it / is the help. */
+  statusPage?(help: string): { headers: Record<string, string>; body: string };
+  /** Told every scrape's result (the status board keeps those of listed targets). */
+  onScrape?(target: CheckTarget, result: CheckResult, at: Date): void;
 }
 
 export interface RunningExporter {
@@ -139,8 +143,8 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
   const stats = newExporterStats(Math.floor(Date.now() / 1000));
   const listed = new Map(o.listed.map((t) => [t.id, t]));
 
-  function send(res: http.ServerResponse, code: number, type: string, body: string): void {
-    res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  function send(res: http.ServerResponse, code: number, type: string, body: string, headers: Record<string, string> = {}): void {
+    res.writeHead(code, { 'Content-Type': type, ...headers, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
     res.end(body);
   }
 
@@ -229,6 +233,7 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
       stats.probes[result.status]++;
       if (result.error) stats.errors[result.error.code] = (stats.errors[result.error.code] ?? 0) + 1;
       observeDuration(stats, (performance.now() - started) / 1000);
+      o.onScrape?.(target, result, at);
       send(res, 200, EXPOSITION_CONTENT_TYPE, probePrometheus(result, at));
     } finally {
       stats.inFlight--;
@@ -262,9 +267,12 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
           JSON.stringify(o.listed.map((t) => ({ targets: [t.id], labels: t.spec.labels }))) + '\n',
         );
         return;
-      case '/':
-        send(res, 200, 'text/plain; charset=utf-8', HELP);
+      case '/': {
+        const page = o.statusPage?.(HELP);
+        if (page) send(res, 200, page.headers['Content-Type'] ?? 'text/html; charset=utf-8', page.body, page.headers);
+        else send(res, 200, 'text/plain; charset=utf-8', HELP);
         return;
+      }
       default:
         send(res, 404, 'text/plain; charset=utf-8', `no such page: ${url.pathname} (see /)\n`);
     }

@@ -148,6 +148,7 @@ Pre-deploy check (exit 0 every location still verifies, 1 some would fail, 2 usa
     .option('--crit <duration>', 'CRITICAL threshold for tlsdoctor_check_status', '7d')
     .option('--timeout <duration>', 'default budget per scrape (?timeout= may ask for less or up to --max-timeout)', '5s')
     .option('--max-timeout <duration>', 'the most a scrape may ask for with ?timeout=', '30s')
+    .option('--refresh <duration>', 'status page (GET /): check the --targets entries again this long after each round ends (0 = show scrapes only)', '60s')
     .option('--resolver <address>', 'DNS server (IP[:port]) for target names, instead of the system resolver; every address is checked')
     .option('--request-path <path>', 'after each handshake, send GET PATH as nginx would and judge the status (default: handshake only)');
   addNginxOptions(serve).action(async (opts) => {

@@ -6,6 +6,9 @@ import { requestPathOption } from '../request-option.js';
 import { resolve } from 'node:path';
 import { checkAddresses } from '../../check/check-addresses.js';
 import { startExporter, type RunningExporter } from '../../check/exporter.js';
+import { DEFAULT_CONCURRENCY } from '../../check/run-check.js';
+import { createStatusBoard } from '../../check/status-board.js';
+import { statusPageResponder } from '../../check/status-page-response.js';
 import { parseResolverOption } from '../probe-addresses-output.js';
 import { AddressListError, allowListPolicy, parseIp, parseRules, type AddressPolicy } from '../../fetch/address-policy.js';
 import { cachedCheckDeps, collectTargetSpecs, resolveTarget, resolveTargets } from '../check-targets.js';
@@ -30,6 +33,8 @@ export interface ServeCommandOptions extends NginxOptionValues {
   crit: string;
   timeout: string;
   maxTimeout: string;
+  /** `--refresh D`: time between the status page's check rounds of the --targets entries (0 = scrapes only). */
+  refresh: string;
 }
 
 /** `host:port`, `[v6]:port`, or `:port` (every interface). */
@@ -90,6 +95,12 @@ export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<n
   if (defaultTimeoutMs <= 0 || maxTimeoutMs <= 0) throw new UsageError('BAD_DURATION', '--timeout and --max-timeout must be positive');
   if (o.targetsOnly && o.targets.length === 0) throw new UsageError('MISSING_TARGETS', '--targets-only needs --targets FILE');
   const allowTargets = parseAllowTargets(o.allowTargets ?? []);
+  const refreshMs = parseDuration(o.refresh ?? '60s', '--refresh');
+  // At least a second: rounds back to back would be a handshake loop against every upstream. At most what a Node
+  // timer holds (2^31-1 ms, ~24.8 days): setTimeout fires a longer delay at once (Node docs, timers.setTimeout).
+  if (refreshMs !== 0 && (refreshMs < 1000 || refreshMs > 2 ** 31 - 1)) {
+    throw new UsageError('BAD_DURATION', `--refresh: "${o.refresh}" must be 0 (no rounds: the page shows scrapes) or between 1s and 24d`);
+  }
 
   const ca = o.ca.map((f) => resolve(io.cwd, f));
   const defaults = {
@@ -117,6 +128,11 @@ export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<n
     }
   }
 
+  const check = checkAddresses({ resolver: parseResolverOption(o.resolver) });
+  const thresholds = { warnMs, critMs };
+  const now = () => io.now();
+  // GET /: the listed targets, checked in rounds every --refresh (src/check/status-board.ts).
+  const board = createStatusBoard({ listed, refreshMs, concurrency: DEFAULT_CONCURRENCY, thresholds, deps, check, now });
   const exporter: RunningExporter = await startExporter({
     host,
     port,
@@ -126,19 +142,22 @@ export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<n
     allowedCa,
     resolveTarget: (spec, id, timeoutMs) => resolveTarget(spec, id, defaults, timeoutMs),
     deps,
-    check: checkAddresses({ resolver: parseResolverOption(o.resolver) }),
-    thresholds: { warnMs, critMs },
+    check,
+    thresholds,
     defaultTimeoutMs,
     maxTimeoutMs,
     cwd: io.cwd,
-    now: () => io.now(),
+    now,
+    statusPage: statusPageResponder(board, { now, refreshMs }),
+    onScrape: (target, result, at) => board.recordScrape(target, result, at),
   });
-  io.stderr(`tlsdoctor: serving on ${exporter.url} (/probe?target=host:port, /metrics${listed.length ? `, ${listed.length} targets on /sd` : ''})\n`);
+  board.start();
+  io.stderr(`tlsdoctor: serving on ${exporter.url} (/probe?target=host:port, /metrics${listed.length ? `, ${listed.length} targets on /sd and the status page /` : ''})\n`);
   io.stderr(`tlsdoctor: predicting as nginx ${defaults.nginxVersion} (${defaults.nginxVersionSource})\n`);
   const warning = exposureWarning(host, exporter.url, !!allowTargets, !!o.targetsOnly);
   if (warning) io.stderr(`tlsdoctor: warning: ${warning}\n`);
   const sig = await stopSignal();
   io.stderr(`tlsdoctor: ${sig}, stopping\n`);
-  await exporter.close();
+  await Promise.all([board.stop(), exporter.close()]);
   return EXIT.OK;
 }
