@@ -17,6 +17,7 @@ import { isIpLiteral, sniFor } from '../nginx/defaults.js';
 import { probe } from '../probe/probe.js';
 import type { ProbeObservation, ProbeParams } from '../probe/types.js';
 import { CertCache } from './cert-cache.js';
+import { forecastFailure } from './forecast.js';
 import { reasonCodes, targetStatus } from './status.js';
 import type { CheckedCert, CheckResult, CheckTarget, CheckThresholds } from './types.js';
 
@@ -36,7 +37,7 @@ export interface ClientCertMaterial {
   cert: string;
   key: string;
   /** The certificates of the cert file (its own and any chain in it), for expiry. */
-  certs: { subject: string; sha256: string; notAfter: Date }[];
+  certs: { subject: string; sha256: string; notBefore?: Date; notAfter: Date }[];
 }
 
 /** The I/O a check needs besides the handshake; the CLI provides cached implementations. */
@@ -66,7 +67,12 @@ function secondsLeft(notAfter: number, at: Date): number {
   return Math.round((notAfter - at.getTime()) / 1000);
 }
 
-function pathCerts(d: Diagnosis, at: Date): CheckedCert[] {
+/** notAfter - notBefore, for lifetime-relative thresholds (src/check/thresholds.ts). */
+function lifetime(notBefore: Date | undefined, notAfterMs: number): { lifetimeSeconds?: number } {
+  return notBefore ? { lifetimeSeconds: Math.round((notAfterMs - notBefore.getTime()) / 1000) } : {};
+}
+
+function pathCerts(d: Diagnosis, at: Date, known: Cert[]): CheckedCert[] {
   return d.fullPath.map((p, depth) => ({
     depth,
     source: p.ref.source,
@@ -74,6 +80,7 @@ function pathCerts(d: Diagnosis, at: Date): CheckedCert[] {
     sha256: p.ref.sha256,
     notAfter: p.notAfter,
     secondsLeft: secondsLeft(Date.parse(p.notAfter), at),
+    ...lifetime(known.find((c) => c.sha256 === p.ref.sha256)?.notBefore, Date.parse(p.notAfter)),
   }));
 }
 
@@ -165,7 +172,7 @@ export async function checkTarget(t: CheckTarget, at: Date, thresholds: CheckThr
     }
   }
 
-  const path = pathCerts(diagnosis, at);
+  const path = pathCerts(diagnosis, at, [...sent, ...trusted]);
   const clientCerts: CheckedCert[] = (client?.certs ?? []).map((c, i) => ({
     depth: i,
     source: 'client',
@@ -173,13 +180,15 @@ export async function checkTarget(t: CheckTarget, at: Date, thresholds: CheckThr
     sha256: c.sha256,
     notAfter: certTimeText(c.notAfter),
     secondsLeft: secondsLeft(c.notAfter.getTime(), at),
+    ...lifetime(c.notBefore, c.notAfter.getTime()),
   }));
   const all = [...path, ...clientCerts];
+  const reason = reasonCodes(diagnosis.findings, all, thresholds);
   const earliest = all.reduce<CheckedCert | null>((min, c) => (!min || c.secondsLeft < min.secondsLeft ? c : min), null);
   return {
     ...targetIdentity(t),
     status: targetStatus(diagnosis.nginx, all, thresholds),
-    reason: reasonCodes(diagnosis.findings, all, thresholds),
+    reason,
     notAfter: earliest?.notAfter ?? null,
     nginx: diagnosis.nginx,
     findings: diagnosis.findings,
@@ -190,6 +199,7 @@ export async function checkTarget(t: CheckTarget, at: Date, thresholds: CheckThr
     durationMs: Math.round(performance.now() - started),
     error: null,
     notes,
+    forecast: forecastFailure({ nginxOk: diagnosis.nginx.ok, reason, path, clientCerts, crls: t.crls }, at),
   };
 }
 

@@ -22,6 +22,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { AddressPolicy } from '../fetch/address-policy.js';
 import { checkDestination, pinnedLookup, systemResolveHost, type ResolveHost } from '../fetch/destination.js';
 import { parseTarget } from '../probe/parse-target.js';
+import { targetIdFor } from './targets-file.js';
 import { EXPOSITION_CONTENT_TYPE } from '../report/exposition.js';
 import { exporterMetrics, newExporterStats, observeDuration } from '../report/exporter-metrics.js';
 import { probePrometheus } from '../report/prometheus.js';
@@ -65,7 +66,7 @@ export interface RunningExporter {
   close(): Promise<void>;
 }
 
-const PARAMS = new Set(['target', 'name', 'sni', 'ca', 'depth', 'protocols', 'timeout']);
+const PARAMS = new Set(['target', 'name', 'sni', 'ca', 'depth', 'protocols', 'timeout', 'warn', 'crit']);
 
 /** blackbox_exporter's default --timeout-offset: leave Prometheus time to receive the answer. */
 const SCRAPE_TIMEOUT_OFFSET_MS = 500;
@@ -100,6 +101,7 @@ GET /probe?target=HOST:PORT   one check per scrape (blackbox style); metrics in 
     ca=FILE         proxy_ssl_trusted_certificate, only a file named by --ca or the --targets file (repeatable)
     depth=N         proxy_ssl_verify_depth
     protocols=L     proxy_ssl_protocols, e.g. TLSv1.2,TLSv1.3
+    warn=T crit=T   this target's thresholds: 14d, 12h, or 20% of the certificate's lifetime
     timeout=D       budget for this scrape (capped by --max-timeout and the scrape timeout)
   A target listed in --targets uses its own settings and labels; parameters override them.
   Other targets: 400 under --targets-only; 403 unless allowed by --allow-targets, when given.
@@ -138,6 +140,11 @@ function requestUrl(target: string | undefined): URL | undefined {
 export async function startExporter(o: ExporterOptions): Promise<RunningExporter> {
   const stats = newExporterStats(Math.floor(Date.now() / 1000));
   const listed = new Map(o.listed.map((t) => [t.id, t]));
+  const byAddress = new Map<string, CheckTarget[]>();
+  for (const t of o.listed) {
+    const key = targetIdFor(t.spec.host, t.spec.port);
+    byAddress.set(key, [...(byAddress.get(key) ?? []), t]);
+  }
 
   function send(res: http.ServerResponse, code: number, type: string, body: string): void {
     res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
@@ -162,8 +169,14 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
       } catch (e) {
         throw new BadRequest((e as Error).message);
       }
-      id = t.display;
-      base = listed.get(id);
+      // The name nginx verifies is part of the identity (targets-file.ts targetIdFor): two virtual hosts behind
+      // one address scraped with `&name=` are two targets, as in a targets file.
+      const name = q.get('name') ?? undefined;
+      id = targetIdFor(t.host, t.port, name);
+      // Without `&name=`, a listed entry at that address, if it is the only one (scrape configs written before
+      // the name joined the identity keep working).
+      const atAddress = byAddress.get(t.display) ?? [];
+      base = listed.get(id) ?? (name === undefined && atAddress.length === 1 ? atAddress[0] : undefined);
     }
     if (!base && o.targetsOnly) throw new BadRequest(`target ${targetText} is not in --targets (the exporter runs with --targets-only)`);
     const spec: TargetSpec = base
@@ -177,6 +190,8 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
       ['sni', 'sni'],
       ['depth', 'depth'],
       ['protocols', 'protocols'],
+      ['warn', 'warn'],
+      ['crit', 'crit'],
     ] as const) {
       const v = q.get(key);
       if (v !== null) {

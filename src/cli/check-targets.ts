@@ -5,8 +5,9 @@
  */
 import { dirname, resolve } from 'node:path';
 import type { CheckDeps, ClientCertMaterial, TrustSet } from '../check/check-target.js';
-import { assignIds, parseTargetArgument, parseTargetsFile, TargetsFileError } from '../check/targets-file.js';
-import type { CheckTarget, TargetSpec } from '../check/types.js';
+import { assignIds, checkExplicitIds, parseTargetArgument, parseTargetsFile, TargetsFileError } from '../check/targets-file.js';
+import { targetThresholds, ThresholdError } from '../check/thresholds.js';
+import type { CheckTarget, CheckThresholds, TargetSpec } from '../check/types.js';
 import { loadTrust } from './commands/probe.js';
 import type { CliIO } from './io.js';
 import { settingsFromOptions, type NginxOptionValues } from './nginx-options.js';
@@ -18,6 +19,8 @@ export interface CheckDefaults extends NginxOptionValues {
   /** --ca files (absolute), for targets without ca=. Empty: the system store. */
   ca: string[];
   timeoutMs: number;
+  /** The command's --warn/--crit: a target's `warn=`/`crit=` replace one level of them. */
+  thresholds?: CheckThresholds;
 }
 
 /** Per-target keys named like the options whose validation they reuse (settingsFromOptions' messages). */
@@ -54,6 +57,13 @@ export function resolveTarget(spec: TargetSpec, id: string, d: CheckDefaults, ti
     }
     throw e;
   }
+  let thresholds: CheckThresholds | undefined;
+  try {
+    thresholds = d.thresholds ? targetThresholds(spec, d.thresholds) : undefined;
+  } catch (e) {
+    if (e instanceof ThresholdError) throw new UsageError(e.code, e.message, { cause: e });
+    throw e;
+  }
   const certFile = spec.cert ?? d.proxySslCertificate;
   const keyFile = spec.cert ? spec.key : d.proxySslCertificateKey;
   return {
@@ -63,12 +73,19 @@ export function resolveTarget(spec: TargetSpec, id: string, d: CheckDefaults, ti
     caFiles: spec.ca ?? d.ca,
     ...(certFile && keyFile ? { clientCert: { certFile, keyFile } } : {}),
     timeoutMs,
+    ...(thresholds ? { thresholds } : {}),
   };
 }
 
 export function resolveTargets(specs: TargetSpec[], d: CheckDefaults): CheckTarget[] {
   // Validate the command-wide options once, so that their mistakes are not blamed on a target's line.
   settingsFromOptions(d, 'localhost');
+  try {
+    checkExplicitIds(specs);
+  } catch (e) {
+    if (e instanceof TargetsFileError) throw new UsageError(e.code, e.message, { cause: e });
+    throw e;
+  }
   const ids = assignIds(specs);
   return specs.map((s, i) => resolveTarget(s, ids[i], d));
 }

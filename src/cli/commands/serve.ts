@@ -9,6 +9,7 @@ import { parseResolverOption } from '../probe-addresses-output.js';
 import { AddressListError, allowListPolicy, parseIp, parseRules, type AddressPolicy } from '../../fetch/address-policy.js';
 import { cachedCheckDeps, collectTargetSpecs, resolveTarget, resolveTargets } from '../check-targets.js';
 import { parseDuration } from '../duration.js';
+import { parseThresholdOptions } from '../threshold-options.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import type { NginxOptionValues } from '../nginx-options.js';
@@ -79,9 +80,7 @@ function stopSignal(): Promise<string> {
 
 export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<number> {
   const { host, port } = parseListen(o.listen);
-  const warnMs = parseDuration(o.warn, '--warn', 'd');
-  const critMs = parseDuration(o.crit, '--crit', 'd');
-  if (critMs > warnMs) throw new UsageError('BAD_THRESHOLDS', `--crit (${o.crit}) is longer than --warn (${o.warn})`);
+  const thresholds = parseThresholdOptions(o.warn, o.crit);
   const defaultTimeoutMs = parseDuration(o.timeout, '--timeout');
   const maxTimeoutMs = parseDuration(o.maxTimeout, '--max-timeout');
   if (defaultTimeoutMs <= 0 || maxTimeoutMs <= 0) throw new UsageError('BAD_DURATION', '--timeout and --max-timeout must be positive');
@@ -89,7 +88,7 @@ export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<n
   const allowTargets = parseAllowTargets(o.allowTargets ?? []);
 
   const ca = o.ca.map((f) => resolve(io.cwd, f));
-  const defaults = { ...(await withLocalNginxVersion(o, io.env, (m) => io.stderr(`tlsdoctor: warning: ${m}\n`))), ca, timeoutMs: defaultTimeoutMs };
+  const defaults = { ...(await withLocalNginxVersion(o, io.env, (m) => io.stderr(`tlsdoctor: warning: ${m}\n`))), ca, timeoutMs: defaultTimeoutMs, thresholds };
   const specs = o.targets.length > 0 ? await collectTargetSpecs([], o.targets, io) : [];
   const listed = resolveTargets(specs, defaults);
   const deps = cachedCheckDeps(io);
@@ -119,7 +118,7 @@ export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<n
     resolveTarget: (spec, id, timeoutMs) => resolveTarget(spec, id, defaults, timeoutMs),
     deps,
     check: checkAddresses({ resolver: parseResolverOption(o.resolver) }),
-    thresholds: { warnMs, critMs },
+    thresholds,
     defaultTimeoutMs,
     maxTimeoutMs,
     cwd: io.cwd,
