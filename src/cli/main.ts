@@ -120,14 +120,15 @@ Pre-deploy check (exit 0 every location still verifies, 1 some would fail, 2 usa
     .argument('[targets...]', 'host:port ...; - reads a targets file from standard input')
     .option('--targets <file>', 'targets file: one "host:port [key=value ...]" per line, or JSON (repeatable; - = stdin)', collect, [])
     .option('--ca <file>', 'proxy_ssl_trusted_certificate for targets without ca= (repeatable; default: the system store)', collect, [])
-    .option('--warn <duration>', 'WARNING when a certificate expires within this (30d, 12h; bare number = days)', '30d')
-    .option('--crit <duration>', 'CRITICAL when a certificate expires within this', '7d')
+    .option('--warn <duration>', 'WARNING when a certificate expires within this (30d, 12h; bare number = days; 33% = a share of its lifetime)', '30d')
+    .option('--crit <duration>', 'CRITICAL when a certificate expires within this (7d, or 20% of its lifetime)', '7d')
     .option('--concurrency <n>', 'targets checked at the same time', '32')
     .option('--timeout <duration>', 'budget per target: DNS + connect + handshakes (bare number = seconds)', '5s')
     .option('--format <format>', 'text, json or prometheus', undefined)
     .option('--json', 'same as --format json')
     .option('--at <time>', 'judge validity at this ISO-8601 time instead of now')
-    .option('--resolver <address>', 'DNS server (IP[:port]) for target names, instead of the system resolver; every address is checked');
+    .option('--resolver <address>', 'DNS server (IP[:port]) for target names, instead of the system resolver; every address is checked')
+    .option('--nginx-config [file]', "targets, settings and labels from nginx's configuration (FILE, - for `nginx -T` output; alone: `nginx -T`), and the files it loads");
   addNginxOptions(check).action(async (targets: string[], opts) => {
     const { checkCommand } = await import('./commands/check.js');
     exitCode = await checkCommand(targets, opts, io);
