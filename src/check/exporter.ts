@@ -28,7 +28,7 @@ import { exporterMetrics, newExporterStats, observeDuration } from '../report/ex
 import { probePrometheus } from '../report/prometheus.js';
 import type { CheckDeps } from './check-target.js';
 import { DEADLINE_GRACE_MS, guardedCheck } from './run-check.js';
-import type { CheckTarget, CheckThresholds, TargetSpec } from './types.js';
+import type { CheckResult, CheckTarget, CheckThresholds, TargetSpec } from './types.js';
 
 export interface ExporterOptions {
   host: string;
@@ -37,6 +37,8 @@ export interface ExporterOptions {
   check?: typeof import('./check-target.js').checkTarget;
   /** Entries of --targets, addressable by `?target=<id>` with their own settings and labels. */
   listed: CheckTarget[];
+  /** Files nginx loads (serve --nginx-config), addressable by `?target=file:PATH`. */
+  files?: FileTargetSource[];
   /** Refuse targets not in `listed`. */
   targetsOnly: boolean;
   /** --allow-targets: where a target not in `listed` may be (decided after resolution); undefined = anywhere. */
@@ -60,9 +62,20 @@ export interface ExporterOptions {
   now(): Date;
 }
 
+/** A `file` target (src/check/file-targets.ts) the exporter answers for: judged at each scrape. */
+export interface FileTargetSource {
+  id: string;
+  labels: Record<string, string>;
+  check(at: Date, thresholds: CheckThresholds): Promise<CheckResult>;
+}
+
 export interface RunningExporter {
   url: string;
   port: number;
+  /** Replace the listed targets (and file targets): serve --nginx-config after re-reading the configuration. */
+  setListed(listed: CheckTarget[], files?: FileTargetSource[]): void;
+  /** The outcome of the last configuration reload, for /metrics. */
+  setReloadStatus(ok: boolean, atSeconds: number): void;
   close(): Promise<void>;
 }
 
@@ -137,14 +150,27 @@ function requestUrl(target: string | undefined): URL | undefined {
   }
 }
 
-export async function startExporter(o: ExporterOptions): Promise<RunningExporter> {
-  const stats = newExporterStats(Math.floor(Date.now() / 1000));
-  const listed = new Map(o.listed.map((t) => [t.id, t]));
+interface ListedIndex {
+  all: CheckTarget[];
+  byId: Map<string, CheckTarget>;
+  byAddress: Map<string, CheckTarget[]>;
+  files: FileTargetSource[];
+}
+
+function indexListed(all: CheckTarget[], files: FileTargetSource[]): ListedIndex {
   const byAddress = new Map<string, CheckTarget[]>();
-  for (const t of o.listed) {
+  for (const t of all) {
     const key = targetIdFor(t.spec.host, t.spec.port);
     byAddress.set(key, [...(byAddress.get(key) ?? []), t]);
   }
+  return { all, byId: new Map(all.map((t) => [t.id, t])), byAddress, files };
+}
+
+export async function startExporter(o: ExporterOptions): Promise<RunningExporter> {
+  const stats = newExporterStats(Math.floor(Date.now() / 1000));
+  // Replaced as a whole by setListed() (serve --nginx-config re-reads the configuration): a scrape sees the old
+  // set or the new one, never a mix.
+  let current = indexListed(o.listed, o.files ?? []);
 
   function send(res: http.ServerResponse, code: number, type: string, body: string): void {
     res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
@@ -160,6 +186,7 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
     }
     const targetText = q.get('target');
     if (!targetText) throw new BadRequest('missing target=host:port');
+    const { byId: listed, byAddress } = current;
     let base = listed.get(targetText);
     let id = targetText;
     if (!base) {
@@ -211,6 +238,9 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
     }
     const timeoutText = q.get('timeout');
     const budget = scrapeBudgetMs(timeoutText !== null ? parseTimeout(timeoutText) : undefined, o, scrapeHeader);
+    // A listed target scraped as listed keeps its own resolved settings (from nginx's configuration, for
+    // serve --nginx-config: they are not the command's defaults plus a spec).
+    if (base && [...q.keys()].every((k) => k === 'target' || k === 'timeout')) return { ...base, timeoutMs: budget };
     try {
       return o.resolveTarget(spec, base?.id ?? id, budget);
     } catch (e) {
@@ -218,7 +248,17 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
     }
   }
 
+  /** `?target=file:PATH` of a file nginx loads (serve --nginx-config): read and judged now, no packet sent. */
+  async function fileRoute(f: FileTargetSource, res: http.ServerResponse): Promise<void> {
+    const at = o.now();
+    const result = await f.check(at, o.thresholds);
+    stats.probes[result.status]++;
+    send(res, 200, EXPOSITION_CONTENT_TYPE, probePrometheus(result, at));
+  }
+
   async function probeRoute(url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const file = current.files.find((f) => f.id === url.searchParams.get('target'));
+    if (file && [...url.searchParams.keys()].every((k) => k === 'target')) return fileRoute(file, res);
     let requested: CheckTarget;
     try {
       const header = req.headers['x-prometheus-scrape-timeout-seconds'];
@@ -229,7 +269,7 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
       send(res, 400, 'text/plain; charset=utf-8', `${e.message}\n`);
       return;
     }
-    const admission = await admit(requested, o, listed);
+    const admission = await admit(requested, o, current.byId);
     if ('refused' in admission) {
       stats.refusedTargets++;
       send(res, 403, 'text/plain; charset=utf-8', `target ${requested.spec.input} is not allowed: ${admission.refused}\n`);
@@ -274,7 +314,10 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
           res,
           200,
           'application/json',
-          JSON.stringify(o.listed.map((t) => ({ targets: [t.id], labels: t.spec.labels }))) + '\n',
+          JSON.stringify([
+            ...current.all.map((t) => ({ targets: [t.id], labels: t.spec.labels })),
+            ...current.files.map((f) => ({ targets: [f.id], labels: f.labels })),
+          ]) + '\n',
         );
         return;
       case '/':
@@ -307,6 +350,12 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
   return {
     url: `http://${hostText}:${port}`,
     port,
+    setListed(listed, files = []) {
+      current = indexListed(listed, files);
+    },
+    setReloadStatus(ok, atSeconds) {
+      stats.configReload = { successful: ok, successTimestampSeconds: ok ? atSeconds : (stats.configReload?.successTimestampSeconds ?? 0) };
+    },
     close: () =>
       new Promise<void>((done) => {
         // Stop accepting, drop idle keep-alive connections, let running scrapes answer (each is bounded by

@@ -146,6 +146,7 @@ Pre-deploy check (exit 0 every location still verifies, 1 some would fail, 2 usa
     .option('--crit <duration>', 'CRITICAL threshold for tlsdoctor_check_status', '7d')
     .option('--timeout <duration>', 'default budget per scrape (?timeout= may ask for less or up to --max-timeout)', '5s')
     .option('--max-timeout <duration>', 'the most a scrape may ask for with ?timeout=', '30s')
+    .option('--nginx-config <file>', "targets, settings and labels from nginx's configuration (re-read on SIGHUP and on change), and the files it loads as file:PATH targets")
     .option('--resolver <address>', 'DNS server (IP[:port]) for target names, instead of the system resolver; every address is checked');
   addNginxOptions(serve).action(async (opts) => {
     const { serveCommand } = await import('./commands/serve.js');

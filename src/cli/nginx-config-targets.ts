@@ -6,6 +6,7 @@
  */
 import { readCrlFile } from '../certs/crl.js';
 import type { CheckDeps, TrustSet } from '../check/check-target.js';
+import type { FileTargetSource } from '../check/exporter.js';
 import { fileResult, type LoadedFile } from '../check/file-targets.js';
 import { nginxTargets, type SkippedUpstream } from '../check/nginx-targets.js';
 import type { CheckResult, CheckTarget, CheckThresholds } from '../check/types.js';
@@ -55,7 +56,8 @@ function errorOf(e: unknown): { code: string; message: string } {
   return { code: typeof code === 'string' ? code : 'FILE_UNREADABLE', message: (e as Error).message };
 }
 
-async function loadFile(f: NginxConfigTargetsFile): Promise<LoadedFile> {
+/** Read one file nginx loads (bounded, like every input); a failure is the file target's UNKNOWN, not an exception. */
+export async function loadFile(f: NginxConfigTargetsFile): Promise<LoadedFile> {
   const base: LoadedFile = { ...f, certs: [], crls: [] };
   try {
     if (f.role === 'crl') {
@@ -98,6 +100,15 @@ export async function readNginxConfigTargets(file: string | undefined, o: NginxC
     nginxVersionSource: cfg.nginxVersionSource,
     configFiles: cfg.loaded.kind === 'file' ? cfg.loaded.parsed.files : [],
   };
+}
+
+/** The `file` targets of `serve`: each scrape reads the file again (a renewed certificate is seen without a reload). */
+export function fileTargetSources(files: LoadedFile[]): FileTargetSource[] {
+  return files.map((f) => ({
+    id: `file:${f.path}`,
+    labels: { kind: 'file', role: f.role },
+    check: async (at, thresholds) => fileResult(await loadFile(f), at, thresholds),
+  }));
 }
 
 /** The `file` targets at the run's time. */
