@@ -23,6 +23,7 @@ import type { AddressPolicy } from '../fetch/address-policy.js';
 import { checkDestination, pinnedLookup, systemResolveHost, type ResolveHost } from '../fetch/destination.js';
 import { parseTarget } from '../probe/parse-target.js';
 import { targetIdFor } from './targets-file.js';
+import { targetThresholds } from './thresholds.js';
 import { EXPOSITION_CONTENT_TYPE } from '../report/exposition.js';
 import { exporterMetrics, newExporterStats, observeDuration } from '../report/exporter-metrics.js';
 import { probePrometheus } from '../report/prometheus.js';
@@ -242,7 +243,10 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
     // serve --nginx-config: they are not the command's defaults plus a spec).
     if (base && [...q.keys()].every((k) => k === 'target' || k === 'timeout')) return { ...base, timeoutMs: budget };
     try {
-      return o.resolveTarget(spec, base?.id ?? id, budget);
+      const target = o.resolveTarget(spec, base?.id ?? id, budget);
+      // warn= / crit= of the scrape (or of the listed entry) over the exporter's --warn / --crit.
+      const own = target.thresholds ?? targetThresholds(spec, o.thresholds);
+      return own ? { ...target, thresholds: own } : target;
     } catch (e) {
       throw new BadRequest((e as Error).message);
     }

@@ -151,6 +151,19 @@ describe('check against live upstreams', () => {
     expect((await check(['--targets', 'fleet2.txt'])).code).toBe(3);
   });
 
+  it('per-target thresholds: warn=/crit= in the targets file override the command\'s for that line only', async () => {
+    const { doc } = await checkJson(['-'], `${addr.soon} id=short-lived warn=1d crit=12h\n${addr.soon} id=default\n${addr.soon} id=relative warn=80% crit=50%\n`);
+    // 3 of the leaf's 4 days left: OK under 1d/12h, CRITICAL under the default --crit 7d, WARNING at 75% < 80%.
+    expect(doc.targets.map((t) => [t.target, t.status])).toEqual([
+      ['short-lived', 'OK'],
+      ['default', 'CRITICAL'],
+      ['relative', 'WARNING'],
+    ]);
+    const bad = recordingIO({ cwd: dir, stdin: `${addr.soon} crit=40d\n` });
+    expect(await main(['check', '-'], bad)).toBe(3);
+    expect(bad.out).toBe('UNKNOWN: <stdin>:1: crit= is longer than <stdin>:1: warn=\n');
+  });
+
   it('reads targets from standard input with -, in the JSON form too', async () => {
     const { doc } = await checkJson(['-'], `${addr.healthy}\n${addr.refused} label.x=y\n`);
     expect(doc.targets.map((t) => t.status)).toEqual(['OK', 'CRITICAL']);

@@ -95,6 +95,17 @@ describe('GET /probe', () => {
     expect(d.body).toContain(`tlsdoctor_nginx_failure_reason{target="${addr.healthy}",reason="UNKNOWN_CA"} 1`);
   });
 
+  it('thresholds per scrape (warn=, crit=: from Prometheus labels), relative to the lifetime too', async () => {
+    const base = { target: addr.healthy, name: 'upstream.test', ca: fixturePath('root.pem') };
+    const id = `upstream.test@${addr.healthy}`;
+    // Every certificate of the fixture chain has less than 100% of its lifetime left: CRITICAL; 0% never is.
+    expect((await get(q({ ...base, crit: '100%' }))).body).toContain(`tlsdoctor_check_status{target="${id}",status="CRITICAL"} 1`);
+    expect((await get(q({ ...base, warn: '0%', crit: '0%' }))).body).toContain(`tlsdoctor_check_status{target="${id}",status="OK"} 1`);
+    const bad = await get(q({ ...base, crit: 'soon' }));
+    expect(bad.status).toBe(400);
+    expect(bad.body).toBe('query: crit=: "soon" is not a duration or a share of the lifetime (examples: 30d, 12h, 20%)\n');
+  });
+
   it('a target from --targets uses its own bundle, name and labels', async () => {
     const t = `upstream.test@${addr['wrong-ca-bundle']}`;
     // Scraped by its id (what /sd gives), or by its bare address when it is the only entry there.
