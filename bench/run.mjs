@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const scripts = ['probe-bench.mjs', 'verify-bench.mjs', 'check-bench.mjs', 'serve-bench.mjs'];
+const scripts = ['probe-bench.mjs', 'verify-bench.mjs', 'check-bench.mjs', 'serve-bench.mjs', 'nginx-config-bench.mjs'];
 let failed = 0;
 for (const s of scripts) {
   const path = new URL(`./${s}`, import.meta.url);

@@ -160,7 +160,7 @@ function exactTime(c: Uint8Array, tag: number): AsnTime | undefined {
  * later, by X509_cmp_time() / ASN1_TIME_to_tm() during verification (X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD,
  * 13, and NOT_AFTER, 14): `ok` is false and `date` best effort, Invalid when nothing reads as a time.
  */
-function decodeTime(r: DerReader, t: Tlv): AsnTime {
+export function decodeTime(r: DerReader, t: Tlv): AsnTime {
   const tag = t.tag & ~0x20;
   if (tag !== TAG.UTC_TIME && tag !== TAG.GENERALIZED_TIME) throw new DerError('Time must be UTCTime or GeneralizedTime');
   const content = r.string(t);

@@ -66,10 +66,13 @@ export function checkAddresses(o: CheckAddressesOptions = {}): typeof checkTarge
     const worst = results.reduce((w, r) => (URGENCY.indexOf(r.status) < URGENCY.indexOf(w.status) ? r : w));
     const failing = addresses.filter((a) => a.verdict === 'fail').length;
     const notAfters = results.map((r) => r.notAfter).filter((x): x is string => x !== null).sort();
+    // The target fails when its first address does (nginx then fails that share of requests).
+    const forecasts = results.map((r) => r.forecast).filter((f) => f?.failsAt).sort((a, b) => a!.failsAt!.localeCompare(b!.failsAt!));
     return {
       ...worst,
       reason: [...new Set(results.flatMap((r) => r.reason))],
       notAfter: notAfters[0] ?? null,
+      ...(forecasts[0] ? { forecast: forecasts[0] } : {}),
       durationMs: Math.round(performance.now() - started),
       notes: [...worst.notes, `${host} has ${results.length} addresses, ${failing} failing; this result is the most urgent one's`],
       addresses,

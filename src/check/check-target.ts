@@ -19,6 +19,7 @@ import { probe } from '../probe/probe.js';
 import type { ProbeObservation, ProbeParams } from '../probe/types.js';
 import { CertCache } from './cert-cache.js';
 import type { RunMemo } from './run-memo.js';
+import { forecastFailure } from './forecast.js';
 import { reasonCodes, targetStatus } from './status.js';
 import type { CheckedCert, CheckResult, CheckTarget, CheckThresholds } from './types.js';
 
@@ -38,7 +39,7 @@ export interface ClientCertMaterial {
   cert: string;
   key: string;
   /** The certificates of the cert file (its own and any chain in it), for expiry. */
-  certs: { subject: string; sha256: string; notAfter: Date }[];
+  certs: { subject: string; sha256: string; notBefore?: Date; notAfter: Date }[];
 }
 
 /** The I/O a check needs besides the handshake; the CLI provides cached implementations. */
@@ -71,7 +72,12 @@ function secondsLeft(notAfter: number, at: Date): number {
   return Math.round((notAfter - at.getTime()) / 1000);
 }
 
-function pathCerts(d: Diagnosis, at: Date): CheckedCert[] {
+/** notAfter - notBefore, for lifetime-relative thresholds (src/check/thresholds.ts). */
+function lifetime(notBefore: Date | undefined, notAfterMs: number): { lifetimeSeconds?: number } {
+  return notBefore ? { lifetimeSeconds: Math.round((notAfterMs - notBefore.getTime()) / 1000) } : {};
+}
+
+function pathCerts(d: Diagnosis, at: Date, known: Cert[]): CheckedCert[] {
   return d.fullPath.map((p, depth) => ({
     depth,
     source: p.ref.source,
@@ -79,6 +85,7 @@ function pathCerts(d: Diagnosis, at: Date): CheckedCert[] {
     sha256: p.ref.sha256,
     notAfter: p.notAfter,
     secondsLeft: secondsLeft(Date.parse(p.notAfter), at),
+    ...lifetime(known.find((c) => c.sha256 === p.ref.sha256)?.notBefore, Date.parse(p.notAfter)),
   }));
 }
 
@@ -187,7 +194,7 @@ export async function checkTarget(t: CheckTarget, at: Date, thresholds: CheckThr
   if (await sniWhatIf(input, params, deadline, cache, notes)) diagnosis = diagnose(input);
 
   // Kept per target: its identity and verdict; the rest points at parts shared by every target alike.
-  const path = memo ? memo.path(diagnosis, () => pathCerts(diagnosis, at)) : pathCerts(diagnosis, at);
+  const path = memo ? memo.path(diagnosis, () => pathCerts(diagnosis, at, [...sent, ...trusted])) : pathCerts(diagnosis, at, [...sent, ...trusted]);
   const clientCerts = !client ? NONE : memo ? memo.clientCerts(client, () => clientRows(client, at)) : clientRows(client, at);
   const all = clientCerts.length ? [...path, ...clientCerts] : path;
   const earliest = all.reduce<CheckedCert | null>((min, c) => (!min || c.secondsLeft < min.secondsLeft ? c : min), null);
@@ -214,6 +221,7 @@ export async function checkTarget(t: CheckTarget, at: Date, thresholds: CheckThr
     durationMs: Math.round(performance.now() - started),
     error: null,
     notes: notes.length ? [...trustNotes, ...notes] : trustNotes.length ? trustNotes : NONE,
+    forecast: forecastFailure({ nginxOk: diagnosis.nginx.ok, reason, path, clientCerts, crls: t.crls }, at),
   };
 }
 

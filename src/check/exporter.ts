@@ -22,6 +22,8 @@ import { isAbsolute, resolve } from 'node:path';
 import type { AddressPolicy } from '../fetch/address-policy.js';
 import { checkDestination, pinnedLookup, systemResolveHost, type ResolveHost } from '../fetch/destination.js';
 import { parseTarget } from '../probe/parse-target.js';
+import { targetIdFor } from './targets-file.js';
+import { targetThresholds } from './thresholds.js';
 import { EXPOSITION_CONTENT_TYPE } from '../report/exposition.js';
 import { exporterMetrics, newExporterStats, observeDuration } from '../report/exporter-metrics.js';
 import { probePrometheus } from '../report/prometheus.js';
@@ -36,6 +38,8 @@ export interface ExporterOptions {
   check?: typeof import('./check-target.js').checkTarget;
   /** Entries of --targets, addressable by `?target=<id>` with their own settings and labels. */
   listed: CheckTarget[];
+  /** Files nginx loads (serve --nginx-config), addressable by `?target=file:PATH`. */
+  files?: FileTargetSource[];
   /** Refuse targets not in `listed`. */
   targetsOnly: boolean;
   /** --allow-targets: where a target not in `listed` may be (decided after resolution); undefined = anywhere. */
@@ -63,13 +67,24 @@ export interface ExporterOptions {
   onScrape?(target: CheckTarget, result: CheckResult, at: Date): void;
 }
 
+/** A `file` target (src/check/file-targets.ts) the exporter answers for: judged at each scrape. */
+export interface FileTargetSource {
+  id: string;
+  labels: Record<string, string>;
+  check(at: Date, thresholds: CheckThresholds): Promise<CheckResult>;
+}
+
 export interface RunningExporter {
   url: string;
   port: number;
+  /** Replace the listed targets (and file targets): serve --nginx-config after re-reading the configuration. */
+  setListed(listed: CheckTarget[], files?: FileTargetSource[]): void;
+  /** The outcome of the last configuration reload, for /metrics. */
+  setReloadStatus(ok: boolean, atSeconds: number): void;
   close(): Promise<void>;
 }
 
-const PARAMS = new Set(['target', 'name', 'sni', 'ca', 'depth', 'protocols', 'timeout']);
+const PARAMS = new Set(['target', 'name', 'sni', 'ca', 'depth', 'protocols', 'timeout', 'warn', 'crit']);
 
 /** blackbox_exporter's default --timeout-offset: leave Prometheus time to receive the answer. */
 const SCRAPE_TIMEOUT_OFFSET_MS = 500;
@@ -104,6 +119,7 @@ GET /probe?target=HOST:PORT   one check per scrape (blackbox style); metrics in 
     ca=FILE         proxy_ssl_trusted_certificate, only a file named by --ca or the --targets file (repeatable)
     depth=N         proxy_ssl_verify_depth
     protocols=L     proxy_ssl_protocols, e.g. TLSv1.2,TLSv1.3
+    warn=T crit=T   this target's thresholds: 14d, 12h, or 20% of the certificate's lifetime
     timeout=D       budget for this scrape (capped by --max-timeout and the scrape timeout)
   A target listed in --targets uses its own settings and labels; parameters override them.
   Other targets: 400 under --targets-only; 403 unless allowed by --allow-targets, when given.
@@ -139,9 +155,27 @@ function requestUrl(target: string | undefined): URL | undefined {
   }
 }
 
+interface ListedIndex {
+  all: CheckTarget[];
+  byId: Map<string, CheckTarget>;
+  byAddress: Map<string, CheckTarget[]>;
+  files: FileTargetSource[];
+}
+
+function indexListed(all: CheckTarget[], files: FileTargetSource[]): ListedIndex {
+  const byAddress = new Map<string, CheckTarget[]>();
+  for (const t of all) {
+    const key = targetIdFor(t.spec.host, t.spec.port);
+    byAddress.set(key, [...(byAddress.get(key) ?? []), t]);
+  }
+  return { all, byId: new Map(all.map((t) => [t.id, t])), byAddress, files };
+}
+
 export async function startExporter(o: ExporterOptions): Promise<RunningExporter> {
   const stats = newExporterStats(Math.floor(Date.now() / 1000));
-  const listed = new Map(o.listed.map((t) => [t.id, t]));
+  // Replaced as a whole by setListed() (serve --nginx-config re-reads the configuration): a scrape sees the old
+  // set or the new one, never a mix.
+  let current = indexListed(o.listed, o.files ?? []);
 
   function send(res: http.ServerResponse, code: number, type: string, body: string, headers: Record<string, string> = {}): void {
     res.writeHead(code, { 'Content-Type': type, ...headers, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
@@ -157,6 +191,7 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
     }
     const targetText = q.get('target');
     if (!targetText) throw new BadRequest('missing target=host:port');
+    const { byId: listed, byAddress } = current;
     let base = listed.get(targetText);
     let id = targetText;
     if (!base) {
@@ -166,8 +201,14 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
       } catch (e) {
         throw new BadRequest((e as Error).message);
       }
-      id = t.display;
-      base = listed.get(id);
+      // The name nginx verifies is part of the identity (targets-file.ts targetIdFor): two virtual hosts behind
+      // one address scraped with `&name=` are two targets, as in a targets file.
+      const name = q.get('name') ?? undefined;
+      id = targetIdFor(t.host, t.port, name);
+      // Without `&name=`, a listed entry at that address, if it is the only one (scrape configs written before
+      // the name joined the identity keep working).
+      const atAddress = byAddress.get(t.display) ?? [];
+      base = listed.get(id) ?? (name === undefined && atAddress.length === 1 ? atAddress[0] : undefined);
     }
     if (!base && o.targetsOnly) throw new BadRequest(`target ${targetText} is not in --targets (the exporter runs with --targets-only)`);
     const spec: TargetSpec = base
@@ -181,6 +222,8 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
       ['sni', 'sni'],
       ['depth', 'depth'],
       ['protocols', 'protocols'],
+      ['warn', 'warn'],
+      ['crit', 'crit'],
     ] as const) {
       const v = q.get(key);
       if (v !== null) {
@@ -200,14 +243,30 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
     }
     const timeoutText = q.get('timeout');
     const budget = scrapeBudgetMs(timeoutText !== null ? parseTimeout(timeoutText) : undefined, o, scrapeHeader);
+    // A listed target scraped as listed keeps its own resolved settings (from nginx's configuration, for
+    // serve --nginx-config: they are not the command's defaults plus a spec).
+    if (base && [...q.keys()].every((k) => k === 'target' || k === 'timeout')) return { ...base, timeoutMs: budget };
     try {
-      return o.resolveTarget(spec, base?.id ?? id, budget);
+      const target = o.resolveTarget(spec, base?.id ?? id, budget);
+      // warn= / crit= of the scrape (or of the listed entry) over the exporter's --warn / --crit.
+      const own = target.thresholds ?? targetThresholds(spec, o.thresholds);
+      return own ? { ...target, thresholds: own } : target;
     } catch (e) {
       throw new BadRequest((e as Error).message);
     }
   }
 
+  /** `?target=file:PATH` of a file nginx loads (serve --nginx-config): read and judged now, no packet sent. */
+  async function fileRoute(f: FileTargetSource, res: http.ServerResponse): Promise<void> {
+    const at = o.now();
+    const result = await f.check(at, o.thresholds);
+    stats.probes[result.status]++;
+    send(res, 200, EXPOSITION_CONTENT_TYPE, probePrometheus(result, at));
+  }
+
   async function probeRoute(url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const file = current.files.find((f) => f.id === url.searchParams.get('target'));
+    if (file && [...url.searchParams.keys()].every((k) => k === 'target')) return fileRoute(file, res);
     let requested: CheckTarget;
     try {
       const header = req.headers['x-prometheus-scrape-timeout-seconds'];
@@ -218,7 +277,7 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
       send(res, 400, 'text/plain; charset=utf-8', `${e.message}\n`);
       return;
     }
-    const admission = await admit(requested, o, listed);
+    const admission = await admit(requested, o, current.byId);
     if ('refused' in admission) {
       stats.refusedTargets++;
       send(res, 403, 'text/plain; charset=utf-8', `target ${requested.spec.input} is not allowed: ${admission.refused}\n`);
@@ -264,7 +323,10 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
           res,
           200,
           'application/json',
-          JSON.stringify(o.listed.map((t) => ({ targets: [t.id], labels: t.spec.labels }))) + '\n',
+          JSON.stringify([
+            ...current.all.map((t) => ({ targets: [t.id], labels: t.spec.labels })),
+            ...current.files.map((f) => ({ targets: [f.id], labels: f.labels })),
+          ]) + '\n',
         );
         return;
       case '/': {
@@ -300,6 +362,12 @@ export async function startExporter(o: ExporterOptions): Promise<RunningExporter
   return {
     url: `http://${hostText}:${port}`,
     port,
+    setListed(listed, files = []) {
+      current = indexListed(listed, files);
+    },
+    setReloadStatus(ok, atSeconds) {
+      stats.configReload = { successful: ok, successTimestampSeconds: ok ? atSeconds : (stats.configReload?.successTimestampSeconds ?? 0) };
+    },
     close: () =>
       new Promise<void>((done) => {
         // Stop accepting, drop idle keep-alive connections, let running scrapes answer (each is bounded by

@@ -65,7 +65,7 @@ export async function guardedCheck(t: CheckTarget, o: Pick<RunCheckOptions, 'at'
     return await Promise.race([
       // Through then(): a function that throws before returning its promise is caught too.
       Promise.resolve()
-        .then(() => run(t, o.at, o.thresholds, o.deps))
+        .then(() => run(t, o.at, t.thresholds ?? o.thresholds, o.deps))
         .catch((e: unknown) => unknownResult(t, withTargetOrigin(t, errorOf(e)), performance.now() - started)),
       overrun,
     ]);

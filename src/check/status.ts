@@ -5,6 +5,7 @@
  */
 import { FINDING_CODES, type Finding } from '../diagnosis/codes.js';
 import type { NginxOutcome } from '../diagnosis/types.js';
+import { isCritical, isSoon, isWarning } from './thresholds.js';
 import type { CheckedCert, CheckResult, CheckStatus, CheckSummary, CheckThresholds } from './types.js';
 
 export const EXIT_FOR_STATUS: Record<CheckStatus, number> = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 };
@@ -21,13 +22,12 @@ export function worstStatus(statuses: Iterable<CheckStatus>): CheckStatus {
   return worst;
 }
 
-/** The expiry status of certificate dates alone. An expired certificate is CRITICAL. */
+/** The expiry status of certificate dates alone (absolute or lifetime-relative, thresholds.ts). An expired certificate is CRITICAL. */
 export function expiryStatus(certs: CheckedCert[], t: CheckThresholds): CheckStatus {
   let status: CheckStatus = 'OK';
   for (const c of certs) {
-    const leftMs = c.secondsLeft * 1000;
-    if (leftMs < t.critMs) return 'CRITICAL';
-    if (leftMs < t.warnMs) status = 'WARNING';
+    if (c.secondsLeft < 0 || isCritical(c, t)) return 'CRITICAL';
+    if (isWarning(c, t)) status = 'WARNING';
   }
   return status;
 }
@@ -51,7 +51,7 @@ export function reasonCodes(findings: Finding[], certs: CheckedCert[], t: CheckT
     if (FINDING_CODES[f.code].severity === 'info') continue;
     if (!out.includes(f.code)) out.push(f.code);
   }
-  const soon = certs.some((c) => c.secondsLeft >= 0 && c.secondsLeft * 1000 < Math.max(t.warnMs, t.critMs));
+  const soon = certs.some((c) => c.secondsLeft >= 0 && isSoon(c, t));
   const expired = certs.some((c) => c.secondsLeft < 0);
   if (soon && !out.includes('EXPIRES_SOON')) out.push('EXPIRES_SOON');
   if (expired && !out.includes('EXPIRED')) out.push('EXPIRED');

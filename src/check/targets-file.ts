@@ -32,7 +32,7 @@ export interface TargetsSource {
   baseDir: string;
 }
 
-type Field = 'name' | 'sni' | 'ca' | 'depth' | 'protocols' | 'cert' | 'key';
+type Field = 'name' | 'sni' | 'ca' | 'depth' | 'protocols' | 'cert' | 'key' | 'id' | 'warn' | 'crit';
 
 /** Short keys, and the nginx directive names as aliases (easier to copy from a config). */
 const KEYS: Record<string, Field> = {
@@ -50,6 +50,10 @@ const KEYS: Record<string, Field> = {
   proxy_ssl_certificate: 'cert',
   key: 'key',
   proxy_ssl_certificate_key: 'key',
+  // The target's identity (the `target` label) and its own thresholds (src/check/thresholds.ts).
+  id: 'id',
+  warn: 'warn',
+  crit: 'crit',
 };
 
 const FILE_FIELDS = new Set<Field>(['ca', 'cert', 'key']);
@@ -118,7 +122,7 @@ function setField(spec: TargetSpec, where: string, key: string, value: string, b
   }
   const field = KEYS[key];
   if (!field) {
-    fail(where, `unknown key "${key}" (known: name, sni, ca, depth, protocols, cert, key, label.NAME)`);
+    fail(where, `unknown key "${key}" (known: name, sni, ca, depth, protocols, cert, key, id, warn, crit, label.NAME)`);
   }
   if (value === '') fail(where, `${key}= needs a value`);
   const v = FILE_FIELDS.has(field) ? (isAbsolute(value) ? value : resolve(baseDir, value)) : value;
@@ -400,15 +404,45 @@ export function parseTargetsFile(text: string, src: TargetsSource): TargetSpec[]
 }
 
 /**
- * Unique ids for one run: `host:port` (IPv6 in brackets), and `host:port#2`, `#3`... for later entries with the
- * same address (they may differ in name, SNI or bundle). The id is the `target` label in metrics.
+ * Unique ids for one run: `id=` when given, else targetIdFor() (`host:port`, or `name@host:port` when the target
+ * sets its own name), and `#2`, `#3`... for later entries with the same address and name (they may differ in SNI
+ * or bundle). The id is the `target` label in metrics.
  */
 export function assignIds(specs: TargetSpec[]): string[] {
   const seen = new Map<string, number>();
+  const explicit = new Set(specs.flatMap((s) => (s.id !== undefined ? [s.id] : [])));
   return specs.map((s) => {
-    const base = s.host.includes(':') ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`;
-    const n = (seen.get(base) ?? 0) + 1;
-    seen.set(base, n);
-    return n === 1 ? base : `${base}#${n}`;
+    if (s.id !== undefined) return s.id;
+    const base = targetIdFor(s.host, s.port, s.name);
+    // `#N` only for what is still the same (address and name): another bundle, depth or SNI setting; an id taken
+    // by an explicit `id=` is skipped.
+    let id: string;
+    do {
+      const n = (seen.get(base) ?? 0) + 1;
+      seen.set(base, n);
+      id = n === 1 ? base : `${base}#${n}`;
+    } while (explicit.has(id));
+    return id;
   });
+}
+
+/**
+ * A target's identity: `host:port` (`[v6]:port`), prefixed with the name nginx verifies when it is not the host
+ * (`api.internal@10.0.0.7:443`). One address that serves several virtual hosts (an SNI ingress) is several
+ * targets, and each keeps its id whatever the line order, in a targets file and in a `/probe?...&name=` scrape.
+ */
+export function targetIdFor(host: string, port: number, name?: string): string {
+  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return name !== undefined && name !== host ? `${name}@${address}` : address;
+}
+
+/** Ids given with `id=` must be unique: two targets under one `target` label would overwrite each other. */
+export function checkExplicitIds(specs: TargetSpec[]): void {
+  const seen = new Map<string, string>();
+  for (const s of specs) {
+    if (s.id === undefined) continue;
+    const before = seen.get(s.id);
+    if (before) fail(s.origin, `id=${s.id} is already the id of the target at ${before}`);
+    seen.set(s.id, s.origin);
+  }
 }

@@ -30,6 +30,11 @@ export interface TargetSpec {
   /** proxy_ssl_certificate / proxy_ssl_certificate_key files, absolute. */
   cert?: string;
   key?: string;
+  /** `id=`: the target's identity (Prometheus `target` label) instead of the one derived from host, port and name. */
+  id?: string;
+  /** `warn=` / `crit=` as written (`14d`, `20%`): this target's thresholds over the command's (src/check/thresholds.ts). */
+  warn?: string;
+  crit?: string;
   labels: Record<string, string>;
 }
 
@@ -47,23 +52,34 @@ export interface CheckTarget {
   request?: { path: string };
   /** Resolves the host for the handshakes instead of DNS: `serve --allow-targets` pins the address it allowed. */
   lookup?: LookupFunction;
+  /** This target's own thresholds (`warn=`/`crit=`); undefined = the run's. */
+  thresholds?: CheckThresholds;
+  /** Files nginx loads for this target and that no handshake shows (src/check/forecast.ts): CRLs and their nextUpdate. */
+  crls?: { file: string; nextUpdate: string | null }[];
 }
 
 /** One certificate whose expiry is judged: a certificate of the path nginx builds, or of the client certificate file. */
 export interface CheckedCert {
   /** Position: depth in the path (0 = leaf), or index in the client certificate file. */
   depth: number;
-  /** Where it came from: sent by the server, the trusted bundle (the anchor), ..., or `client`. */
-  source: 'sent' | 'untrusted' | 'bundle' | 'pool' | 'fetched' | 'client';
+  /**
+   * Where it came from: sent by the server, the trusted bundle (the anchor), ..., or `client`; `crl` for a CRL of
+   * a `file` target (subject = its issuer, notAfter = its nextUpdate).
+   */
+  source: 'sent' | 'untrusted' | 'bundle' | 'pool' | 'fetched' | 'client' | 'crl';
   subject: string;
   sha256: string;
   notAfter: string;
   /** Seconds from the check's time to notAfter (negative once expired). */
   secondsLeft: number;
+  /** notAfter - notBefore in seconds, when notBefore is known: what `--crit 20%` is a share of. */
+  lifetimeSeconds?: number;
 }
 
 export interface CheckResult {
   id: string;
+  /** `file`: a file nginx loads (bundle, client certificate, CRL), judged by its dates alone; absent: an upstream. */
+  kind?: 'file';
   input: string;
   host: string;
   port: number;
@@ -90,11 +106,39 @@ export interface CheckResult {
   notes: string[];
   /** Every address of the name and its verdict (src/check/check-addresses.ts); absent when not resolved here. */
   addresses?: { address: string; family: 4 | 6; verdict: 'ok' | 'fail'; status: CheckStatus; error: string | null }[];
+  /** The first instant nginx fails and why (src/check/forecast.ts); absent when not forecast (UNKNOWN). */
+  forecast?: Forecast;
+}
+
+/** What breaks nginx first: the whole path nginx builds, the client certificate it sends, or a CRL it loads. */
+export interface FailureCause {
+  /** `now`: nginx already fails (the reason codes say why); the others are dates still ahead. */
+  kind: 'now' | 'certificate' | 'anchor' | 'client' | 'crl';
+  /** The code nginx will log the failure under: the first reason, EXPIRED, or CRL_EXPIRED. */
+  code: string;
+  /** Position (path depth, or index in the client certificate file). */
+  depth?: number;
+  subject?: string;
+  sha256?: string;
+  /** The CRL file (kind `crl`). */
+  file?: string;
+}
+
+export interface Forecast {
+  /** ISO time; null when nothing known will make nginx fail (no dated certificate). */
+  failsAt: string | null;
+  failsBecause: FailureCause | null;
 }
 
 export interface CheckThresholds {
   warnMs: number;
   critMs: number;
+  /**
+   * Relative thresholds (`--warn 33%`, `--crit 20%`): WARNING/CRITICAL when less than this share of a certificate's
+   * lifetime is left. When set they replace warnMs/critMs for certificates whose lifetime is known.
+   */
+  warnRatio?: number;
+  critRatio?: number;
 }
 
 export interface CheckSummary {

@@ -5,8 +5,9 @@
  */
 import { dirname, resolve } from 'node:path';
 import type { CheckDeps, ClientCertMaterial, TrustSet } from '../check/check-target.js';
-import { assignIds, parseTargetArgument, parseTargetsFile, TargetsFileError } from '../check/targets-file.js';
-import type { CheckTarget, TargetSpec } from '../check/types.js';
+import { assignIds, checkExplicitIds, parseTargetArgument, parseTargetsFile, TargetsFileError } from '../check/targets-file.js';
+import { targetThresholds, ThresholdError } from '../check/thresholds.js';
+import type { CheckTarget, CheckThresholds, TargetSpec } from '../check/types.js';
 import { loadTrust } from './commands/probe.js';
 import type { CliIO } from './io.js';
 import { settingsFromOptions, type NginxOptionValues } from './nginx-options.js';
@@ -20,6 +21,8 @@ export interface CheckDefaults extends NginxOptionValues {
   timeoutMs: number;
   /** `--request-path`: one request after each handshake. */
   request?: { path: string };
+  /** The command's --warn/--crit: a target's `warn=`/`crit=` replace one level of them. */
+  thresholds?: CheckThresholds;
 }
 
 /** Per-target keys named like the options whose validation they reuse (settingsFromOptions' messages). */
@@ -56,18 +59,32 @@ export function resolveTarget(spec: TargetSpec, id: string, d: CheckDefaults, ti
     }
     throw e;
   }
+  let thresholds: CheckThresholds | undefined;
+  try {
+    thresholds = d.thresholds ? targetThresholds(spec, d.thresholds) : undefined;
+  } catch (e) {
+    if (e instanceof ThresholdError) throw new UsageError(e.code, e.message, { cause: e });
+    throw e;
+  }
   const certFile = spec.cert ?? d.proxySslCertificate;
   const keyFile = spec.cert ? spec.key : d.proxySslCertificateKey;
   // A plain literal, then the optional fields: a spread here gave every target its own property backing store.
   const target: CheckTarget = { id, spec, settings, caFiles: spec.ca ?? d.ca, timeoutMs };
   if (certFile && keyFile) target.clientCert = { certFile, keyFile };
   if (d.request) target.request = d.request;
+  if (thresholds) target.thresholds = thresholds;
   return target;
 }
 
 export function resolveTargets(specs: TargetSpec[], d: CheckDefaults): CheckTarget[] {
   // Validate the command-wide options once, so that their mistakes are not blamed on a target's line.
   settingsFromOptions(d, 'localhost');
+  try {
+    checkExplicitIds(specs);
+  } catch (e) {
+    if (e instanceof TargetsFileError) throw new UsageError(e.code, e.message, { cause: e });
+    throw e;
+  }
   const ids = assignIds(specs);
   // Targets with equal settings share one (never mutated) object: a fleet held for the whole run.
   const shared = new Map<string, CheckTarget['settings']>();

@@ -122,15 +122,16 @@ Pre-deploy check (exit 0 every location still verifies, 1 some would fail, 2 usa
     .argument('[targets...]', 'host:port ...; - reads a targets file from standard input')
     .option('--targets <file>', 'targets file: one "host:port [key=value ...]" per line, or JSON (repeatable; - = stdin)', collect, [])
     .option('--ca <file>', 'proxy_ssl_trusted_certificate for targets without ca= (repeatable; default: the system store)', collect, [])
-    .option('--warn <duration>', 'WARNING when a certificate expires within this (30d, 12h; bare number = days)', '30d')
-    .option('--crit <duration>', 'CRITICAL when a certificate expires within this', '7d')
+    .option('--warn <duration>', 'WARNING when a certificate expires within this (30d, 12h; bare number = days; 33% = a share of its lifetime)', '30d')
+    .option('--crit <duration>', 'CRITICAL when a certificate expires within this (7d, or 20% of its lifetime)', '7d')
     .option('--concurrency <n>', 'targets checked at the same time', '32')
     .option('--timeout <duration>', 'budget per target: DNS + connect + handshakes (bare number = seconds)', '5s')
     .option('--format <format>', 'text, json or prometheus', undefined)
     .option('--json', 'same as --format json')
     .option('--at <time>', 'judge validity at this ISO-8601 time instead of now')
     .option('--resolver <address>', 'DNS server (IP[:port]) for target names, instead of the system resolver; every address is checked')
-    .option('--request-path <path>', 'after each handshake, send GET PATH as nginx would and judge the status (default: handshake only)');
+    .option('--request-path <path>', 'after each handshake, send GET PATH as nginx would and judge the status (default: handshake only)')
+    .option('--nginx-config [file]', "targets, settings and labels from nginx's configuration (FILE, - for `nginx -T` output; alone: `nginx -T`), and the files it loads");
   addNginxOptions(check).action(async (targets: string[], opts) => {
     const { checkCommand } = await import('./commands/check.js');
     exitCode = await checkCommand(targets, opts, io);
@@ -144,13 +145,14 @@ Pre-deploy check (exit 0 every location still verifies, 1 some would fail, 2 usa
     .option('--targets-only', 'refuse targets that are not in --targets')
     .option('--allow-targets <cidr|host,...>', 'a target not in --targets must be listed by name or resolve only into these CIDRs, else 403 (repeatable)', collect, [])
     .option('--ca <file>', 'default proxy_ssl_trusted_certificate (repeatable; also allowed as ?ca=)', collect, [])
-    .option('--warn <duration>', 'WARNING threshold for tlsdoctor_check_status', '30d')
-    .option('--crit <duration>', 'CRITICAL threshold for tlsdoctor_check_status', '7d')
+    .option('--warn <duration>', 'WARNING threshold for tlsdoctor_check_status (30d; 33% = a share of the lifetime)', '30d')
+    .option('--crit <duration>', 'CRITICAL threshold for tlsdoctor_check_status (7d, or 10%)', '7d')
     .option('--timeout <duration>', 'default budget per scrape (?timeout= may ask for less or up to --max-timeout)', '5s')
     .option('--max-timeout <duration>', 'the most a scrape may ask for with ?timeout=', '30s')
     .option('--refresh <duration>', 'status page (GET /): check the --targets entries again this long after each round ends (0 = show scrapes only)', '60s')
     .option('--resolver <address>', 'DNS server (IP[:port]) for target names, instead of the system resolver; every address is checked')
-    .option('--request-path <path>', 'after each handshake, send GET PATH as nginx would and judge the status (default: handshake only)');
+    .option('--request-path <path>', 'after each handshake, send GET PATH as nginx would and judge the status (default: handshake only)')
+    .option('--nginx-config <file>', "targets, settings and labels from nginx's configuration (re-read on SIGHUP and on change), and the files it loads as file:PATH targets");
   addNginxOptions(serve).action(async (opts) => {
     const { serveCommand } = await import('./commands/serve.js');
     exitCode = await serveCommand(opts, io);

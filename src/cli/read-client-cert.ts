@@ -71,7 +71,7 @@ export async function checkClientCert(certFile: string, keyFile: string, labels:
     const blobs = await readCertificateBlobsAsync(certRead.bytes, certFile);
     certs = blobs.ders.map((der) => {
       const c = parseCertificate(der);
-      return { subject: c.subject, sha256: c.sha256, notAfter: c.notAfter };
+      return { subject: c.subject, sha256: c.sha256, notBefore: c.notBefore, notAfter: c.notAfter };
     });
   } catch (e) {
     return { ok: false, problem: { kind: 'cert-unparsable', ...files, detail: (e as Error).message } };

@@ -44,6 +44,9 @@ export function checkTargetDocument(r: CheckResult): Record<string, unknown> {
     notes: r.notes,
     // Every address of the name (additive, src/check/check-addresses.ts); [] when none resolved.
     addresses: r.addresses ?? [],
+    // The first instant nginx fails and why (src/check/forecast.ts); null when not forecast (UNKNOWN).
+    failsAt: r.forecast?.failsAt ?? null,
+    failsBecause: r.forecast?.failsBecause ?? null,
   };
 }
 
@@ -59,7 +62,13 @@ function documentHead(run: CheckRun): Record<string, unknown> {
     command: 'check',
     at: run.at.toISOString(),
     ...(run.nginxModel ? { nginxVersion: run.nginxModel.version, nginxVersionSource: run.nginxModel.source } : {}),
-    thresholds: { warnDays: run.thresholds.warnMs / (DAY_S * 1000), critDays: run.thresholds.critMs / (DAY_S * 1000) },
+    thresholds: {
+      warnDays: run.thresholds.warnMs / (DAY_S * 1000),
+      critDays: run.thresholds.critMs / (DAY_S * 1000),
+      // Lifetime-relative thresholds (`--crit 20%`), when given: they apply instead of the days.
+      ...(run.thresholds.warnRatio !== undefined ? { warnPercent: run.thresholds.warnRatio * 100 } : {}),
+      ...(run.thresholds.critRatio !== undefined ? { critPercent: run.thresholds.critRatio * 100 } : {}),
+    },
     summary: {
       status: s.status,
       exitCode: s.exitCode,

@@ -4,6 +4,8 @@
  * target that is not OK (long output: Nagios shows it under the first line).
  */
 import { daysLeftText } from './days-left.js';
+import { failureCauseText } from '../check/forecast.js';
+import { isSoon } from '../check/thresholds.js';
 import type { CheckResult, CheckRun, CheckStatus } from '../check/types.js';
 
 const DAY_S = 86_400;
@@ -59,6 +61,13 @@ function daysLeftCell(r: CheckResult): string {
   return daysText(Math.min(...all.map((c) => c.secondsLeft)));
 }
 
+/** When nginx first fails (src/check/forecast.ts): `now`, a UTC minute, or `-` (nothing dated / not checked). */
+function failsAtCell(r: CheckResult): string {
+  const f = r.forecast;
+  if (!f?.failsAt) return '-';
+  return f.failsBecause?.kind === 'now' ? 'now' : `${f.failsAt.slice(0, 16).replace('T', ' ')}Z`;
+}
+
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd());
@@ -72,12 +81,14 @@ function details(r: CheckResult, run: CheckRun): string[] {
   }
   for (const c of [...r.path, ...r.clientCerts]) {
     const ms = c.secondsLeft * 1000;
-    if (ms >= run.thresholds.warnMs && ms >= run.thresholds.critMs) continue;
+    if (ms >= 0 && !isSoon(c, run.thresholds)) continue;
     const where = c.source === 'client' ? `client certificate #${c.depth}` : `depth ${c.depth} (${c.source})`;
     const when = c.secondsLeft < 0 ? `expired ${daysText(-c.secondsLeft)} days ago` : `expires in ${daysText(c.secondsLeft)} days`;
     lines.push(`  ${where} ${c.subject}: ${when}, notAfter ${c.notAfter}`);
   }
   if (r.reason.length) lines.push(`  reason: ${r.reason.join(', ')}`);
+  const f = r.forecast;
+  if (f?.failsAt && f.failsBecause && f.failsBecause.kind !== 'now') lines.push(`  nginx fails at ${f.failsAt}: ${failureCauseText(f.failsBecause)}`);
   if ((r.addresses?.length ?? 0) > 1) for (const a of r.addresses!) lines.push(`  address ${a.address}: ${a.status}${a.error ? ` ${a.error}` : ''}`);
   return lines;
 }
@@ -85,8 +96,9 @@ function details(r: CheckResult, run: CheckRun): string[] {
 /** The report in chunks (status line, table, details), written one after the other. */
 export function* checkTextChunks(run: CheckRun): Generator<string> {
   const sorted = [...run.results].sort(byUrgency);
-  const rows = [['STATUS', 'TARGET', 'DAYS LEFT', 'NGINX', 'REASON']];
-  for (const r of sorted) rows.push([r.status, r.id, daysLeftCell(r), nginxCell(r), r.reason.join(',') || '-']);
+  // NAME: what nginx verifies (proxy_ssl_name), part of the target's identity; FAILS AT: the forecast.
+  const rows = [['STATUS', 'TARGET', 'NAME', 'DAYS LEFT', 'FAILS AT', 'NGINX', 'REASON']];
+  for (const r of sorted) rows.push([r.status, r.id, r.proxySslName, daysLeftCell(r), failsAtCell(r), nginxCell(r), r.reason.join(',') || '-']);
   yield `${statusLine(run)}\n\n`;
   const lines = table(rows);
   for (let i = 0; i < lines.length; i += 512) yield lines.slice(i, i + 512).join('\n') + '\n';

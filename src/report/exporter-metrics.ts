@@ -24,6 +24,8 @@ export interface ExporterStats {
   durationSum: number;
   durationCount: number;
   residentMemoryBytes: number;
+  /** serve --nginx-config: whether the last read of the configuration succeeded (a failed one keeps the old targets). */
+  configReload?: { successful: boolean; successTimestampSeconds: number };
 }
 
 export function newExporterStats(startTimeSeconds: number): ExporterStats {
@@ -97,6 +99,23 @@ export function exporterMetrics(s: ExporterStats): string {
       type: 'gauge',
       samples: [{ labels: {}, value: s.inFlight }],
     },
+    ...(s.configReload
+      ? [
+          {
+            // As prometheus_config_last_reload_successful: alert on 0, the targets are the previous configuration's.
+            name: 'tlsdoctor_exporter_config_last_reload_successful',
+            help: 'serve --nginx-config: 1 when the last read of the nginx configuration succeeded, 0 when it failed (the previous targets are kept).',
+            type: 'gauge' as const,
+            samples: [{ labels: {}, value: s.configReload.successful ? 1 : 0 }],
+          },
+          {
+            name: 'tlsdoctor_exporter_config_last_reload_success_timestamp_seconds',
+            help: 'serve --nginx-config: when the nginx configuration was last read successfully, as Unix time.',
+            type: 'gauge' as const,
+            samples: [{ labels: {}, value: s.configReload.successTimestampSeconds }],
+          },
+        ]
+      : []),
     {
       name: 'tlsdoctor_build_info',
       help: 'Constant 1, labelled with the tlsdoctor version.',

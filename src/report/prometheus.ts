@@ -35,10 +35,24 @@ export const TARGET_FAMILIES: StreamedFamily<Judged>[] = [
     samples: ({ r }) => STATUSES.map((s) => ({ labels: { target: r.id, status: s }, value: r.status === s ? 1 : 0 })),
   },
   {
+    // Only `target`: a label whose value changes during an outage (a warning joins, TIMEOUT <-> CHECK_TIMEOUT)
+    // starts a new series and restarts every `for:` of an alert on it. The reasons are tlsdoctor_nginx_failure_reason.
     name: 'tlsdoctor_nginx_would_succeed',
-    help: 'Whether nginx would verify this upstream and proxy to it (1) or fail (0); reason lists the reason codes, comma-separated.',
+    help: 'Whether nginx would verify this upstream and proxy to it (1) or fail (0). Why: tlsdoctor_nginx_failure_reason.',
     type: 'gauge',
-    samples: ({ r }) => (r.nginx ? [{ labels: { target: r.id, reason: r.reason.join(',') }, value: r.nginx.ok ? 1 : 0 }] : []),
+    samples: ({ r }) => (r.nginx ? [{ labels: t(r), value: r.nginx.ok ? 1 : 0 }] : []),
+  },
+  {
+    name: 'tlsdoctor_nginx_failure_reason',
+    help: 'While nginx would fail: 1 per reason code of the failure (join on target with tlsdoctor_nginx_would_succeed).',
+    type: 'gauge',
+    samples: ({ r }) => (r.nginx && !r.nginx.ok ? r.reason.map((reason) => ({ labels: { target: r.id, reason }, value: 1 })) : []),
+  },
+  {
+    name: 'tlsdoctor_nginx_fails_at_timestamp_seconds',
+    help: 'The first instant nginx will fail for this target (the earliest notAfter of the path, anchor, client certificate or CRL nextUpdate; the check time when it fails now), as Unix time.',
+    type: 'gauge',
+    samples: ({ r }) => (r.forecast?.failsAt ? [{ labels: t(r), value: Math.floor(Date.parse(r.forecast.failsAt) / 1000) }] : []),
   },
   {
     name: 'tlsdoctor_check_reason',

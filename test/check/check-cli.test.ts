@@ -106,7 +106,7 @@ describe('check against live upstreams', () => {
     expect(code).toBe(2);
     const lines = out.split('\n');
     expect(lines[0]).toMatch(/^CRITICAL: 1 critical, 1 warning, 0 unknown, 1 ok of 3 targets; .* \| critical=1 warning=1 unknown=0 ok=1 min_days_left=-?\d+\.\d;30;1$/);
-    expect(lines[2]).toMatch(/^STATUS\s+TARGET\s+DAYS LEFT\s+NGINX\s+REASON$/);
+    expect(lines[2]).toMatch(/^STATUS\s+TARGET\s+NAME\s+DAYS LEFT\s+FAILS AT\s+NGINX\s+REASON$/);
     expect(lines.slice(3, 6).map((l) => l.split(/\s+/).slice(0, 2))).toEqual([
       ['CRITICAL', addr['expired-intermediate']],
       ['WARNING', addr.soon],
@@ -139,15 +139,29 @@ describe('check against live upstreams', () => {
     );
     const { code, doc } = await checkJson(['--targets', 'fleet.txt']);
     expect(doc.targets.map((t) => [t.target, t.status, t.reason])).toEqual([
-      [addr.healthy, 'OK', []],
-      [`${addr.healthy}#2`, 'UNKNOWN', ['FILE_NOT_FOUND']],
-      [`${addr.healthy}#3`, 'CRITICAL', ['UNKNOWN_CA']],
+      // The verified name is part of the identity: the first entry is not a repeat of the others.
+      [`upstream.test@${addr.healthy}`, 'OK', []],
+      [addr.healthy, 'UNKNOWN', ['FILE_NOT_FOUND']],
+      [`${addr.healthy}#2`, 'CRITICAL', ['UNKNOWN_CA']],
     ]);
     expect(doc.targets[0].labels).toEqual({ team: 'payments', env: 'prod eu' });
     expect(code).toBe(2);
     // UNKNOWN outranks OK (max_state_alt): the missing bundle alone gives exit 3
     writeFileSync(join(dir, 'fleet2.txt'), `${addr.healthy}\n${addr.healthy} ca=bundles/other.pem\n`);
     expect((await check(['--targets', 'fleet2.txt'])).code).toBe(3);
+  });
+
+  it('per-target thresholds: warn=/crit= in the targets file override the command\'s for that line only', async () => {
+    const { doc } = await checkJson(['-'], `${addr.soon} id=short-lived warn=1d crit=12h\n${addr.soon} id=default\n${addr.soon} id=relative warn=80% crit=50%\n`);
+    // 3 of the leaf's 4 days left: OK under 1d/12h, CRITICAL under the default --crit 7d, WARNING at 75% < 80%.
+    expect(doc.targets.map((t) => [t.target, t.status])).toEqual([
+      ['short-lived', 'OK'],
+      ['default', 'CRITICAL'],
+      ['relative', 'WARNING'],
+    ]);
+    const bad = recordingIO({ cwd: dir, stdin: `${addr.soon} crit=40d\n` });
+    expect(await main(['check', '-'], bad)).toBe(3);
+    expect(bad.out).toBe('UNKNOWN: <stdin>:1: crit= is longer than <stdin>:1: warn=\n');
   });
 
   it('reads targets from standard input with -, in the JSON form too', async () => {
@@ -185,7 +199,8 @@ describe('check against live upstreams', () => {
     expect(res.ok).toBe(true);
     const ei = addr['expired-intermediate'];
     expect(out).toMatch(new RegExp(`tlsdoctor_cert_not_after_seconds\\{target="${ei}",depth="1",source="sent",subject="[^"]*Expired Intermediate[^"]*",sha256="[0-9a-f]{64}"\\} 1764633600`));
-    expect(out).toContain(`tlsdoctor_nginx_would_succeed{target="${ei}",reason="EXPIRED"} 0`);
+    expect(out).toContain(`tlsdoctor_nginx_would_succeed{target="${ei}"} 0`);
+    expect(out).toContain(`tlsdoctor_nginx_failure_reason{target="${ei}",reason="EXPIRED"} 1`);
     expect(out).toContain(`tlsdoctor_check_status{target="${addr.soon}",status="CRITICAL"} 1`);
     expect(out).toContain(`tlsdoctor_upstream_up{target="${addr.refused}"} 0`);
     expect(out).toContain('tlsdoctor_check_targets{status="OK"} 1');
@@ -228,11 +243,13 @@ describe('progress', () => {
 
 describe('check usage errors are UNKNOWN (exit 3) with one line', () => {
   it.each([
-    [['--warn', 'soon', '127.0.0.1:1'], 'UNKNOWN: --warn: "soon" is not a duration (examples: 5s, 500ms, 2m, 30d)\n'],
+    [['--warn', 'soon', '127.0.0.1:1'], 'UNKNOWN: --warn: "soon" is not a duration or a share of the lifetime (examples: 30d, 12h, 20%)\n'],
     [['--warn', '1d', '--crit', '7d', '127.0.0.1:1'], 'UNKNOWN: --crit (7d) is longer than --warn (1d)\n'],
     [['--concurrency', '0', '127.0.0.1:1'], 'UNKNOWN: --concurrency: "0" is not a whole number 1..10000\n'],
     [['--format', 'yaml', '127.0.0.1:1'], 'UNKNOWN: --format: expected text, json or prometheus, got "yaml"\n'],
-    [[], 'UNKNOWN: no targets: give host:port arguments, --targets FILE, or - for standard input\n'],
+    [[], 'UNKNOWN: no targets: give host:port arguments, --targets FILE, --nginx-config, or - for standard input\n'],
+    [['--warn', '10%', '--crit', '20%', '127.0.0.1:1'], 'UNKNOWN: --crit (20%) is a larger share than --warn (10%)\n'],
+    [['--crit', '150%', '127.0.0.1:1'], 'UNKNOWN: --crit: "150%" is more than 100% of the lifetime\n'],
     [['not a target'], 'UNKNOWN: argument 1: bad target "not a target": contains whitespace\n'],
     [['--targets', 'nope.txt'], 'UNKNOWN: --targets '],
     [['--proxy-ssl-verify-depth', 'x', '127.0.0.1:1'], 'UNKNOWN: --proxy-ssl-verify-depth: "x" is not a whole number\n'],

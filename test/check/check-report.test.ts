@@ -154,7 +154,8 @@ describe('Prometheus exposition', () => {
     const r = fleet();
     r.results[0].labels = { team: 'pay"ments', env: 'prod\neu' };
     const text = checkPrometheus(r);
-    expect(text).toContain('tlsdoctor_nginx_would_succeed{target="dead.test:443",reason="EXPIRED"} 0');
+    expect(text).toContain('tlsdoctor_nginx_would_succeed{target="dead.test:443"} 0');
+    expect(text).toContain('tlsdoctor_nginx_failure_reason{target="dead.test:443",reason="EXPIRED"} 1');
     expect(text).toContain(`tlsdoctor_cert_not_after_seconds{target="dead.test:443",depth="1",source="sent",subject="CN=c1",sha256="${'1'.repeat(64)}"} ${Math.floor(at.getTime() / 1000) - 3 * DAY}`);
     expect(text).toContain(`tlsdoctor_cert_expiry_seconds{target="dead.test:443",depth="1",source="sent",subject="CN=c1",sha256="${'1'.repeat(64)}"} ${-3 * DAY}`);
     expect(text).toContain('tlsdoctor_check_status{target="dead.test:443",status="CRITICAL"} 1');

@@ -108,7 +108,7 @@ describe('serve --allow-targets', () => {
     const t = `127.0.0.1:${healthy.port}`;
     const r = await scrape(e, { target: t, name: 'upstream.test' });
     expect(r.status).toBe(200);
-    expect(r.body).toContain(`tlsdoctor_check_status{target="${t}",status="OK"} 1`);
+    expect(r.body).toContain(`tlsdoctor_check_status{target="upstream.test@${t}",status="OK"} 1`);
   });
 
   it('a name is decided on every address it resolves to: one outside the list refuses it, nothing is sent', async () => {
@@ -131,7 +131,7 @@ describe('serve --allow-targets', () => {
     const t = `localhost:${healthy.port}`;
     const r = await scrape(e, { target: t, name: 'upstream.test' });
     expect(r.status).toBe(200);
-    expect(r.body).toContain(`tlsdoctor_check_status{target="${t}",status="OK"} 1`);
+    expect(r.body).toContain(`tlsdoctor_check_status{target="upstream.test@${t}",status="OK"} 1`);
     expect(calls).toEqual(['localhost']);
   });
 
@@ -152,7 +152,8 @@ describe('serve --allow-targets', () => {
     const r = await scrape(e, { target: t });
     expect(r.status).toBe(200);
     expect(r.body).toContain(`tlsdoctor_check_status{target="${t}",status="CRITICAL"} 1`);
-    expect(r.body).toMatch(new RegExp(`tlsdoctor_nginx_would_succeed\\{target="${t}",reason="[A-Z_]+"\\} 0`));
+    expect(r.body).toContain(`tlsdoctor_nginx_would_succeed{target="${t}"} 0`);
+    expect(r.body).toMatch(new RegExp(`tlsdoctor_nginx_failure_reason\\{target="${t}",reason="[A-Z_]+"\\} 1`));
     expect(counted).toBe(0);
   });
 

@@ -73,7 +73,11 @@ describe('GET /probe', () => {
     expect(r.type).toBe('text/plain; version=0.0.4; charset=utf-8');
     const t = addr['expired-intermediate'];
     expect(r.body).toContain(`tlsdoctor_check_status{target="${t}",status="CRITICAL"} 1`);
-    expect(r.body).toContain(`tlsdoctor_nginx_would_succeed{target="${t}",reason="EXPIRED"} 0`);
+    // The reason lives in its own series: would_succeed keeps one label set through an outage.
+    expect(r.body).toContain(`tlsdoctor_nginx_would_succeed{target="${t}"} 0`);
+    expect(r.body).toContain(`tlsdoctor_nginx_failure_reason{target="${t}",reason="EXPIRED"} 1`);
+    // Failing now: the forecast is the check's time.
+    expect(r.body).toMatch(new RegExp(`tlsdoctor_nginx_fails_at_timestamp_seconds\\{target="${t}"\\} \\d+`));
     expect(r.body).toMatch(new RegExp(`tlsdoctor_cert_not_after_seconds\\{target="${t}",depth="1",source="sent",[^}]*\\} 1764633600`));
     expect(r.body).not.toContain('tlsdoctor_check_targets');
     if (hasPromtool) expect(promtoolCheck(r.body)).toEqual({ ok: true, output: '' });
@@ -81,17 +85,35 @@ describe('GET /probe', () => {
 
   it('query settings apply: name and an allowed ca make the healthy upstream OK', async () => {
     const r = await get(q({ target: addr.healthy, name: 'upstream.test', ca: fixturePath('root.pem') }));
-    expect(r.body).toContain(`tlsdoctor_check_status{target="${addr.healthy}",status="OK"} 1`);
-    expect(r.body).toContain(`tlsdoctor_target_info{target="${addr.healthy}",proxy_ssl_name="upstream.test"} 1`);
+    // The name nginx verifies is part of the target's identity (another name at this address is another target).
+    const id = `upstream.test@${addr.healthy}`;
+    expect(r.body).toContain(`tlsdoctor_check_status{target="${id}",status="OK"} 1`);
+    expect(r.body).toContain(`tlsdoctor_target_info{target="${id}",proxy_ssl_name="upstream.test"} 1`);
     // without ca= the exporter's --ca (other-root) applies and the same upstream fails
     const d = await get(q({ target: addr.healthy }));
-    expect(d.body).toContain(`tlsdoctor_nginx_would_succeed{target="${addr.healthy}",reason="UNKNOWN_CA"} 0`);
+    expect(d.body).toContain(`tlsdoctor_nginx_would_succeed{target="${addr.healthy}"} 0`);
+    expect(d.body).toContain(`tlsdoctor_nginx_failure_reason{target="${addr.healthy}",reason="UNKNOWN_CA"} 1`);
+  });
+
+  it('thresholds per scrape (warn=, crit=: from Prometheus labels), relative to the lifetime too', async () => {
+    const base = { target: addr.healthy, name: 'upstream.test', ca: fixturePath('root.pem') };
+    const id = `upstream.test@${addr.healthy}`;
+    // Every certificate of the fixture chain has less than 100% of its lifetime left: CRITICAL; 0% never is.
+    expect((await get(q({ ...base, crit: '100%' }))).body).toContain(`tlsdoctor_check_status{target="${id}",status="CRITICAL"} 1`);
+    expect((await get(q({ ...base, warn: '0%', crit: '0%' }))).body).toContain(`tlsdoctor_check_status{target="${id}",status="OK"} 1`);
+    const bad = await get(q({ ...base, crit: 'soon' }));
+    expect(bad.status).toBe(400);
+    expect(bad.body).toBe('query: crit=: "soon" is not a duration or a share of the lifetime (examples: 30d, 12h, 20%)\n');
   });
 
   it('a target from --targets uses its own bundle, name and labels', async () => {
-    const t = addr['wrong-ca-bundle'];
+    const t = `upstream.test@${addr['wrong-ca-bundle']}`;
+    // Scraped by its id (what /sd gives), or by its bare address when it is the only entry there.
+    for (const target of [t, addr['wrong-ca-bundle']]) {
+      const r = await get(q({ target }));
+      expect(r.body).toContain(`tlsdoctor_check_status{target="${t}",status="OK"} 1`);
+    }
     const r = await get(q({ target: t }));
-    expect(r.body).toContain(`tlsdoctor_check_status{target="${t}",status="OK"} 1`);
     expect(r.body).toContain(`tlsdoctor_target_info{target="${t}",proxy_ssl_name="upstream.test",team="payments"} 1`);
   });
 
@@ -142,7 +164,7 @@ describe('the other pages', () => {
 
   it('/ is a help page, /sd lists --targets for http_sd_configs, others 404, POST 405', async () => {
     expect((await get('/')).body).toContain('/probe?target=HOST:PORT');
-    expect(JSON.parse((await get('/sd')).body)).toEqual([{ targets: [addr['wrong-ca-bundle']], labels: { team: 'payments' } }]);
+    expect(JSON.parse((await get('/sd')).body)).toEqual([{ targets: [`upstream.test@${addr['wrong-ca-bundle']}`], labels: { team: 'payments' } }]);
     expect((await get('/nope')).status).toBe(404);
     expect((await fetch(exporter.url + '/probe', { method: 'POST' })).status).toBe(405);
   });

@@ -100,3 +100,20 @@ export async function startPemServer(chain: string[], key: string): Promise<Live
       }),
   };
 }
+
+/** A CRL of a fixture CA (no entries), issued yesterday, with nextUpdate at now + hoursLeft (null: none). */
+export async function issueCrl(o: { issuer: string; hoursLeft: number | null }): Promise<{ pem: string; nextUpdate: Date | null }> {
+  const issuerCert = new x509.X509Certificate(readFixture(`${o.issuer}.pem`));
+  const signingKey = await importIssuerKey(o.issuer, issuerCert);
+  const nextUpdate = o.hoursLeft === null ? null : new Date(Math.floor(Date.now() / 1000) * 1000 + o.hoursLeft * 3_600_000);
+  const crl = await x509.X509CrlGenerator.create({
+    issuer: issuerCert.subjectName,
+    thisUpdate: new Date(Date.now() - DAY_MS),
+    ...(nextUpdate ? { nextUpdate } : {}),
+    signingKey,
+    signingAlgorithm: issuerCert.publicKey.algorithm.name === 'ECDSA' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5' },
+    entries: [],
+  });
+  // @peculiar/x509 labels it `CRL`; OpenSSL (and so nginx's proxy_ssl_crl) reads only `X509 CRL` (PEM_STRING_X509_CRL).
+  return { pem: crl.toString('pem').replace(/-----(BEGIN|END) CRL-----/g, '-----$1 X509 CRL-----') + '\n', nextUpdate };
+}

@@ -57,10 +57,14 @@ evaluation_interval: 1m
 tests:
   - interval: 1m
     input_series:
-      - series: 'tlsdoctor_nginx_would_succeed{target="api:443",reason="EXPIRED"}'
+      - series: 'tlsdoctor_nginx_would_succeed{target="api:443"}'
         values: '0x20'
-      - series: 'tlsdoctor_nginx_would_succeed{target="ok:443",reason=""}'
+      - series: 'tlsdoctor_nginx_failure_reason{target="api:443",reason="EXPIRED"}'
         values: '1x20'
+      - series: 'tlsdoctor_nginx_would_succeed{target="ok:443"}'
+        values: '1x20'
+      - series: 'tlsdoctor_nginx_fails_at_timestamp_seconds{target="ok:443"}'
+        values: '${5 * 86400}x120'
       - series: 'tlsdoctor_cert_not_after_seconds{target="soon:443",depth="1",source="sent",subject="CN=i",sha256="ab"}'
         values: '${10 * 86400}x120'
       - series: 'tlsdoctor_check_status{target="x:443",status="UNKNOWN"}'
@@ -69,10 +73,16 @@ tests:
       - eval_time: 15m
         alertname: NginxUpstreamTLSWouldFail
         exp_alerts:
-          - exp_labels: { severity: critical, target: 'api:443', reason: EXPIRED }
+          - exp_labels: { severity: critical, target: 'api:443' }
             exp_annotations:
               summary: 'nginx would fail to proxy to api:443'
               description: 'tlsdoctor predicts a 502/504 (EXPIRED). Run \`tlsdoctor probe api:443\` for the diagnosis and the fix.'
+      - eval_time: 90m
+        alertname: NginxUpstreamWillFail
+        exp_alerts:
+          - exp_labels: { severity: warning, target: 'ok:443' }
+            exp_annotations:
+              summary: 'nginx will fail to proxy to ok:443 in 4d 22h 30m 0s'
       - eval_time: 90m
         alertname: NginxUpstreamCertificateExpiresSoon
         exp_alerts:
@@ -88,6 +98,43 @@ tests:
 `,
     );
     const r = run(PROMTOOL, ['test', 'rules', 'alerts-test.yml']);
+    expect(r.output).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+  });
+
+  it.skipIf(!hasPromtool)('the failure alert fires through reason churn: 14 minutes of failure whose reasons change', () => {
+    writeFileSync(join(dir, 'tlsdoctor-alerts.yml'), ALERT_RULES);
+    // Minutes 0-4 TIMEOUT, 5-9 CHECK_TIMEOUT (the check overran), 10-13 TIMEOUT with EXPIRES_SOON joining:
+    // with the reasons as a label of would_succeed each change started a new series and restarted `for: 10m`.
+    writeFileSync(
+      join(dir, 'churn-test.yml'),
+      `rule_files: [tlsdoctor-alerts.yml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'tlsdoctor_nginx_would_succeed{target="api:443"}'
+        values: '0x14'
+      - series: 'tlsdoctor_nginx_failure_reason{target="api:443",reason="TIMEOUT"}'
+        values: '1x4 _x4 1x4'
+      - series: 'tlsdoctor_nginx_failure_reason{target="api:443",reason="CHECK_TIMEOUT"}'
+        values: '_x4 1x4 _x4'
+      - series: 'tlsdoctor_nginx_failure_reason{target="api:443",reason="EXPIRES_SOON"}'
+        values: '_x9 1x4'
+    alert_rule_test:
+      - eval_time: 9m
+        alertname: NginxUpstreamTLSWouldFail
+        exp_alerts: []
+      - eval_time: 14m
+        alertname: NginxUpstreamTLSWouldFail
+        exp_alerts:
+          - exp_labels: { severity: critical, target: 'api:443' }
+            exp_annotations:
+              summary: 'nginx would fail to proxy to api:443'
+              description: 'tlsdoctor predicts a 502/504 (EXPIRES_SOON,TIMEOUT). Run \`tlsdoctor probe api:443\` for the diagnosis and the fix.'
+`,
+    );
+    const r = run(PROMTOOL, ['test', 'rules', 'churn-test.yml']);
     expect(r.output).toContain('SUCCESS');
     expect(r.status).toBe(0);
   });
@@ -202,7 +249,9 @@ describe.skipIf(!existsSync(PROMETHEUS))('a real Prometheus scrapes tlsdoctor se
     expect(byTarget[addr['expired-intermediate']]).toMatchObject({ status: 'CRITICAL', team: 'shop' });
 
     const failing = await query('tlsdoctor_nginx_would_succeed == 0');
-    expect(failing.map((s) => [s.metric.target, s.metric.reason])).toEqual([[addr['expired-intermediate'], 'EXPIRED']]);
+    expect(failing.map((s) => s.metric.target)).toEqual([addr['expired-intermediate']]);
+    const reasons = await query('tlsdoctor_nginx_failure_reason');
+    expect(reasons.map((s) => [s.metric.target, s.metric.reason])).toEqual([[addr['expired-intermediate'], 'EXPIRED']]);
     // certificate metrics of the failing chain are there, the expired intermediate among them
     const certs = await query(`tlsdoctor_cert_not_after_seconds{target="${addr['expired-intermediate']}"}`);
     expect(certs.map((s) => s.metric.depth).sort()).toEqual(['0', '1', '2']);
@@ -223,7 +272,7 @@ describe.skipIf(!existsSync(PROMETHEUS))('a real Prometheus scrapes tlsdoctor se
       const res = await fetch(`${promUrl}/api/v1/rules`);
       const body = (await res.json()) as { data: { groups: { rules: { name: string; health: string }[] }[] } };
       const all = body.data.groups.flatMap((g) => g.rules);
-      return all.length === 4 && all.every((r) => r.health === 'ok') ? all : undefined;
+      return all.length === 5 && all.every((r) => r.health === 'ok') ? all : undefined;
     }, 'the alert rules evaluated');
     expect(rules.map((r) => r.name)).toContain('NginxUpstreamTLSWouldFail');
   }, 60_000);

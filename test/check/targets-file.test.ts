@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assignIds, parseTargetsFile, splitWords, TargetsFileError } from '../../src/check/targets-file.js';
+import { assignIds, checkExplicitIds, parseTargetsFile, splitWords, TargetsFileError } from '../../src/check/targets-file.js';
 
 const src = { name: 'targets.txt', baseDir: '/etc/tlsdoctor' };
 
@@ -99,7 +99,7 @@ describe('targets file, JSON forms', () => {
 
   it('reads {"targets": [...]} and names the line of a bad entry', () => {
     const text = '{\n  "version": 1,\n  "targets": [\n    {"target": "a:1"},\n    {"target": "b:2", "sni": "maybe", "bogus": 1}\n  ]\n}\n';
-    expect(errorOf(() => parseTargetsFile(text, src))).toBe('targets.txt:5: unknown key "bogus" (known: name, sni, ca, depth, protocols, cert, key, label.NAME)');
+    expect(errorOf(() => parseTargetsFile(text, src))).toBe('targets.txt:5: unknown key "bogus" (known: name, sni, ca, depth, protocols, cert, key, id, warn, crit, label.NAME)');
     const ok = parseTargetsFile('{"targets": [{"target": "a:1"}, {"target": "b:2"}]}', src);
     expect(ok.map((s) => s.host)).toEqual(['a', 'b']);
   });
@@ -120,8 +120,22 @@ describe('targets file, JSON forms', () => {
 });
 
 describe('assignIds', () => {
-  it('gives host:port, brackets IPv6, and numbers repeats', () => {
-    const specs = parseTargetsFile('a:1\n[::1]:2\na:1 name=other\nA:1\na:1\n', src);
-    expect(assignIds(specs)).toEqual(['a:1', '[::1]:2', 'a:1#2', 'A:1', 'a:1#3']);
+  it('gives host:port, brackets IPv6, the verified name when it is not the host, and numbers true repeats', () => {
+    const specs = parseTargetsFile('a:1\n[::1]:2\na:1 name=other\nA:1\na:1\na:1 name=a\n', src);
+    expect(assignIds(specs)).toEqual(['a:1', '[::1]:2', 'other@a:1', 'A:1', 'a:1#2', 'a:1#3']);
+  });
+
+  it('SNI ingress: two names at one address keep their ids whatever the line order', () => {
+    const one = assignIds(parseTargetsFile('10.0.0.7:443 name=shop.example\n10.0.0.7:443 name=api.example\n', src));
+    const two = assignIds(parseTargetsFile('10.0.0.7:443 name=api.example\n10.0.0.7:443 name=shop.example\n', src));
+    expect(one).toEqual(['shop.example@10.0.0.7:443', 'api.example@10.0.0.7:443']);
+    expect([...two].reverse()).toEqual(one);
+  });
+
+  it('id= is the identity as written; generated ids step around it; two equal id= are an error naming both lines', () => {
+    const specs = parseTargetsFile('a:1 id=a:1#2\na:1\na:1\nb:2 id=payments-eu warn=14d crit=10%\n', src);
+    expect(assignIds(specs)).toEqual(['a:1#2', 'a:1', 'a:1#3', 'payments-eu']);
+    expect(specs[3]).toMatchObject({ warn: '14d', crit: '10%' });
+    expect(errorOf(() => checkExplicitIds(parseTargetsFile('a:1 id=x\nb:1 id=x\n', src)))).toBe('targets.txt:2: id=x is already the id of the target at targets.txt:1');
   });
 });

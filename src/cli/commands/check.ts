@@ -8,12 +8,14 @@ import { resolve } from 'node:path';
 import { checkAddresses } from '../../check/check-addresses.js';
 import { DEFAULT_CONCURRENCY, runCheck } from '../../check/run-check.js';
 import { parseResolverOption } from '../probe-addresses-output.js';
-import { EXIT_FOR_STATUS } from '../../check/status.js';
+import { EXIT_FOR_STATUS, summarize } from '../../check/status.js';
+import { fileResults, nginxTrustDeps, readNginxConfigTargets, type NginxConfigTargets } from '../nginx-config-targets.js';
 import { checkJsonChunks } from '../../report/check-json.js';
 import { checkTextChunks } from '../../report/check-text.js';
 import { checkPrometheusChunks } from '../../report/prometheus.js';
 import { cachedCheckDeps, collectTargetSpecs, resolveTargets } from '../check-targets.js';
 import { parseDuration } from '../duration.js';
+import { parseThresholdOptions } from '../threshold-options.js';
 import type { CliIO } from '../io.js';
 import type { NginxOptionValues } from '../nginx-options.js';
 import { requestPathOption } from '../request-option.js';
@@ -22,6 +24,8 @@ import { withLocalNginxVersion } from '../nginx-options.js';
 import { parseAt } from './probe.js';
 
 export interface CheckCommandOptions extends NginxOptionValues {
+  /** `--nginx-config [FILE|-]`: the targets from nginx's configuration (true: `nginx -T`). */
+  nginxConfig?: string | true;
   /** `--resolver ADDR`: resolve target names there (every address is checked). */
   resolver?: string;
   targets: string[];
@@ -86,32 +90,47 @@ function progress(io: CliIO): { update(done: number, total: number, bad: number)
   };
 }
 
+/** `--nginx-config`: targets, settings and labels from the configuration; host:port and --targets do not mix with it. */
+async function configTargets(args: string[], o: CheckCommandOptions, timeoutMs: number, io: CliIO): Promise<NginxConfigTargets> {
+  if (args.length > 0 || o.targets.length > 0 || o.ca.length > 0) {
+    throw new UsageError('CONFLICTING_OPTIONS', '--nginx-config takes the targets and their bundles from the configuration: no host:port, --targets or --ca with it');
+  }
+  const cfg = await readNginxConfigTargets(o.nginxConfig === true ? undefined : o.nginxConfig, { ...o, timeoutMs }, io);
+  for (const s of cfg.skipped) io.stderr(`tlsdoctor: not monitored: ${s.where}: ${s.why}\n`);
+  if (cfg.targets.length === 0 && cfg.files.length === 0) throw new UsageError('NO_TARGETS', 'no TLS upstream to monitor in the nginx configuration');
+  return cfg;
+}
+
 export async function checkCommand(args: string[], o: CheckCommandOptions, io: CliIO): Promise<number> {
   let format: Format = 'text';
   try {
     format = formatOf(o);
-    const warnMs = parseDuration(o.warn, '--warn', 'd');
-    const critMs = parseDuration(o.crit, '--crit', 'd');
-    if (critMs > warnMs) throw new UsageError('BAD_THRESHOLDS', `--crit (${o.crit}) is longer than --warn (${o.warn})`);
+    const thresholds = parseThresholdOptions(o.warn, o.crit);
     const concurrency = parseConcurrency(o.concurrency ?? String(DEFAULT_CONCURRENCY));
     const timeoutMs = parseDuration(o.timeout, '--timeout');
     if (timeoutMs <= 0) throw new UsageError('BAD_DURATION', '--timeout must be positive');
     const at = parseAt(o.at, io);
 
-    const specs = await collectTargetSpecs(args, o.targets, io);
-    if (specs.length === 0) throw new UsageError('NO_TARGETS', 'no targets: give host:port arguments, --targets FILE, or - for standard input');
-    const ca = o.ca.map((f) => resolve(io.cwd, f));
-    const modelled = await withLocalNginxVersion(o, io.env, (m) => io.stderr(`tlsdoctor: warning: ${m}\n`));
-    const targets = resolveTargets(specs, { ...modelled, ca, timeoutMs, ...(o.requestPath !== undefined ? { request: requestPathOption(o.requestPath) } : {}) });
-    const deps = cachedCheckDeps(io);
-    // The command-wide bundle is read now: a typo in --ca is a usage error, not N unknown targets.
-    await deps.loadTrust(ca);
+    const fromConfig = o.nginxConfig !== undefined ? await configTargets(args, o, timeoutMs, io) : undefined;
+    let targets = fromConfig?.targets ?? [];
+    let deps = cachedCheckDeps(io);
+    let modelled: NginxOptionValues = fromConfig ? { nginxVersion: fromConfig.nginxVersion, nginxVersionSource: fromConfig.nginxVersionSource } : {};
+    if (fromConfig) deps = nginxTrustDeps(deps);
+    else {
+      const specs = await collectTargetSpecs(args, o.targets, io);
+      if (specs.length === 0) throw new UsageError('NO_TARGETS', 'no targets: give host:port arguments, --targets FILE, --nginx-config, or - for standard input');
+      const ca = o.ca.map((f) => resolve(io.cwd, f));
+      modelled = await withLocalNginxVersion(o, io.env, (m) => io.stderr(`tlsdoctor: warning: ${m}\n`));
+      targets = resolveTargets(specs, { ...modelled, ca, timeoutMs, thresholds, ...(o.requestPath !== undefined ? { request: requestPathOption(o.requestPath) } : {}) });
+      // The command-wide bundle is read now: a typo in --ca is a usage error, not N unknown targets.
+      await deps.loadTrust(ca);
+    }
 
     const bar = progress(io);
     let bad = 0;
     const run = await runCheck(targets, {
       at,
-      thresholds: { warnMs, critMs },
+      thresholds,
       concurrency,
       deps,
       check: checkAddresses({ resolver: parseResolverOption(o.resolver) }),
@@ -121,6 +140,11 @@ export async function checkCommand(args: string[], o: CheckCommandOptions, io: C
       },
     }).finally(() => bar.stop());
     if (modelled.nginxVersion && modelled.nginxVersionSource) run.nginxModel = { version: modelled.nginxVersion, source: modelled.nginxVersionSource };
+    if (fromConfig) {
+      // The files nginx loads are targets too (kind file), judged at the run's time.
+      run.results.push(...fileResults(fromConfig.files, at, thresholds));
+      run.summary = summarize(run.results);
+    }
 
     // Chunks, not one string: process.stdout writes to files and pipes synchronously on Linux (Node docs,
     // "A note on process I/O"), so a 10,000-target document is never held whole.

@@ -13,13 +13,19 @@ import { parseResolverOption } from '../probe-addresses-output.js';
 import { AddressListError, allowListPolicy, parseIp, parseRules, type AddressPolicy } from '../../fetch/address-policy.js';
 import { cachedCheckDeps, collectTargetSpecs, resolveTarget, resolveTargets } from '../check-targets.js';
 import { parseDuration } from '../duration.js';
+import { parseThresholdOptions } from '../threshold-options.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import type { NginxOptionValues } from '../nginx-options.js';
 import { UsageError } from '../usage-error.js';
 import { withLocalNginxVersion } from '../nginx-options.js';
+import type { CheckDeps } from '../../check/check-target.js';
+import { startReloader } from '../config-reloader.js';
+import { fileTargetSources, nginxTrustDeps, readNginxConfigTargets, type NginxConfigTargets } from '../nginx-config-targets.js';
 
 export interface ServeCommandOptions extends NginxOptionValues {
+  /** `--nginx-config FILE`: the targets from nginx's configuration, re-read on SIGHUP and on change. */
+  nginxConfig?: string;
   /** `--resolver ADDR`: resolve target names there (every address is checked). */
   resolver?: string;
   /** `--request-path`: one request after each handshake (default: handshake only). */
@@ -85,15 +91,47 @@ function stopSignal(): Promise<string> {
   });
 }
 
+/** How often the configuration's files are checked for a change (one stat per file). */
+const CONFIG_POLL_MS = 2000;
+
+/** SIGHUP and file changes re-read the configuration; a failed read keeps the targets and says so (stderr, metric). */
+function watchConfig(first: NginxConfigTargets, read: () => Promise<NginxConfigTargets>, exporter: RunningExporter, io: CliIO, renewDeps: () => void) {
+  exporter.setReloadStatus(true, Math.floor(io.now().getTime() / 1000));
+  const reloader = startReloader(first, {
+    read,
+    apply: (cfg) => {
+      renewDeps();
+      exporter.setListed(cfg.targets, fileTargetSources(cfg.files));
+      exporter.setReloadStatus(true, Math.floor(io.now().getTime() / 1000));
+      io.stderr(`tlsdoctor: configuration re-read: ${cfg.targets.length} targets, ${cfg.files.length} files\n`);
+    },
+    filesOf: (cfg) => cfg.configFiles,
+    failed: (message) => {
+      exporter.setReloadStatus(false, 0);
+      io.stderr(`tlsdoctor: configuration re-read failed, keeping the previous targets: ${message}\n`);
+    },
+    intervalMs: CONFIG_POLL_MS,
+  });
+  const onHup = () => void reloader.reload();
+  process.on('SIGHUP', onHup);
+  return {
+    stop: () => {
+      process.off('SIGHUP', onHup);
+      reloader.stop();
+    },
+  };
+}
+
 export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<number> {
   const { host, port } = parseListen(o.listen);
-  const warnMs = parseDuration(o.warn, '--warn', 'd');
-  const critMs = parseDuration(o.crit, '--crit', 'd');
-  if (critMs > warnMs) throw new UsageError('BAD_THRESHOLDS', `--crit (${o.crit}) is longer than --warn (${o.warn})`);
+  const thresholds = parseThresholdOptions(o.warn, o.crit);
   const defaultTimeoutMs = parseDuration(o.timeout, '--timeout');
   const maxTimeoutMs = parseDuration(o.maxTimeout, '--max-timeout');
   if (defaultTimeoutMs <= 0 || maxTimeoutMs <= 0) throw new UsageError('BAD_DURATION', '--timeout and --max-timeout must be positive');
-  if (o.targetsOnly && o.targets.length === 0) throw new UsageError('MISSING_TARGETS', '--targets-only needs --targets FILE');
+  if (o.targetsOnly && o.targets.length === 0 && !o.nginxConfig) throw new UsageError('MISSING_TARGETS', '--targets-only needs --targets FILE or --nginx-config FILE');
+  if (o.nginxConfig && (o.targets.length > 0 || o.nginxConfig === '-')) {
+    throw new UsageError('CONFLICTING_OPTIONS', '--nginx-config FILE (re-read on SIGHUP and on change) takes no --targets, and no - (standard input cannot be read again)');
+  }
   const allowTargets = parseAllowTargets(o.allowTargets ?? []);
   const refreshMs = parseDuration(o.refresh ?? '60s', '--refresh');
   // At least a second: rounds back to back would be a handshake loop against every upstream. At most what a Node
@@ -107,14 +145,22 @@ export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<n
     ...(await withLocalNginxVersion(o, io.env, (m) => io.stderr(`tlsdoctor: warning: ${m}\n`))),
     ca,
     timeoutMs: defaultTimeoutMs,
+    thresholds,
     ...(o.requestPath !== undefined ? { request: requestPathOption(o.requestPath) } : {}),
   };
   const specs = o.targets.length > 0 ? await collectTargetSpecs([], o.targets, io) : [];
-  const listed = resolveTargets(specs, defaults);
-  const deps = cachedCheckDeps(io);
+  const configFile = o.nginxConfig ? resolve(io.cwd, o.nginxConfig) : undefined;
+  const readConfig = () => readNginxConfigTargets(configFile, { ...o, timeoutMs: defaultTimeoutMs }, io);
+  const fromConfig = configFile ? await readConfig() : undefined;
+  const listed = fromConfig ? fromConfig.targets : resolveTargets(specs, defaults);
+  // Bundles and client certificates are cached per read of the configuration: a reload sees changed files.
+  const freshDeps = () => (fromConfig ? nginxTrustDeps(cachedCheckDeps(io)) : cachedCheckDeps(io));
+  let inner = freshDeps();
+  const deps: CheckDeps = { loadTrust: (f) => inner.loadTrust(f), loadClientCert: (c, k) => inner.loadClientCert(c, k) };
   // Read every bundle now: a missing file is a start-up error, not a stream of UNKNOWN scrapes.
   await deps.loadTrust(ca);
   const allowedCa = new Set([...ca, ...specs.flatMap((s) => s.ca ?? [])]);
+  // Bundles of the configuration are not read here: one nginx cannot load is that target's UNKNOWN, not a start-up error.
   for (const f of allowedCa) {
     try {
       await deps.loadTrust([f]);
@@ -129,7 +175,6 @@ export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<n
   }
 
   const check = checkAddresses({ resolver: parseResolverOption(o.resolver) });
-  const thresholds = { warnMs, critMs };
   const now = () => io.now();
   // GET /: the listed targets, checked in rounds every --refresh (src/check/status-board.ts).
   const board = createStatusBoard({ listed, refreshMs, concurrency: DEFAULT_CONCURRENCY, thresholds, deps, check, now });
@@ -137,6 +182,7 @@ export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<n
     host,
     port,
     listed,
+    ...(fromConfig ? { files: fileTargetSources(fromConfig.files) } : {}),
     targetsOnly: !!o.targetsOnly,
     ...(allowTargets ? { allowTargets } : {}),
     allowedCa,
@@ -153,10 +199,14 @@ export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<n
   });
   board.start();
   io.stderr(`tlsdoctor: serving on ${exporter.url} (/probe?target=host:port, /metrics${listed.length ? `, ${listed.length} targets on /sd and the status page /` : ''})\n`);
-  io.stderr(`tlsdoctor: predicting as nginx ${defaults.nginxVersion} (${defaults.nginxVersionSource})\n`);
+  const model = fromConfig ? { v: fromConfig.nginxVersion, src: fromConfig.nginxVersionSource } : { v: defaults.nginxVersion, src: defaults.nginxVersionSource };
+  io.stderr(`tlsdoctor: predicting as nginx ${model.v} (${model.src})\n`);
+  if (fromConfig) io.stderr(`tlsdoctor: ${fromConfig.targets.length} targets and ${fromConfig.files.length} files from ${o.nginxConfig}; re-read on SIGHUP and on change\n`);
   const warning = exposureWarning(host, exporter.url, !!allowTargets, !!o.targetsOnly);
   if (warning) io.stderr(`tlsdoctor: warning: ${warning}\n`);
+  const reloader = fromConfig ? watchConfig(fromConfig, readConfig, exporter, io, () => (inner = freshDeps())) : undefined;
   const sig = await stopSignal();
+  reloader?.stop();
   io.stderr(`tlsdoctor: ${sig}, stopping\n`);
   await Promise.all([board.stop(), exporter.close()]);
   return EXIT.OK;
