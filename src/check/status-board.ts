@@ -38,6 +38,8 @@ export interface StatusBoard {
   stop(): Promise<void>;
   /** Rounds completed, and whether one is running (for tests and the page). */
   rounds(): { completed: number; running: boolean };
+  /** New listed targets (serve --nginx-config re-read): kept results of targets still listed stay; the next round uses them. */
+  setListed(targets: CheckTarget[]): void;
 }
 
 function slim(r: CheckResult): CheckResult {
@@ -45,7 +47,8 @@ function slim(r: CheckResult): CheckResult {
 }
 
 export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
-  const listed = new Map(o.listed.map((t) => [t.id, t]));
+  let targets = o.listed;
+  let listed = new Map(targets.map((t) => [t.id, t]));
   const latest = new Map<string, { result: CheckResult; checkedAt: Date }>();
   let stopped = false;
   let running: Promise<void> | undefined;
@@ -60,13 +63,14 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
   async function round(): Promise<void> {
     let next = 0;
     const worker = async () => {
-      while (!stopped && next < o.listed.length) {
-        const t = o.listed[next++];
+      const these = targets;
+      while (!stopped && next < these.length) {
+        const t = these[next++];
         const at = o.now();
         keep(t.id, await guardedCheck(t, { at, thresholds: o.thresholds, deps: o.deps, ...(o.check ? { check: o.check } : {}) }), at);
       }
     };
-    const workers = Math.max(1, Math.min(o.concurrency, o.listed.length));
+    const workers = Math.max(1, Math.min(o.concurrency, targets.length));
     await Promise.all(Array.from({ length: workers }, worker));
   }
 
@@ -85,14 +89,14 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
   }
 
   return {
-    entries: () => o.listed.map((t) => ({ id: t.id, ...latest.get(t.id) })),
+    entries: () => targets.map((t) => ({ id: t.id, ...latest.get(t.id) })),
     recordScrape(target, result, at) {
       const own = listed.get(target.id);
       // A scrape may override name=, ca=, sni=...: that is another question than the one the page answers.
       if (own && JSON.stringify(own.spec) === JSON.stringify(target.spec)) keep(target.id, result, at);
     },
     start() {
-      if (o.refreshMs > 0 && o.listed.length > 0 && !timer && !running && !stopped) schedule(0);
+      if (o.refreshMs > 0 && targets.length > 0 && !timer && !running && !stopped) schedule(0);
     },
     async stop() {
       stopped = true;
@@ -100,5 +104,11 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
       await running;
     },
     rounds: () => ({ completed, running: running !== undefined }),
+    setListed(next) {
+      targets = next;
+      listed = new Map(targets.map((t) => [t.id, t]));
+      for (const id of [...latest.keys()]) if (!listed.has(id)) latest.delete(id);
+      this.start();
+    },
   };
 }

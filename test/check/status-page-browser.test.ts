@@ -74,7 +74,7 @@ describe.skipIf(!hasChromium)('status page in headless chromium', () => {
     const dom = r.stdout;
     expect(dom).toContain('<table id="targets">');
     const rows = [...dom.matchAll(/<tr class="s-([a-z]+)" data-target="([^"]+)"><td class="status">([A-Z]+)<\/td>/g)].map((m) => [m[2], m[3]]);
-    const { healthy, expired, wrongCa } = serve.addr;
+    const { healthy, expired, wrongCa } = serve.ids;
     expect(rows).toEqual([...[expired, wrongCa].sort().map((t) => [t, 'CRITICAL']), [healthy, 'OK']]);
     const svg = /<svg id="timeline"[\s\S]*?<\/svg>/.exec(dom)?.[0] ?? '';
     expect(svg).toMatch(/role="img"/);

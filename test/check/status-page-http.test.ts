@@ -41,7 +41,7 @@ describe('GET / with --targets', () => {
     expect(csp).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]{43}='; /);
     expect(csp).not.toMatch(/script-src|unsafe/);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    const { healthy, expired, wrongCa } = serve.addr;
+    const { healthy, expired, wrongCa } = serve.ids;
     // Both CRITICAL ones fail now: the id breaks the tie.
     const critical = [expired, wrongCa].sort();
     expect(rowsOf(html)).toEqual([...critical.map((target) => ({ target, status: 'CRITICAL' })), { target: healthy, status: 'OK' }]);
@@ -66,7 +66,7 @@ describe('GET / with --targets', () => {
   it('a scrape of a listed target updates its row; a scrape with overrides does not', async () => {
     const { wrongCa } = serve.addr;
     // The clock is fixed: a new result is a new object.
-    const kept = () => serve.board.entries().find((e) => e.id === wrongCa)!.result;
+    const kept = () => serve.board.entries().find((e) => e.id === serve.ids.wrongCa)!.result;
     const first = kept();
     // Another trust bundle is another question: the page keeps answering the listed one.
     const other = await fetch(`${serve.exporter.url}/probe?target=${wrongCa}&ca=${encodeURIComponent(fixturePath('root.pem'))}`);
@@ -80,14 +80,15 @@ describe('GET / with --targets', () => {
   });
 });
 
+const target = (id: string): CheckTarget => ({
+  id,
+  spec: { input: id, host: id.split(':')[0], port: 443, origin: 'test', labels: {} },
+  settings: defaultSettings('x.test'),
+  caFiles: [],
+  timeoutMs: 1000,
+});
+
 describe('status board rounds', () => {
-  const target = (id: string): CheckTarget => ({
-    id,
-    spec: { input: id, host: id.split(':')[0], port: 443, origin: 'test', labels: {} },
-    settings: defaultSettings('x.test'),
-    caFiles: [],
-    timeoutMs: 1000,
-  });
 
   it('one round at a time, the next refreshMs after the previous ended; stop waits for the running check', async () => {
     const spans: { start: number; end: number; id: string }[] = [];
@@ -153,6 +154,31 @@ describe('status board rounds', () => {
   });
 });
 
+describe('status board and a re-read configuration', () => {
+  it('setListed: results of targets still listed stay, dropped ones go, new ones are checked in the next round', async () => {
+    const checked: string[] = [];
+    const board = createStatusBoard({
+      listed: [target('a.test:443'), target('b.test:443')],
+      refreshMs: 0,
+      concurrency: 1,
+      thresholds: { warnMs: 1, critMs: 1 },
+      deps: {} as never,
+      now: () => new Date(),
+      check: async (t) => (checked.push(t.id), unknownResult(t, { code: 'FAKE', message: 'fake' }, 0)),
+    });
+    const a = target('a.test:443');
+    board.recordScrape(a, unknownResult(a, { code: 'FAKE', message: 'fake' }, 0), new Date());
+    board.recordScrape(target('b.test:443'), unknownResult(target('b.test:443'), { code: 'FAKE', message: 'fake' }, 0), new Date());
+    board.setListed([target('a.test:443'), target('c.test:443')]);
+    expect(board.entries().map((e) => [e.id, e.result !== undefined])).toEqual([
+      ['a.test:443', true],
+      ['c.test:443', false],
+    ]);
+    expect(checked).toEqual([]);
+    await board.stop();
+  });
+});
+
 describe('page views stay cheap', () => {
   it('a page is rendered at most once per reuse period, whatever the request rate', async () => {
     let reads = 0;
@@ -212,7 +238,7 @@ describe('serve as a process', () => {
       expect(err).toContain('2 targets on /sd and the status page /');
       expect(rowsOf(html)).toEqual([
         { target: expired, status: 'CRITICAL' },
-        { target: healthy, status: 'OK' },
+        { target: `upstream.test@${healthy}`, status: 'OK' },
       ]);
       expect(html).toContain('<meta http-equiv="refresh" content="3600">');
     } finally {

@@ -23,6 +23,8 @@ export interface StatusPageServe {
   exporter: RunningExporter;
   board: StatusBoard;
   addr: Record<'healthy' | 'expired' | 'wrongCa', string>;
+  /** Target ids: `name@host:port` when the target verifies a name other than its host (src/cli/check-targets.ts). */
+  ids: Record<'healthy' | 'expired' | 'wrongCa', string>;
   close(): Promise<void>;
 }
 
@@ -81,6 +83,7 @@ export async function startStatusPageServe(): Promise<StatusPageServe> {
       exporter,
       board,
       addr: { healthy, expired, wrongCa },
+      ids: { healthy: `upstream.test@${healthy}`, expired, wrongCa: `upstream.test@${wrongCa}` },
       close: cleanup,
     };
   } catch (e) {

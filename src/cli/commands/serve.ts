@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { checkAddresses } from '../../check/check-addresses.js';
 import { startExporter, type RunningExporter } from '../../check/exporter.js';
 import { DEFAULT_CONCURRENCY } from '../../check/run-check.js';
-import { createStatusBoard } from '../../check/status-board.js';
+import { createStatusBoard, type StatusBoard } from '../../check/status-board.js';
 import { statusPageResponder } from '../../check/status-page-response.js';
 import { parseResolverOption } from '../probe-addresses-output.js';
 import { AddressListError, allowListPolicy, parseIp, parseRules, type AddressPolicy } from '../../fetch/address-policy.js';
@@ -95,13 +95,14 @@ function stopSignal(): Promise<string> {
 const CONFIG_POLL_MS = 2000;
 
 /** SIGHUP and file changes re-read the configuration; a failed read keeps the targets and says so (stderr, metric). */
-function watchConfig(first: NginxConfigTargets, read: () => Promise<NginxConfigTargets>, exporter: RunningExporter, io: CliIO, renewDeps: () => void) {
+function watchConfig(first: NginxConfigTargets, read: () => Promise<NginxConfigTargets>, exporter: RunningExporter, board: StatusBoard, io: CliIO, renewDeps: () => void) {
   exporter.setReloadStatus(true, Math.floor(io.now().getTime() / 1000));
   const reloader = startReloader(first, {
     read,
     apply: (cfg) => {
       renewDeps();
       exporter.setListed(cfg.targets, fileTargetSources(cfg.files));
+      board.setListed(cfg.targets);
       exporter.setReloadStatus(true, Math.floor(io.now().getTime() / 1000));
       io.stderr(`tlsdoctor: configuration re-read: ${cfg.targets.length} targets, ${cfg.files.length} files\n`);
     },
@@ -204,7 +205,7 @@ export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<n
   if (fromConfig) io.stderr(`tlsdoctor: ${fromConfig.targets.length} targets and ${fromConfig.files.length} files from ${o.nginxConfig}; re-read on SIGHUP and on change\n`);
   const warning = exposureWarning(host, exporter.url, !!allowTargets, !!o.targetsOnly);
   if (warning) io.stderr(`tlsdoctor: warning: ${warning}\n`);
-  const reloader = fromConfig ? watchConfig(fromConfig, readConfig, exporter, io, () => (inner = freshDeps())) : undefined;
+  const reloader = fromConfig ? watchConfig(fromConfig, readConfig, exporter, board, io, () => (inner = freshDeps())) : undefined;
   const sig = await stopSignal();
   reloader?.stop();
   io.stderr(`tlsdoctor: ${sig}, stopping\n`);
