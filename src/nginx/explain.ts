@@ -54,7 +54,12 @@ export type LogEventKind =
   /** `[emerg] no proxy_ssl_trusted_certificate for proxy_ssl_verify` */
   | 'NO_TRUSTED_CERTIFICATE'
   /** `[emerg] SSL_CTX_load_verify_locations("FILE") failed (...)` */
-  | 'TRUSTED_FILE_LOAD_FAILED';
+  | 'TRUSTED_FILE_LOAD_FAILED'
+  /**
+   * After the handshake, no HTTP status line: `upstream prematurely closed connection` (502) or `upstream sent no
+   * valid HTTP/1.0 header` (the bytes passed on as HTTP/0.9, 200), while reading response header from upstream.
+   */
+  | 'NO_HTTP_RESPONSE';
 
 /** The finding and lint codes a log line can point to (a subset of the catalogues, checked by `Extract`). */
 export type ExplainCause = Extract<
@@ -88,6 +93,7 @@ export type ExplainCause = Extract<
   | 'CIPHER_MISMATCH'
   | 'WEAK_EPHEMERAL_KEY'
   | 'CERT_LIST_TOO_LARGE'
+  | 'NO_HTTP_RESPONSE'
   | 'VERIFY_WITHOUT_TRUSTED_FILE'
   | 'CLIENT_SIDE_TRUSTED_CERT'
   | 'TRUSTED_FILE_MISSING'
@@ -120,7 +126,8 @@ export interface Explanation {
   /** The upstream host (`host[:port]`) nginx could not resolve. */
   unresolvedHost?: string;
   /** What the client got: 502, 504, or null for a start-up error. */
-  status: 502 | 504 | null;
+  /** What clients get: nginx's 502/504, or 200 when nginx passes a non-HTTP answer on as HTTP/0.9. */
+  status: 200 | 502 | 504 | null;
   /** Most likely first. */
   causes: ExplainCause[];
   probe: ProbeCommand[];
@@ -206,7 +213,8 @@ interface Recognised {
   kind: LogEventKind;
   signature: string;
   causes: ExplainCause[];
-  status: 502 | 504 | null;
+  /** What clients get: nginx's 502/504, or 200 when nginx passes a non-HTTP answer on as HTTP/0.9. */
+  status: 200 | 502 | 504 | null;
   extra: Partial<Pick<Explanation, 'verifyError' | 'name' | 'nameKind' | 'ssl' | 'file' | 'unresolvedHost'>>;
 }
 
@@ -282,6 +290,17 @@ function recognise(l: ErrorLogLine): Recognised | null {
       return { kind: 'CONNECTION_REFUSED', signature: 'CONNECTION_REFUSED', causes: ['CONNECTION_REFUSED'], status: 502, extra: {} };
     }
     return { kind: 'CONNECT_FAILED', signature: `CONNECT_FAILED:${l.errno?.code ?? ''}`, causes: [], status: 502, extra: {} };
+  }
+
+  // ngx_http_upstream_process_header / ngx_http_proxy_process_status_line: the TLS handshake completed, the answer
+  // to the request did not (issue 10's request after the handshake predicts the same lines: handshake-causes.ts).
+  if (l.action === 'reading response header from upstream') {
+    if (msg === 'upstream prematurely closed connection') {
+      return { kind: 'NO_HTTP_RESPONSE', signature: 'NO_HTTP_RESPONSE:closed', causes: ['NO_HTTP_RESPONSE', 'CLIENT_CERT_REQUIRED'], status: 502, extra: {} };
+    }
+    if (msg === 'upstream sent no valid HTTP/1.0 header') {
+      return { kind: 'NO_HTTP_RESPONSE', signature: 'NO_HTTP_RESPONSE:not-http', causes: ['NO_HTTP_RESPONSE'], status: 200, extra: {} };
+    }
   }
 
   if (msg === 'upstream timed out' && isConnectOrHandshake(l.action)) {

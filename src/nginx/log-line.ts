@@ -143,6 +143,7 @@ const MESSAGE_STARTS = [
   'connect() to ',
   'upstream timed out',
   'upstream prematurely closed connection',
+  'upstream sent no valid HTTP/1.0 header',
   'no live upstreams',
   'SSL_CTX_load_verify_locations(',
   'no "proxy_ssl_trusted_certificate"',

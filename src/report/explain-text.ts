@@ -39,6 +39,10 @@ const KIND_TEXT: Record<LogEventKind, (e: Explanation) => string> = {
   TLS_ALERT: (e) => `The upstream aborted the handshake with alert ${e.ssl?.alert} (${e.ssl?.reason}).`,
   SSL_ERROR: (e) => `${e.ssl?.call}() failed in OpenSSL: ${e.ssl?.reason}.`,
   PEER_CLOSED: () => 'The upstream closed the connection in the middle of the TLS handshake without saying why.',
+  NO_HTTP_RESPONSE: (e) =>
+    e.signature === 'NO_HTTP_RESPONSE:not-http'
+      ? 'The TLS handshake completed, but the upstream answered the request with bytes that are not HTTP: nginx logs this and passes them on as an HTTP/0.9 answer.'
+      : 'The TLS handshake completed, but the upstream closed the connection before answering the request (no HTTP status line).',
   CONNECTION_REFUSED: () => 'Nothing listens on the upstream address: the connection was refused.',
   CONNECT_FAILED: (e) => `nginx could not connect to the upstream (${e.line.errno?.code}: ${e.line.errno?.text}).`,
   TIMEOUT: (e) =>
@@ -85,6 +89,7 @@ export const CAUSE_TEXT: Record<ExplainCause, string> = {
   CIPHER_MISMATCH: 'the upstream accepts only cipher suites nginx does not offer (NULL, RC4, 3DES, or anything outside proxy_ssl_ciphers)',
   WEAK_EPHEMERAL_KEY: 'the upstream\'s DH group (or ECDH curve) is smaller than the security level allows (2048 bits at level 2)',
   CERT_LIST_TOO_LARGE: 'the upstream sends a certificate list over OpenSSL\'s 100 KiB limit (max_cert_list)',
+  NO_HTTP_RESPONSE: 'after the TLS handshake the upstream sends no HTTP answer: it closes, or speaks another protocol on this port',
   VERIFY_WITHOUT_TRUSTED_FILE: 'proxy_ssl_verify is on without proxy_ssl_trusted_certificate',
   CLIENT_SIDE_TRUSTED_CERT: 'the CA bundle was set with ssl_trusted_certificate (client side) instead of proxy_ssl_trusted_certificate',
   TRUSTED_FILE_MISSING: 'the CA bundle file does not exist or cannot be read',

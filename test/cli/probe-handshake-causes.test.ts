@@ -172,6 +172,9 @@ describe('probe and explain share one catalogue', () => {
     ['dhe-1024', 'WEAK_EPHEMERAL_KEY', true],
     ['huge-chain', 'CERT_LIST_TOO_LARGE', true],
     ['null-only', 'CIPHER_MISMATCH', false],
+    // After the handshake: the request's answer (the two response-header lines).
+    ['silent-close', 'NO_HTTP_RESPONSE', true],
+    ['not-http', 'NO_HTTP_RESPONSE', true],
   ] as const)('%s: the probe names %s, among explain\'s causes for its predicted line', async (kind, code, first) => {
     const { doc, codes } = await probeJson(kind);
     expect(codes[0]).toBe(code);
