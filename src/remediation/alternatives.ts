@@ -54,8 +54,9 @@ export function describeAlternatives(list: ChosenPath[], input: DiagnoseInput, s
 /** A working path through an older root than the user's, as the sentence that says why it is not proposed. */
 export function refusedText(c: ChosenPath): string {
   return (
-    `Not proposed: the path through ${q(c.path.anchor.subject)} (valid from ${c.path.anchor.notBefore.slice(0, 10)}) also works, ` +
-    'but that root is older than the one you trust for this chain; pass --allow-root-change to consider it.'
+    `Not proposed: the path through ${q(c.path.anchor.subject)} (valid from ${c.path.anchor.notBefore.slice(0, 10)}) works, ` +
+    'but that root is older than the root you trust (on this chain, or every root of your bundle when no known path reaches ' +
+    'yours); pass --allow-root-change to consider it.'
   );
 }
 

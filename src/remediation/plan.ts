@@ -154,8 +154,9 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
   };
   // No chain seen (the handshake failed before the Certificate message): keep the bundle the user has.
   // Among every proven path to a root: the user's roots first, the newest root, never an older one unasked.
-  const choice = choosePath(chainDiagnosis.paths, { allowRootChange: opts.allowRootChange });
-  const selection = view.sent.length === 0 && o.outcome !== 'handshake' ? keepCurrentBundle(input) : selectTrust(view, input, choice.chosen);
+  const choice = choosePath(chainDiagnosis.paths, { allowRootChange: opts.allowRootChange, bundleRoots: () => bundleRootDates(input) });
+  const refusedRoots = new Set(choice.refused.map((c) => c.path.anchor.sha256));
+  const selection = view.sent.length === 0 && o.outcome !== 'handshake' ? keepCurrentBundle(input) : selectTrust(view, input, choice.chosen, refusedRoots);
   const alternatives = describeAlternatives(choice.alternatives, input, view.sent);
 
   const mismatch = find('NAME_MISMATCH');
@@ -288,6 +289,14 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
   }
 
   // --- what tlsdoctor could not fill in ---------------------------------------------------------------------
+  if (selection.refusedRoot && nginxFixable) {
+    const r = selection.refusedRoot;
+    manual.push(
+      `No path to a root you trust was found: the only working one ends at ${q(r.subject)}, older than the root you trust ` +
+        `(see "Not proposed"). Get the copy of ${q(r.below)} issued by your root (a cross-signed CA has one per root) from the ` +
+        "upstream's operator and pass it with --intermediates FILE, or pass --allow-root-change to anchor on the older root.",
+    );
+  }
   if (selection.missingRoot && nginxFixable) {
     manual.push(
       `Find the root of this chain: its top, ${q(selection.missingRoot.top)}, is issued by ${q(selection.missingRoot.issuer)}, ` +
@@ -339,6 +348,24 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
     ...(alternatives.length ? { alternatives } : {}),
     ...(choice.refused.length ? { notProposed: choice.refused.map(refusedText) } : {}),
   };
+}
+
+/**
+ * notBefore of the roots (self-signed certificates) of the user's proxy_ssl_trusted_certificate, for choosePath's
+ * "older than every root you trust"; none for the system store, which is no choice of the user's. A certificate
+ * whose validity cannot be read says nothing about a generation and is skipped.
+ */
+function bundleRootDates(input: DiagnoseInput): string[] {
+  if (input.trustSource !== 'bundle') return [];
+  const out: string[] = [];
+  for (const c of input.trusted) {
+    try {
+      if (c.selfSigned && !Number.isNaN(c.notBefore.getTime())) out.push(c.notBefore.toISOString());
+    } catch {
+      /* unparsable (deferred OpenSSL parse): not a root nginx loads either */
+    }
+  }
+  return out;
 }
 
 /**

@@ -29,6 +29,8 @@ export interface TrustSelection {
   trust: ProposedTrust[];
   /** The path stops at a certificate that is not self-signed: the root above it was not found anywhere. */
   missingRoot?: { top: string; issuer: string };
+  /** The only path found ends at a root choosePath refused (older than the user's): no bundle is proposed. */
+  refusedRoot?: { subject: string; below: string };
   /** Intermediates in the path (the proxy_ssl_verify_depth it needs), null without a root. */
   neededDepth: number | null;
   /** No chain was seen: the user's bundle is kept unchanged. */
@@ -87,9 +89,10 @@ function fixPath(view: ChainView, input: DiagnoseInput, known: Map<string, Known
 
 /**
  * The bundle for the path the fix chose (src/remediation/choose-path.ts), or, without a choice, for the path
- * diagnosed: its root plus the certificates of the path the server does not send.
+ * diagnosed: its root plus the certificates of the path the server does not send. A diagnosed path ending at a
+ * root choosePath refused (`refusedRoots`) is no fallback: that would propose the older root it just refused.
  */
-export function selectTrust(view: ChainView, input: DiagnoseInput, chosen?: ChosenPath): TrustSelection {
+export function selectTrust(view: ChainView, input: DiagnoseInput, chosen?: ChosenPath, refusedRoots: Set<string> = new Set()): TrustSelection {
   const empty: TrustSelection = { certs: [], trust: [], neededDepth: null };
   const known = knownCertificates(input, view);
   const chosenPath = chosen?.path.certs.map((r) => known.get(r.sha256)?.cert).filter((c): c is Cert => c !== undefined);
@@ -98,6 +101,7 @@ export function selectTrust(view: ChainView, input: DiagnoseInput, chosen?: Chos
   if (path.length === 0) return empty;
   const top = path[path.length - 1];
   if (!top.selfSigned) return { ...empty, missingRoot: { top: top.subject, issuer: top.issuer } };
+  if (!useChosen && refusedRoots.has(top.sha256)) return { ...empty, refusedRoot: { subject: top.subject, below: path[path.length - 2]?.subject ?? top.subject } };
   const sentShas = new Set(view.sent.map((c) => c.sha256));
   const trustedShas = new Set(input.trusted.map((c) => c.sha256));
   // The chosen realization's bundle, proven by the engine; else the root and what the server does not send.

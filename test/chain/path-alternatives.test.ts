@@ -83,6 +83,31 @@ describe('cross-signed issuing CA, old-signed copy sent first, judged against th
     expect(r.fixed).toBe(true);
   });
 
+  it('no known path reaches the user\'s new root (leaf + old-signed copy, old root in the pool): the old root is refused, not proposed', () => {
+    // Issue 12, "AIA pointing at either copy": nothing known links Old R1 to the user's New R2 (the other copy is
+    // what is missing), so "older than the root you trust on this chain" has no path to compare with; Old R1 is
+    // older than every root of the user's bundle.
+    const r = run(['leaf', 'interOld'], ['newRoot'], ['oldRoot']);
+    expect(r.plan.trust).toEqual([]);
+    expect(r.plan.files.map((f) => f.name)).not.toContain('trusted-ca.pem');
+    expect(r.plan.notProposed?.join(' ')).toMatch(/Old Root R1.*--allow-root-change/);
+    expect(r.plan.manual?.join(' ')).toMatch(/Get the copy of "O=tlsdoctor cross,CN=Issuing CA" issued by your root/);
+    expect(r.fixed).toBe(false);
+    const allowed = run(['leaf', 'interOld'], ['newRoot'], ['oldRoot'], true);
+    expect(allowed.plan.trust.map((t) => t.sha256).sort()).toEqual(shas(pki, ['oldRoot']).sort());
+    expect(allowed.plan.notProposed ?? []).toEqual([]);
+    expect(allowed.fixed).toBe(true);
+  });
+
+  it('a bundle that also holds a root older than the pool\'s (a system-wide bundle) refuses nothing on that ground', async () => {
+    const ancient = await issue({ subject: 'CN=Ancient Root,O=elsewhere', ca: true, key: 'p256', notBefore: new Date(NOW.getTime() - 20 * 365 * 86_400_000), notAfter: new Date(NOW.getTime() + 365 * 86_400_000) });
+    const input = inputFor(['leaf', 'interOld'], ['newRoot'], ['oldRoot']);
+    input.trusted = [...input.trusted, ancient.cert];
+    const plan = buildFixPlan(input, diagnose(input), { installPath: '/etc/nginx/trusted-ca.pem' });
+    expect(plan.trust.map((t) => t.sha256)).toContain(pki.oldRoot.cert.sha256);
+    expect(plan.notProposed ?? []).toEqual([]);
+  });
+
   it('an expired old root as the only anchor: the path is listed as failing with 10, no fix claims it works', () => {
     const r = run(['leaf', 'interOld'], ['oldRootExpired']);
     const p = r.d.paths.find((x) => x.anchor.sha256 === pki.oldRootExpired.cert.sha256);
