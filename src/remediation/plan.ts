@@ -117,6 +117,9 @@ function trustWhy(selection: TrustSelection, view: ChainView): string {
   if (selection.missingRoot) {
     return `the bundle must hold the root above ${q(selection.missingRoot.top)}, which tlsdoctor did not find (see the manual step)`;
   }
+  if (selection.refusedRoot) {
+    return `the bundle must hold a root you trust above ${q(selection.refusedRoot.below)}; the one found, ${q(selection.refusedRoot.subject)}, is older and not proposed (see the manual step)`;
+  }
   return view.fullPath.length === 0
     ? 'the CA bundle for this upstream (tlsdoctor saw no certificate to build it from)'
     : 'the CA bundle for this upstream';
