@@ -354,16 +354,17 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
 }
 
 /**
- * notBefore of the roots (self-signed certificates) of the user's proxy_ssl_trusted_certificate, for choosePath's
- * "older than every root you trust"; none for the system store, which is no choice of the user's. A certificate
- * whose validity cannot be read says nothing about a generation and is skipped.
+ * notBefore of the roots of the user's proxy_ssl_trusted_certificate, for choosePath's "older than every root you
+ * trust"; none for the system store, which is no choice of the user's. A root is told by its name (self-issued:
+ * subject = issuer), which needs no OpenSSL parse and signature check of every certificate of a large bundle; a
+ * certificate whose validity cannot be read says nothing about a generation and is skipped.
  */
 function bundleRootDates(input: DiagnoseInput): string[] {
   if (input.trustSource !== 'bundle') return [];
   const out: string[] = [];
   for (const c of input.trusted) {
     try {
-      if (c.selfSigned && !Number.isNaN(c.notBefore.getTime())) out.push(c.notBefore.toISOString());
+      if (c.subject === c.issuer && !Number.isNaN(c.notBefore.getTime())) out.push(c.notBefore.toISOString());
     } catch {
       /* unparsable (deferred OpenSSL parse): not a root nginx loads either */
     }
