@@ -295,9 +295,10 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
   if (selection.refusedRoot && nginxFixable) {
     const r = selection.refusedRoot;
     manual.push(
-      `No path to a root you trust was found: the only working one ends at ${q(r.subject)}, older than the root you trust ` +
-        `(see "Not proposed"). Get the copy of ${q(r.below)} issued by your root (a cross-signed CA has one per root) from the ` +
-        "upstream's operator and pass it with --intermediates FILE, or pass --allow-root-change to anchor on the older root.",
+      `No working path to a root you trust was found: the only working one ends at ${q(r.subject)}, older than the root ` +
+        `you trust (see "Not proposed"). If the upstream's CA is moving to your root (cross-signing), get the copy of ${q(r.below)} ` +
+        "issued by your root from the upstream's operator and pass it with --intermediates FILE; if " +
+        `${q(r.subject)} is the root you mean to trust, pass --allow-root-change.`,
     );
   }
   if (selection.missingRoot && nginxFixable) {

@@ -91,7 +91,7 @@ describe('cross-signed issuing CA, old-signed copy sent first, judged against th
     expect(r.plan.trust).toEqual([]);
     expect(r.plan.files.map((f) => f.name)).not.toContain('trusted-ca.pem');
     expect(r.plan.notProposed?.join(' ')).toMatch(/Old Root R1.*--allow-root-change/);
-    expect(r.plan.manual?.join(' ')).toMatch(/Get the copy of "O=tlsdoctor cross,CN=Issuing CA" issued by your root/);
+    expect(r.plan.manual?.join(' ')).toMatch(/get the copy of "O=tlsdoctor cross,CN=Issuing CA" issued by your root.*--allow-root-change/);
     expect(r.plan.directives.find((d) => d.line.startsWith('proxy_ssl_trusted_certificate'))?.why).toMatch(/"O=tlsdoctor cross,CN=Old Root R1", is older and not proposed/);
     expect(r.fixed).toBe(false);
     const allowed = run(['leaf', 'interOld'], ['newRoot'], ['oldRoot'], true);

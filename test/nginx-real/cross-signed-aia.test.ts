@@ -213,7 +213,7 @@ describe.skipIf(!!unavailable)('cross-signed chains, AIA pointing at either copy
     expect(fileNames(pool)).not.toContain('trusted-ca.pem');
     expect(pool.plan.verified).toBe(false);
     // ...and the manual step names the way out that keeps the user's root: the copy of the issuing CA it signed.
-    expect(pool.plan.manual?.join(' ')).toMatch(/Get the copy of "O=tlsdoctor cross,CN=Issuing CA" issued by your root.*--allow-root-change/);
+    expect(pool.plan.manual?.join(' ')).toMatch(/get the copy of "O=tlsdoctor cross,CN=Issuing CA" issued by your root.*--allow-root-change/);
     expect((pool.plan.alternatives ?? []).filter((a) => a.bundle.includes(sha('oldRoot')))).toEqual([]);
     // Asked for (--allow-root-change): the old-root path is the fix.
     const allowed = byId('aia-old/new/pool-oldRoot/allow');
