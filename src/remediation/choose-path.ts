@@ -50,8 +50,9 @@ function compare(a: ChosenPath, b: ChosenPath): number {
 export interface ChoosePathOptions {
   allowRootChange?: boolean;
   /**
-   * notBefore (ISO) of the self-signed certificates of the user's current bundle; called only when a path ends at a
-   * root the user does not trust (it reads every bundle certificate). Omitted: no bundle (the system store).
+   * notBefore (ISO) of the roots of the user's current bundle; called at most once, and only when a path ends at a
+   * root the user does not trust (it reads every bundle certificate). Omitted or empty: no constraint (the system
+   * store, or a bundle without a root).
    */
   bundleRoots?: () => string[];
 }

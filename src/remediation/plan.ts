@@ -367,7 +367,7 @@ function bundleRootDates(input: DiagnoseInput): string[] {
     try {
       if (c.subject === c.issuer && !Number.isNaN(c.notBefore.getTime())) out.push(c.notBefore.toISOString());
     } catch {
-      /* unparsable (deferred OpenSSL parse): not a root nginx loads either */
+      /* a certificate whose fields cannot be read (parsed lazily): no root nginx loads either */
     }
   }
   return out;
