@@ -11,6 +11,7 @@ import { certTimeText } from '../certs/time-text.js';
 import type { Cert } from '../certs/cert.js';
 import type { Finding } from '../diagnosis/codes.js';
 import { diagnose } from '../diagnosis/diagnose.js';
+import { presentedSource } from '../diagnosis/presented-by.js';
 import type { DiagnoseInput, Diagnosis } from '../diagnosis/types.js';
 import { defaultProtocols, isIpLiteral, proxyHostOf, type NginxSettings } from '../nginx/defaults.js';
 import type { TlsProtocol } from '../probe/types.js';
@@ -306,7 +307,17 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
 
   // --- files -----------------------------------------------------------------------------------------------
   const files: FixFile[] = [];
-  const presented = presentedChainFile(whatIf ? { ...input, observation: whatIf.observation, sent: whatIf.sent, unparsable: undefined } : input);
+  // The header names the handshake that got the chain: a handshake what-if's chain is `input.sent` while
+  // `input.observation` is nginx's failed handshake (run-probe.ts presentedOf), so its observation is taken from there.
+  const source = presentedSource(input);
+  const presented = presentedChainFile(
+    whatIf
+      ? { ...input, observation: whatIf.observation, sent: whatIf.sent, unparsable: undefined }
+      : source
+        ? { ...input, observation: source.observation }
+        : input,
+    source?.change,
+  );
   if (presented) files.push(presented);
   const bundle = trustedCaFile(selection, target);
   if (bundle) {
@@ -323,6 +334,7 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
     directives,
     files,
     trust: selection.trust,
+    ...(selection.keptCurrent ? { trustNotNarrowed: true as const } : {}),
     verified: null,
     verifyError: null,
     deadEnds,
