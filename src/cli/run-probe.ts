@@ -8,6 +8,7 @@ import { hostMatches } from '../certs/host-match.js';
 import { parseCertificate } from '../certs/parse.js';
 import { decodePemBody, readPemBlocks } from '../certs/pem.js';
 import { diagnose } from '../diagnosis/diagnose.js';
+import { presentedSource } from '../diagnosis/presented-by.js';
 import type { CandidateCert, DiagnoseInput, Diagnosis } from '../diagnosis/types.js';
 import { isIpLiteral, type NginxSettings } from '../nginx/defaults.js';
 import { probe } from '../probe/probe.js';
@@ -291,9 +292,13 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
   const protocols = diagnosis.findings.some((f) => f.code === 'PROTOCOL_MISMATCH') ? await serverProtocols(o, deadline) : undefined;
   // The chain a what-if saw when nginx's handshake saw none is the presented chain (report, JSON, presented-chain.pem).
   if (protocols?.chain && !sent[0] && !input.whatIfChain) input.whatIfChain = { observation: protocols.chain, sent: parseSent(protocols.chain).sent, change: 'protocols' };
+  const source = presentedSource(input);
   if (input.whatIfChain) {
     const how = input.whatIfChain.change === 'sni' ? `SNI ${o.settings.proxySslName}` : input.whatIfChain.observation.protocol ?? 'another protocol version';
     notes.push(`the chain shown was presented to a what-if handshake (${how}): nginx's own handshake failed before the upstream sent certificates`);
+  } else if (source && source.by !== 'handshake') {
+    // A handshake what-if's chain (presentedOf) is as much a stand-in as whatIfChain's: say so the same way.
+    notes.push(`the chain shown was presented to a what-if handshake (${source.change ?? source.by}): nginx's own handshake failed before the upstream sent certificates`);
   }
   const plan = buildFixPlan(input, diagnosis, {
     installPath: o.installPath,
@@ -311,6 +316,7 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeReport> {
     trust: o.trust,
     observation,
     sent: input.whatIfChain?.sent ?? sent,
+    presentedBy: source?.by ?? null,
     diagnosis,
     fetches,
     notes,

@@ -37,7 +37,8 @@ export function placeTrustedFile(plan: FixPlan, ctx: InstallPathContext): FixPla
   const path = ctx.currentBundles[0];
   const oldLine = plan.directives[i].line;
   const line = `proxy_ssl_trusted_certificate ${nginxArg(path)};`;
-  const why = 'your bundle, unchanged: it already holds every certificate the chain needs';
+  // Without a chain (plan.trustNotNarrowed) nothing shows the bundle holds what a chain needs: keep the plan's why.
+  const why = plan.trustNotNarrowed ? plan.directives[i].why : 'your bundle, unchanged: it already holds every certificate the chain needs';
   const directives = plan.directives.map((d, j) => (j === i ? { line, why } : d));
   const files = plan.files.map((f) => {
     if (f.name !== 'upstream-ssl.conf') return f;

@@ -11,9 +11,10 @@ import { certTimeText } from '../certs/time-text.js';
 import type { Cert } from '../certs/cert.js';
 import type { Finding } from '../diagnosis/codes.js';
 import { diagnose } from '../diagnosis/diagnose.js';
+import { presentedSource } from '../diagnosis/presented-by.js';
 import type { DiagnoseInput, Diagnosis } from '../diagnosis/types.js';
 import { defaultProtocols, isIpLiteral, proxyHostOf, type NginxSettings } from '../nginx/defaults.js';
-import type { TlsProtocol } from '../probe/types.js';
+import type { ProbeObservation, TlsProtocol } from '../probe/types.js';
 import { describeAlternatives, refusedText } from './alternatives.js';
 import { choosePath } from './choose-path.js';
 import { inputDeadEnds } from './dead-ends.js';
@@ -125,15 +126,27 @@ function trustWhy(selection: TrustSelection, view: ChainView): string {
     : 'the CA bundle for this upstream';
 }
 
-export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: FixPlanOptions): FixPlan {
-  const findings = diagnosis.findings;
-  const find = (code: Finding['code'], list = findings): Finding | undefined => list.find((f) => f.code === code);
-  const { settings, observation: o } = input;
-  const target = upstreamLabel(o, settings.proxySslName);
+/** The chain nginx will receive once the plan is applied, and its diagnosis. */
+interface PlanChain {
+  /** A what-if handshake's chain, when nginx's own handshake failed before the Certificate message. */
+  whatIf?: NonNullable<DiagnoseInput['whatIfChain']>;
+  /** That what-if was the SNI one: it completed the handshake nginx's own attempt failed. */
+  sniWhatIf: boolean;
+  /** SNI is the cure: the plan's chain is the one presented with SNI. */
+  useSni: boolean;
+  /** The handshake the plan's chain comes from, when it is not nginx's own. */
+  alt?: { observation: ProbeObservation; sent: Cert[]; change: 'protocols' | 'sni' };
+  /** The diagnosis of that chain (the given one when it is nginx's own). */
+  diagnosis: Diagnosis;
+  view: ChainView;
+}
 
-  // The chain nginx will receive once the plan is applied: the one presented with SNI when SNI is the cure, or the
-  // one a what-if handshake saw when nginx's own handshake failed before the Certificate message.
-  const sniFinding = find('SNI_REQUIRED');
+/**
+ * The chain nginx will receive once the plan is applied: the one presented with SNI when SNI is the cure, or the
+ * one a what-if handshake saw when nginx's own handshake failed before the Certificate message.
+ */
+function planChain(input: DiagnoseInput, diagnosis: Diagnosis, sniFinding: Finding | undefined): PlanChain {
+  const { settings, observation: o } = input;
   const whatIf = input.sent.length === 0 && (input.whatIfChain?.sent.length ?? 0) > 0 ? input.whatIfChain : undefined;
   const sniWhatIf = whatIf?.change === 'sni';
   const useSni = (!!sniFinding && !!input.sniObservation && (input.sniSent?.length ?? 0) > 0) || sniWhatIf;
@@ -155,143 +168,150 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
     sni: alt ? alt.observation.sni : o.sni,
     fullPath: chainDiagnosis.fullPath,
   };
-  // No chain seen (the handshake failed before the Certificate message): keep the bundle the user has.
-  // Among every proven path to a root: the user's roots first, the newest root, never an older one unasked.
-  const choice = choosePath(chainDiagnosis.paths, { allowRootChange: opts.allowRootChange, bundleRoots: () => bundleRootDates(input) });
-  const refusedRoots = new Set(choice.refused.map((c) => c.path.anchor.sha256));
-  const selection = view.sent.length === 0 && o.outcome !== 'handshake' ? keepCurrentBundle(input) : selectTrust(view, input, choice.chosen, refusedRoots);
-  const alternatives = describeAlternatives(choice.alternatives, input, view.sent);
+  return { whatIf, sniWhatIf, useSni, alt, diagnosis: chainDiagnosis, view };
+}
 
-  const mismatch = find('NAME_MISMATCH');
-  const leaf = input.sent[0];
-  const name: NameChoice | undefined = mismatch && !useSni && leaf ? chooseProxySslName(leaf, settings.proxySslName) : undefined;
-  const protocols = protocolAdvice(input, findings, opts.serverProtocols);
+/** What the nginx-side lines are built from. */
+interface LineContext {
+  input: DiagnoseInput;
+  findings: Finding[];
+  chain: PlanChain;
+  selection: TrustSelection;
+  sniFinding?: Finding;
+  name?: NameChoice;
+  protocols: ProtocolAdvice;
+}
 
-  const uctx: UpstreamContext = {
-    input,
-    // The SNI what-if completed the handshake nginx's own attempt failed (refused, or left unanswered): SNI, not
-    // the upstream, is the cure.
-    connection: sniWhatIf || sniFinding?.evidence.refusedWithoutSni ? findings.filter((f) => f.code !== 'HANDSHAKE_FAILED' && f.code !== 'TIMEOUT') : findings,
-    chain: chainDiagnosis.findings,
-    sent: view.sent,
-    fullPath: view.fullPath,
-    ...(protocols.legacy ? { legacyProtocols: protocols.legacy } : {}),
-    ...(name ? { name } : {}),
-  };
-  const blockers = upstreamBlockers(uctx);
-  const upstreamChanges = [...new Set([...blockers.map((b) => b.change), ...upstreamImprovements(uctx)])];
-  const nginxFixable = blockers.length === 0;
-  const manual: string[] = [];
+/** The snippet's lines, the settings they set, and the steps tlsdoctor cannot fill in, in the order found. */
+interface PlanLines {
+  directives: FixDirective[];
+  apply: PlanNginxSettings;
+  manual: string[];
+}
 
-  // --- directives ------------------------------------------------------------------------------------------
-  const apply: PlanNginxSettings = {};
-  const directives: FixDirective[] = [
-    {
-      line: 'proxy_ssl_verify on;',
-      why: "verify the upstream's certificate chain and name; nginx's default accepts any certificate",
-    },
-    { line: `proxy_ssl_trusted_certificate ${nginxArg(opts.installPath)};`, why: trustWhy(selection, view) },
-  ];
+/** proxy_ssl_verify_depth, when the path needs more than nginx's default 1 or than the configured depth. */
+function addDepth(ctx: LineContext, out: PlanLines): void {
+  const { settings } = ctx.input;
+  const needed = ctx.selection.neededDepth ?? ctx.chain.diagnosis.neededDepth;
+  if (needed === null || !(needed > 1 || settings.proxySslVerifyDepth < needed)) return;
+  const inter = ctx.chain.view.fullPath.slice(1, -1).map((p) => q(p.ref.subject));
+  out.apply.proxySslVerifyDepth = needed;
+  out.directives.push({
+    line: `proxy_ssl_verify_depth ${needed};`,
+    why:
+      `the chain has ${needed} intermediate CA${needed === 1 ? '' : 's'} between the certificate and the root (${inter.join(', ')}); ` +
+      (needed > 1 ? "nginx's default depth 1 allows one" : `the configured depth was ${settings.proxySslVerifyDepth}`),
+  });
+}
 
-  if (nginxFixable) {
-    const needed = selection.neededDepth ?? chainDiagnosis.neededDepth;
-    if (needed !== null && (needed > 1 || settings.proxySslVerifyDepth < needed)) {
-      const inter = view.fullPath.slice(1, -1).map((p) => q(p.ref.subject));
-      apply.proxySslVerifyDepth = needed;
-      directives.push({
-        line: `proxy_ssl_verify_depth ${needed};`,
+/** proxy_ssl_server_name on, when SNI is the cure or the settings already send it; returns whether SNI is on. */
+function addSni(ctx: LineContext, out: PlanLines): boolean {
+  const { settings } = ctx.input;
+  const { useSni, sniWhatIf, alt } = ctx.chain;
+  const sniFinding = ctx.sniFinding;
+  const sniOn = useSni || (settings.proxySslServerName && !isIpLiteral(settings.proxySslName));
+  if (!sniOn) return false;
+  out.apply.proxySslServerName = true;
+  out.directives.push({
+    line: 'proxy_ssl_server_name on;',
+    why: sniWhatIf
+      ? `send SNI ${q(settings.proxySslName)}: without it the upstream ends the handshake before sending a certificate; with it, it presents ${q(alt!.sent[0].subject)}`
+      : useSni && sniFinding!.evidence.refusedWithoutSni
+      ? `send SNI: without it the upstream refuses the handshake; with SNI ${q(settings.proxySslName)} it completes and presents ${q(String(sniFinding!.evidence.withSni))}`
+      : useSni
+      ? `send SNI: without it the upstream presents ${q(String(sniFinding!.evidence.withoutSni))}, with SNI ${q(settings.proxySslName)} it presents ${q(String(sniFinding!.evidence.withSni))}`
+      : `send SNI ${q(settings.proxySslName)} as your settings do: the certificate checked is the one presented for that name`,
+  });
+  return true;
+}
+
+/** proxy_ssl_name: a name the certificate holds, the user's kept for completeness, or a manual step (wildcards). */
+function addName(ctx: LineContext, sniOn: boolean, out: PlanLines): void {
+  const { settings, observation: o } = ctx.input;
+  const name = ctx.name;
+  if (name?.kind === 'name') {
+    out.apply.proxySslName = name.name;
+    const current = settings.proxySslName;
+    out.directives.push({
+      line: `proxy_ssl_name ${name.name};`,
+      why:
+        `the name nginx checks (X509_check_host) and sends as SNI when SNI is on. The default $proxy_host gives ${q(current)}, which the ` +
+        `certificate does not hold${isIpLiteral(current) ? ' (nginx never consults IP SANs)' : ''}; ${q(name.name)} is ` +
+        `${name.from === 'dns-san' ? 'a DNS SAN' : 'the CN (it has no DNS SAN)'} of ${q(ctx.input.sent[0]!.subject)}`,
+    });
+  } else if (name?.kind === 'wildcard-only') {
+    out.manual.push(
+      `Set proxy_ssl_name to the upstream's real host name: the certificate holds only ${name.wildcards.map(q).join(', ')}, ` +
+        `and ${q(settings.proxySslName)} is not covered (a wildcard matches exactly one left-most label). ` +
+        'tlsdoctor does not invent a host name; add proxy_ssl_name <name>; to upstream-ssl.conf.',
+    );
+  } else if (sniOn || settings.proxySslName !== proxyHostOf(o.host)) {
+    out.apply.proxySslName = settings.proxySslName;
+    out.directives.push({
+      line: `proxy_ssl_name ${nginxArg(settings.proxySslName)};`,
+      why: sniOn
+        ? 'the name sent as SNI and checked in the certificate'
+        : 'your proxy_ssl_name, kept so the file is complete on its own (the certificate holds this name)',
+    });
+  }
+}
+
+/** proxy_ssl_certificate(_key): placeholders when the upstream wants (another) client certificate, else the user's. */
+function addClientCert(ctx: LineContext, out: PlanLines): void {
+  const { settings, observation: o } = ctx.input;
+  const required = ctx.findings.find((f) => f.code === 'CLIENT_CERT_REQUIRED');
+  const rejected = ctx.findings.find((f) => f.code === 'CLIENT_CERT_REJECTED');
+  const mtls = required ?? rejected;
+  if (mtls) {
+    const names = Array.isArray(mtls.evidence.acceptableCaNames) ? (mtls.evidence.acceptableCaNames as string[]) : [];
+    const accepted = names.length ? `issued by one of: ${names.map(q).join(', ')}` : '(the upstream names no acceptable CA)';
+    out.apply.proxySslCertificate = CLIENT_CERT_PLACEHOLDER;
+    out.apply.proxySslCertificateKey = CLIENT_KEY_PLACEHOLDER;
+    out.directives.push(
+      {
+        line: `proxy_ssl_certificate ${CLIENT_CERT_PLACEHOLDER};`,
         why:
-          `the chain has ${needed} intermediate CA${needed === 1 ? '' : 's'} between the certificate and the root (${inter.join(', ')}); ` +
-          (needed > 1 ? "nginx's default depth 1 allows one" : `the configured depth was ${settings.proxySslVerifyDepth}`),
-      });
-    }
-
-    const sniOn = useSni || (settings.proxySslServerName && !isIpLiteral(settings.proxySslName));
-    if (sniOn) {
-      apply.proxySslServerName = true;
-      directives.push({
-        line: 'proxy_ssl_server_name on;',
-        why: sniWhatIf
-          ? `send SNI ${q(settings.proxySslName)}: without it the upstream ends the handshake before sending a certificate; with it, it presents ${q(alt!.sent[0].subject)}`
-          : useSni && sniFinding!.evidence.refusedWithoutSni
-          ? `send SNI: without it the upstream refuses the handshake; with SNI ${q(settings.proxySslName)} it completes and presents ${q(String(sniFinding!.evidence.withSni))}`
-          : useSni
-          ? `send SNI: without it the upstream presents ${q(String(sniFinding!.evidence.withoutSni))}, with SNI ${q(settings.proxySslName)} it presents ${q(String(sniFinding!.evidence.withSni))}`
-          : `send SNI ${q(settings.proxySslName)} as your settings do: the certificate checked is the one presented for that name`,
-      });
-    }
-
-    if (name?.kind === 'name') {
-      apply.proxySslName = name.name;
-      const current = settings.proxySslName;
-      directives.push({
-        line: `proxy_ssl_name ${name.name};`,
-        why:
-          `the name nginx checks (X509_check_host) and sends as SNI when SNI is on. The default $proxy_host gives ${q(current)}, which the ` +
-          `certificate does not hold${isIpLiteral(current) ? ' (nginx never consults IP SANs)' : ''}; ${q(name.name)} is ` +
-          `${name.from === 'dns-san' ? 'a DNS SAN' : 'the CN (it has no DNS SAN)'} of ${q(leaf!.subject)}`,
-      });
-    } else if (name?.kind === 'wildcard-only') {
-      manual.push(
-        `Set proxy_ssl_name to the upstream's real host name: the certificate holds only ${name.wildcards.map(q).join(', ')}, ` +
-          `and ${q(settings.proxySslName)} is not covered (a wildcard matches exactly one left-most label). ` +
-          'tlsdoctor does not invent a host name; add proxy_ssl_name <name>; to upstream-ssl.conf.',
-      );
-    } else if (sniOn || settings.proxySslName !== proxyHostOf(o.host)) {
-      apply.proxySslName = settings.proxySslName;
-      directives.push({
-        line: `proxy_ssl_name ${nginxArg(settings.proxySslName)};`,
-        why: sniOn
-          ? 'the name sent as SNI and checked in the certificate'
-          : 'your proxy_ssl_name, kept so the file is complete on its own (the certificate holds this name)',
-      });
-    }
-
-    if (protocols.set) {
-      apply.proxySslProtocols = protocols.set;
-      directives.push({ line: `proxy_ssl_protocols ${protocols.set.join(' ')};`, why: protocols.why ?? '' });
-    }
-
-    const required = find('CLIENT_CERT_REQUIRED');
-    const rejected = find('CLIENT_CERT_REJECTED');
-    const mtls = required ?? rejected;
-    if (mtls) {
-      const names = Array.isArray(mtls.evidence.acceptableCaNames) ? (mtls.evidence.acceptableCaNames as string[]) : [];
-      const accepted = names.length ? `issued by one of: ${names.map(q).join(', ')}` : '(the upstream names no acceptable CA)';
-      apply.proxySslCertificate = CLIENT_CERT_PLACEHOLDER;
-      apply.proxySslCertificateKey = CLIENT_KEY_PLACEHOLDER;
-      directives.push(
-        {
-          line: `proxy_ssl_certificate ${CLIENT_CERT_PLACEHOLDER};`,
-          why:
-            (rejected
-              ? `the upstream rejected the client certificate nginx sends${settings.proxySslCertificate ? ` (${settings.proxySslCertificate})` : ''}, alert ${String(rejected.evidence.alertName ?? rejected.evidence.alert)}; `
-              : 'the upstream requires a client certificate (mutual TLS); ') +
-            `it accepts one ${accepted}. PLACEHOLDER path: put that certificate (with its intermediates) here`,
-        },
-        {
-          line: `proxy_ssl_certificate_key ${CLIENT_KEY_PLACEHOLDER};`,
-          why: "the private key of that client certificate (PLACEHOLDER path; tlsdoctor never reads or writes keys)",
-        },
-      );
-      manual.push(
-        `Put a client certificate ${accepted} and its private key at ${CLIENT_CERT_PLACEHOLDER} and ${CLIENT_KEY_PLACEHOLDER} ` +
-          '(or change both paths in upstream-ssl.conf); keep the key readable only by nginx.',
-      );
-    } else if (settings.proxySslCertificate && o.clientCertRequested) {
-      apply.proxySslCertificate = settings.proxySslCertificate;
-      directives.push({
-        line: `proxy_ssl_certificate ${nginxArg(settings.proxySslCertificate)};`,
-        why: 'your client certificate: the upstream asks for one and accepted it',
-      });
-      if (settings.proxySslCertificateKey) {
-        apply.proxySslCertificateKey = settings.proxySslCertificateKey;
-        directives.push({ line: `proxy_ssl_certificate_key ${nginxArg(settings.proxySslCertificateKey)};`, why: 'the private key of that client certificate' });
-      }
+          (rejected
+            ? `the upstream rejected the client certificate nginx sends${settings.proxySslCertificate ? ` (${settings.proxySslCertificate})` : ''}, alert ${String(rejected.evidence.alertName ?? rejected.evidence.alert)}; `
+            : 'the upstream requires a client certificate (mutual TLS); ') +
+          `it accepts one ${accepted}. PLACEHOLDER path: put that certificate (with its intermediates) here`,
+      },
+      {
+        line: `proxy_ssl_certificate_key ${CLIENT_KEY_PLACEHOLDER};`,
+        why: "the private key of that client certificate (PLACEHOLDER path; tlsdoctor never reads or writes keys)",
+      },
+    );
+    out.manual.push(
+      `Put a client certificate ${accepted} and its private key at ${CLIENT_CERT_PLACEHOLDER} and ${CLIENT_KEY_PLACEHOLDER} ` +
+        '(or change both paths in upstream-ssl.conf); keep the key readable only by nginx.',
+    );
+  } else if (settings.proxySslCertificate && o.clientCertRequested) {
+    out.apply.proxySslCertificate = settings.proxySslCertificate;
+    out.directives.push({
+      line: `proxy_ssl_certificate ${nginxArg(settings.proxySslCertificate)};`,
+      why: 'your client certificate: the upstream asks for one and accepted it',
+    });
+    if (settings.proxySslCertificateKey) {
+      out.apply.proxySslCertificateKey = settings.proxySslCertificateKey;
+      out.directives.push({ line: `proxy_ssl_certificate_key ${nginxArg(settings.proxySslCertificateKey)};`, why: 'the private key of that client certificate' });
     }
   }
+}
 
-  // --- what tlsdoctor could not fill in ---------------------------------------------------------------------
+/** The lines that make nginx verify and succeed, after the two every plan has (verify on, the trusted bundle). */
+function addNginxSideLines(ctx: LineContext, out: PlanLines): void {
+  addDepth(ctx, out);
+  const sniOn = addSni(ctx, out);
+  addName(ctx, sniOn, out);
+  if (ctx.protocols.set) {
+    out.apply.proxySslProtocols = ctx.protocols.set;
+    out.directives.push({ line: `proxy_ssl_protocols ${ctx.protocols.set.join(' ')};`, why: ctx.protocols.why ?? '' });
+  }
+  addClientCert(ctx, out);
+}
+
+/** What tlsdoctor could not fill in about trust: the root it did not find, bundle CAs outside their validity. */
+function addTrustSteps(selection: TrustSelection, chainFindings: Finding[], nginxFixable: boolean, manual: string[]): void {
   if (selection.refusedRoot && nginxFixable) {
     const r = selection.refusedRoot;
     manual.push(
@@ -309,33 +329,94 @@ export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: F
         'and pass it with --intermediates FILE: tlsdoctor then writes trusted-ca.pem. An intermediate alone is no anchor for nginx.',
     );
   }
-  for (const f of chainDiagnosis.findings) {
+  for (const f of chainFindings) {
     if ((f.code === 'EXPIRED' || f.code === 'NOT_YET_VALID') && f.cert?.source === 'bundle') {
       manual.push(
         `Replace ${q(f.cert.subject)} in your bundle with the CA's current certificate: it ${f.code === 'EXPIRED' ? `expired on ${day(String(f.evidence.notAfter))}` : `is valid only from ${day(String(f.evidence.notBefore))}`}.`,
       );
     }
   }
+}
 
-  // --- files -----------------------------------------------------------------------------------------------
+/** presented-chain.pem, trusted-ca.pem and, only with the bundle, upstream-ssl.conf. */
+function planFiles(input: DiagnoseInput, chain: PlanChain, selection: TrustSelection, directives: FixDirective[], installPath: string): FixFile[] {
   const files: FixFile[] = [];
-  const presented = presentedChainFile(whatIf ? { ...input, observation: whatIf.observation, sent: whatIf.sent, unparsable: undefined } : input);
+  const whatIf = chain.whatIf;
+  const target = upstreamLabel(input.observation, input.settings.proxySslName);
+  // The header names the handshake that got the chain: a handshake what-if's chain is `input.sent` while
+  // `input.observation` is nginx's failed handshake (run-probe.ts presentedOf), so its observation is taken from there.
+  const source = presentedSource(input);
+  const presented = presentedChainFile(
+    whatIf
+      ? { ...input, observation: whatIf.observation, sent: whatIf.sent, unparsable: undefined }
+      : source
+        ? { ...input, observation: source.observation }
+        : input,
+    source?.change,
+  );
   if (presented) files.push(presented);
   const bundle = trustedCaFile(selection, target);
   if (bundle) {
     files.push(bundle);
     // Without the bundle the snippet would name a file that does not exist: nginx would refuse to start.
-    files.push(snippetFile(directives, target, opts.installPath));
+    files.push(snippetFile(directives, target, installPath));
   }
+  return files;
+}
 
-  const deadEnds = [...new Set([...inputDeadEnds(input, [...findings, ...(useSni ? chainDiagnosis.findings : [])]), ...(opts.deadEnds ?? [])])];
+export function buildFixPlan(input: DiagnoseInput, diagnosis: Diagnosis, opts: FixPlanOptions): FixPlan {
+  const findings = diagnosis.findings;
+  const { settings, observation: o } = input;
+  const sniFinding = findings.find((f) => f.code === 'SNI_REQUIRED');
+  const chain = planChain(input, diagnosis, sniFinding);
+  const { view, useSni } = chain;
+  // No chain seen (the handshake failed before the Certificate message): keep the bundle the user has.
+  // Among every proven path to a root: the user's roots first, the newest root, never an older one unasked.
+  const choice = choosePath(chain.diagnosis.paths, { allowRootChange: opts.allowRootChange, bundleRoots: () => bundleRootDates(input) });
+  const refusedRoots = new Set(choice.refused.map((c) => c.path.anchor.sha256));
+  const selection = view.sent.length === 0 && o.outcome !== 'handshake' ? keepCurrentBundle(input) : selectTrust(view, input, choice.chosen, refusedRoots);
+  const alternatives = describeAlternatives(choice.alternatives, input, view.sent);
+
+  const leaf = input.sent[0];
+  const name: NameChoice | undefined = findings.some((f) => f.code === 'NAME_MISMATCH') && !useSni && leaf ? chooseProxySslName(leaf, settings.proxySslName) : undefined;
+  const protocols = protocolAdvice(input, findings, opts.serverProtocols);
+
+  const uctx: UpstreamContext = {
+    input,
+    // The SNI what-if completed the handshake nginx's own attempt failed (refused, or left unanswered): SNI, not
+    // the upstream, is the cure.
+    connection: chain.sniWhatIf || sniFinding?.evidence.refusedWithoutSni ? findings.filter((f) => f.code !== 'HANDSHAKE_FAILED' && f.code !== 'TIMEOUT') : findings,
+    chain: chain.diagnosis.findings,
+    sent: view.sent,
+    fullPath: view.fullPath,
+    ...(protocols.legacy ? { legacyProtocols: protocols.legacy } : {}),
+    ...(name ? { name } : {}),
+  };
+  const blockers = upstreamBlockers(uctx);
+  const upstreamChanges = [...new Set([...blockers.map((b) => b.change), ...upstreamImprovements(uctx)])];
+  const nginxFixable = blockers.length === 0;
+
+  const lines: PlanLines = {
+    apply: {},
+    manual: [],
+    directives: [
+      { line: 'proxy_ssl_verify on;', why: "verify the upstream's certificate chain and name; nginx's default accepts any certificate" },
+      { line: `proxy_ssl_trusted_certificate ${nginxArg(opts.installPath)};`, why: trustWhy(selection, view) },
+    ],
+  };
+  if (nginxFixable) addNginxSideLines({ input, findings, chain, selection, sniFinding, name, protocols }, lines);
+  addTrustSteps(selection, chain.diagnosis.findings, nginxFixable, lines.manual);
+  const { directives, apply, manual } = lines;
+
+  const deadEnds = [...new Set([...inputDeadEnds(input, [...findings, ...(useSni ? chain.diagnosis.findings : [])]), ...(opts.deadEnds ?? [])])];
 
   return {
     nginxFixable,
     upstreamChanges,
     directives,
-    files,
+    files: planFiles(input, chain, selection, directives, opts.installPath),
     trust: selection.trust,
+    ...(selection.keptCurrent ? { trustNotNarrowed: true as const } : {}),
     verified: null,
     verifyError: null,
     deadEnds,

@@ -36,7 +36,12 @@ function entries(input: DiagnoseInput): Entry[] {
   return out;
 }
 
-export function presentedChainFile(input: DiagnoseInput): FixFile | undefined {
+/**
+ * `input.observation` is the handshake that received the chain; `whatIf` names the setting a what-if handshake
+ * changed when nginx's own handshake got no certificate (src/diagnosis/presented-by.ts): said in the header, so the
+ * file is not mistaken for what nginx receives as configured.
+ */
+export function presentedChainFile(input: DiagnoseInput, whatIf?: string): FixFile | undefined {
   const list = entries(input);
   if (list.length === 0) return undefined;
   const o = input.observation;
@@ -48,6 +53,9 @@ export function presentedChainFile(input: DiagnoseInput): FixFile | undefined {
               isOffline(o)
                 ? 'Certificates of the chain given to tlsdoctor verify, in order, written by tlsdoctor.'
                 : `Certificates as ${upstreamLabel(o, '')} sent them (${o.sni ? `SNI ${o.sni}` : 'no SNI'}), in order, written by tlsdoctor.`,
+              ...(whatIf
+                ? [`Sent to a what-if handshake (${whatIf}): nginx's own handshake failed before the upstream sent certificates.`]
+                : []),
               '',
             ]
           : ['']),

@@ -77,6 +77,12 @@ export interface FixPlan {
   directives: FixDirective[];
   files: FixFile[];
   trust: ProposedTrust[];
+  /**
+   * No handshake got a certificate (nginx's failed before the Certificate message, and so did every what-if):
+   * `trust` is the user's bundle as it is, not narrowed to a root that anchors anything (trust-bundle.ts
+   * keepCurrentBundle). Absent otherwise. Additive (schemaVersion 1).
+   */
+  trustNotNarrowed?: true;
   /** Whether the closed-loop re-check predicted `ok` with this plan; null when it was not run. */
   verified: boolean | null;
   /** How `verified` was established: a second live handshake (probe) or a re-judgement of the same files (verify). */

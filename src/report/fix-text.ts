@@ -74,7 +74,11 @@ export function fixText(plan: FixPlan): string[] {
   }
   out.push(...placementLines(plan));
   if (plan.trust.length > 0) {
-    out.push('  Trust (proxy_ssl_trusted_certificate):');
+    out.push(
+      plan.trustNotNarrowed
+        ? '  Trust (proxy_ssl_trusted_certificate): your current bundle as it is; no chain was seen to narrow it to the anchoring root:'
+        : '  Trust (proxy_ssl_trusted_certificate):',
+    );
     for (const t of plan.trust) {
       out.push(`    ${ROLE[t.role]}: ${t.subject}`);
       out.push(`      SHA-256 ${opensslFingerprint(t.sha256)}`);

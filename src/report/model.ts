@@ -3,6 +3,7 @@
  * (src/cli/run-probe.ts), rendered by probe-json.ts / probe-text.ts.
  */
 import type { Cert } from '../certs/cert.js';
+import type { PresentedBy } from '../diagnosis/presented-by.js';
 import type { Diagnosis, HandshakeWhatIfs } from '../diagnosis/types.js';
 import type { NginxSettings } from '../nginx/defaults.js';
 import type { ProbeObservation } from '../probe/types.js';
@@ -36,6 +37,11 @@ export interface ProbeReport {
   trust: { source: 'bundle' | 'system'; files: string[]; count: number };
   observation?: ProbeObservation;
   sent: Cert[];
+  /**
+   * Which handshake presented `sent` (src/diagnosis/presented-by.ts); null: none got a certificate. Set by the
+   * probe only (verify reads files).
+   */
+  presentedBy?: PresentedBy | null;
   diagnosis: Diagnosis;
   fetches: FetchRecord[];
   /** Things the user should know that are not findings (ignored private key in a file, ...). */

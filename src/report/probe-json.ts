@@ -53,6 +53,8 @@ export function probeDocument(r: ProbeReport): Record<string, unknown> {
     ...(r.whatIfs ? { whatIfs: r.whatIfs } : {}),
     nginx: d.nginx,
     presentedChain: r.sent.map((c, index) => ({ index, ...summarizeCertificate(c) })),
+    // Additive (schemaVersion 1), probe only: `handshake`, `<what-if id>-what-if`, `protocol-what-if`, or null.
+    ...(r.presentedBy !== undefined ? { presentedBy: r.presentedBy } : {}),
     path: d.fullPath.map((p, depth) => ({
       depth,
       source: p.ref.source,

@@ -117,13 +117,17 @@ export function probeText(r: ProbeReport): string {
   if (r.sent.length > 0) {
     lines.push('');
     const truncated = o?.error && TRUNCATED.exec(o.error.message);
-    lines.push(`Chain as sent (${r.sent.length}${truncated ? ` recorded; the server sent ${truncated[1]}, only the first ${truncated[2]} were kept` : ''}):`);
+    // A what-if's chain is not what nginx receives as configured: the heading says so (the note below says which).
+    const whatIf = r.presentedBy && r.presentedBy !== 'handshake' ? ' to a what-if handshake, not to nginx\'s' : '';
+    lines.push(`Chain as sent${whatIf} (${r.sent.length}${truncated ? ` recorded; the server sent ${truncated[1]}, only the first ${truncated[2]} were kept` : ''}):`);
     r.sent.forEach((c, i) => {
       lines.push(`  #${i} ${c.subject}`);
       lines.push(`      issuer ${c.issuer}; ${date(c.notBefore)}..${date(c.notAfter)}; sha256 ${short(c.sha256)}`);
     });
     lines.push('');
-    lines.push(`Trust path${d.anchored ? '' : ' (incomplete)'}:`);
+    // A protocol what-if's chain is not diagnosed (run-probe.ts whatIfChain: only the plan judges it), so no path.
+    if (d.fullPath.length === 0) lines.push("Trust path: none judged here (nginx's own handshake got no certificate); the fix below was built from this chain.");
+    else lines.push(`Trust path${d.anchored ? '' : ' (incomplete)'}:`);
     d.fullPath.forEach((p, depth) => {
       const indent = '  ' + '   '.repeat(depth) + (depth > 0 ? '└─ ' : '');
       lines.push(`${indent}${p.ref.subject}  [${sourceLabel(p)}${p.selfSigned ? ', self-signed' : ''}]`);

@@ -28,6 +28,8 @@ export type HandshakeUpstreamKind =
   | 'null-only'
   /** TLS 1.0 only. */
   | 'tls10-only'
+  /** TLS 1.3 only: nginx before 1.23.4 offers at most TLS 1.2 to upstreams by default (src/nginx/version-behaviour.ts). */
+  | 'tls13-only'
   /** leaf + intermediate + copies of the root over OpenSSL's 100 KiB max_cert_list. */
   | 'huge-chain'
   /** Alert 112 (unrecognized_name) to a ClientHello without SNI, as nginx's `ssl_reject_handshake on`. */
@@ -124,6 +126,8 @@ function tlsOptions(kind: HandshakeUpstreamKind): tls.TlsOptions {
       return { ...base, ...rsaBase(), ciphers: 'NULL-SHA256:@SECLEVEL=0', maxVersion: 'TLSv1.2' };
     case 'tls10-only':
       return { ...base, minVersion: 'TLSv1', maxVersion: 'TLSv1' };
+    case 'tls13-only':
+      return { ...base, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' };
     case 'huge-chain': {
       const copies = Math.ceil(110_000 / Buffer.from(ROOT.replace(/-----[^-]+-----|\s/g, ''), 'base64').length);
       return { ...base, cert: LEAF + INT + ROOT.repeat(copies) };

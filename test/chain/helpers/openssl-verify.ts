@@ -1,7 +1,7 @@
 /**
  * Runs `openssl verify` the way nginx configures OpenSSL for upstreams, for differential tests:
  *   openssl verify -purpose sslserver -auth_level <level> -verify_depth <depth> -attime <t>
- *                  [-verify_hostname <name>] -CAfile trusted.pem [-untrusted chain.pem] leaf.pem
+ *                  [-verify_hostname <name>] -CAfile trusted.pem -no-CApath -no-CAstore [-untrusted chain.pem] leaf.pem
  * The CLI's callback stops at the first error outside its continue list, so what it prints is a prefix of
  * the errors nginx's always-continue callback sees.
  */
@@ -33,7 +33,9 @@ export function opensslVerify(opts: {
     const args = ['verify', '-purpose', 'sslserver', '-auth_level', String(opts.level ?? 2)];
     args.push('-verify_depth', String(opts.depth ?? 1), '-attime', String(Math.floor(opts.at.getTime() / 1000)));
     if (opts.hostname !== undefined) args.push('-verify_hostname', opts.hostname);
-    args.push('-CAfile', 'trusted.pem');
+    // Only the bundle is trusted, as with proxy_ssl_trusted_certificate: without -no-CApath -no-CAstore,
+    // setup_verify() (apps/lib/apps.c) also adds the system store (test/differential/README.md).
+    args.push('-CAfile', 'trusted.pem', '-no-CApath', '-no-CAstore');
     if (opts.untrustedPems && opts.untrustedPems.length > 0) {
       writeFileSync(join(dir, 'untrusted.pem'), opts.untrustedPems.join(''));
       args.push('-untrusted', 'untrusted.pem');
