@@ -45,7 +45,8 @@ await build({
   // import.meta.url (demo's fixtures folder) has no CommonJS meaning: give it the bundle's own URL.
   define: { 'import.meta.url': '__tlsdoctor_import_meta_url' },
   banner: { js: "var __tlsdoctor_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
-  minify: false,
+  // Whitespace only (names and syntax stay as written): ~25% less to read and hash at every start-up.
+  minifyWhitespace: true,
   logLevel: 'warning',
   plugins: [lazyChildProcessInCommander()],
 });

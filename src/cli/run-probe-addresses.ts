@@ -12,6 +12,7 @@ import type { NginxOutcome } from '../diagnosis/types.js';
 import { pinnedLookup } from '../fetch/destination.js';
 import { predictRequests } from '../nginx/balancing.js';
 import type { NextUpstreamPolicy } from '../nginx/location-outcome.js';
+import { monotonicMs } from '../probe/monotonic-ms.js';
 import { resolveAddresses, type ResolvedAddress } from '../probe/resolve-addresses.js';
 import type { AddressVerdict, AddressesReport } from '../report/addresses-model.js';
 import type { ProbeReport } from '../report/model.js';
@@ -67,9 +68,9 @@ export function balancingFor(addresses: AddressVerdict[], reports: ProbeReport[]
 /** Every address of `o.host`, probed in parallel within the run's budget; the first failing one's report in front. */
 export async function runProbeAddresses(o: AddressesRunOptions): Promise<{ report: ProbeReport; addresses: AddressesReport }> {
   // One budget for the run (--timeout): resolution draws on it, as DNS did inside the handshake's deadline before.
-  const started = performance.now();
+  const started = monotonicMs();
   const resolved = await resolveAddresses(o.host, { resolver: o.resolver, lookup: o.lookupAll, timeoutMs: o.timeoutMs });
-  o = { ...o, timeoutMs: Math.max(1, o.timeoutMs - Math.round(performance.now() - started)) };
+  o = { ...o, timeoutMs: Math.max(1, o.timeoutMs - Math.round(monotonicMs() - started)) };
   if (!resolved.ok) {
     // The probe reports it as it always did (DNS_FAILURE), without asking any other resolver again.
     const err = Object.assign(new Error(resolved.error.message), { code: resolved.error.code });

@@ -9,8 +9,8 @@
  * replays that answer instead of asking DNS again. The first address of the answer is the one net.connect
  * would have used (dns.lookup in `verbatim` order, Node's default since v17).
  */
-import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress, LookupOptions } from 'node:dns';
+import { nodeDns } from '../probe/node-dns.js';
 import type { LookupFunction } from 'node:net';
 import { decideAddress, decideName, decideResolved, normalizeHostName, parseIp, type AddressPolicy } from './address-policy.js';
 
@@ -24,7 +24,7 @@ export type ResolveHost = (host: string) => Promise<ResolvedAddress[]>;
 
 export const systemResolveHost: ResolveHost = (host) =>
   new Promise((resolve, reject) => {
-    dnsLookup(host, { all: true, verbatim: true }, (err, addresses) => {
+    nodeDns().lookup(host, { all: true, verbatim: true }, (err, addresses) => {
       if (err) reject(err);
       else resolve(addresses.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })));
     });
@@ -77,7 +77,7 @@ export type PinnedAnswer = ResolvedAddress[] | NodeJS.ErrnoException | 'system' 
 export function pinnedLookup(answer: (host: string) => PinnedAnswer): LookupFunction {
   return (hostname: string, options: LookupOptions, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => {
     const a = answer(normalizeHostName(hostname));
-    if (a === 'system') return dnsLookup(hostname, options, callback);
+    if (a === 'system') return nodeDns().lookup(hostname, options, callback);
     const fail = (e: NodeJS.ErrnoException) => process.nextTick(() => callback(e, '', 0));
     if (a === undefined) {
       return fail(Object.assign(new Error(`${hostname} was not checked against the address policy: not connecting`), { code: 'ERR_UNCHECKED_DESTINATION' }));

@@ -9,7 +9,7 @@
  * Node 20's `verbatim` default), or `--resolver ADDR[:PORT]` (one DNS server over UDP, A then AAAA, as nginx's own
  * resolver). An IP literal is one address and resolves nothing: the single-address path costs no lookup.
  */
-import dns from 'node:dns';
+import { nodeDns } from './node-dns.js';
 import { isIP } from 'node:net';
 
 export interface ResolvedAddress {
@@ -43,7 +43,7 @@ export interface ResolveOptions {
 /** The bound on answers kept per name: a hostile zone cannot make us probe thousands of addresses. */
 export const MAX_ADDRESSES = 32;
 
-const systemLookup: LookupAll = (host) => dns.promises.lookup(host, { all: true, hints: dns.ADDRCONFIG });
+const systemLookup: LookupAll = (host) => nodeDns().promises.lookup(host, { all: true, hints: nodeDns().ADDRCONFIG });
 
 function family(address: string): 4 | 6 {
   return isIP(address) === 6 ? 6 : 4;
@@ -79,7 +79,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, cancel: () => void): Promise<
 
 /** A (then AAAA) from one DNS server; a family without records (ENODATA/ENOTFOUND) is just empty. */
 async function askServer(host: string, server: string, timeoutMs: number): Promise<ResolvedAddress[]> {
-  const r = new dns.promises.Resolver({ timeout: Math.max(1, timeoutMs), tries: 1 });
+  const r = new (nodeDns().promises.Resolver)({ timeout: Math.max(1, timeoutMs), tries: 1 });
   r.setServers([server]);
   const empty = (e: NodeJS.ErrnoException) => {
     if (e.code === 'ENODATA' || e.code === 'ENOTFOUND') return [] as string[];
