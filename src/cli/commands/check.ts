@@ -4,6 +4,7 @@
  * `UNKNOWN: <message>` on stdout for the text format (what Nagios/Icinga display), `tlsdoctor: <message>` on stderr
  * for json/prometheus (stdout stays machine-readable).
  */
+import { tightenHeapGrowth } from '../fleet-heap.js';
 import { resolve } from 'node:path';
 import { checkAddresses } from '../../check/check-addresses.js';
 import { DEFAULT_CONCURRENCY, runCheck } from '../../check/run-check.js';
@@ -102,6 +103,7 @@ async function configTargets(args: string[], o: CheckCommandOptions, timeoutMs: 
 }
 
 export async function checkCommand(args: string[], o: CheckCommandOptions, io: CliIO): Promise<number> {
+  tightenHeapGrowth();
   let format: Format = 'text';
   try {
     format = formatOf(o);

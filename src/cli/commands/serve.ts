@@ -3,6 +3,7 @@
  * until SIGTERM or SIGINT, then stop accepting, let running scrapes answer, and exit 0.
  */
 import { requestPathOption } from '../request-option.js';
+import { tightenHeapGrowth } from '../fleet-heap.js';
 import { resolve } from 'node:path';
 import { checkAddresses } from '../../check/check-addresses.js';
 import { startExporter, type RunningExporter } from '../../check/exporter.js';
@@ -124,6 +125,7 @@ function watchConfig(first: NginxConfigTargets, read: () => Promise<NginxConfigT
 }
 
 export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<number> {
+  tightenHeapGrowth();
   const { host, port } = parseListen(o.listen);
   const thresholds = parseThresholdOptions(o.warn, o.crit);
   const defaultTimeoutMs = parseDuration(o.timeout, '--timeout');
