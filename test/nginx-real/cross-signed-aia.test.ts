@@ -22,10 +22,13 @@ import type { CliIO } from '../../src/cli/io.js';
 import type { FixPlan } from '../../src/remediation/types.js';
 import { CROSS_HOST, makeCrossPki, pemsOf, type CrossName, type CrossPki } from '../chain/helpers/cross-pki.js';
 import { checkExternal } from '../helpers/externals.js';
-import { nginxBuildInfo, nginxUnavailableReason, parseErrorLog, startNginx } from '../helpers/nginx.js';
+import { comparableLine, MATRIX_SKIP_NOTE, matrixBuilds, nginxBuildInfo, nginxUnavailableReason, parseErrorLog, startNginx, type NginxBuild } from '../helpers/nginx.js';
 
 const unavailable = checkExternal(nginxUnavailableReason());
 if (unavailable) console.warn(`skipping cross-signed AIA real-nginx test: ${unavailable}`);
+// The other builds TLSDOCTOR_NGINX_BUILDS names (Debian's is the default below), each probed with its own version.
+const otherBuilds = unavailable ? [] : matrixBuilds().filter((b) => b.version !== nginxBuildInfo().version);
+if (matrixBuilds().length === 0) it.skip(MATRIX_SKIP_NOTE, () => {});
 
 interface Combo {
   id: string;
@@ -100,11 +103,11 @@ interface Probed {
   outDir: string;
 }
 
-async function probeCombo(c: Combo, n: number, leafPort: number): Promise<Probed> {
+async function probeCombo(c: Combo, n: number, leafPort: number, version = nginxBuildInfo().version): Promise<Probed> {
   const ca = join(dir, `ca-${n}.pem`);
   writeFileSync(ca, pemsOf(pki, c.bundle));
-  const outDir = join(dir, `out-${n}`);
-  const argv = ['probe', `127.0.0.1:${leafPort}`, '--json', '--out', outDir, '--ca', ca, '--proxy-ssl-name', CROSS_HOST, '--nginx-version', nginxBuildInfo().version];
+  const outDir = join(dir, `out-${version}-${n}`);
+  const argv = ['probe', `127.0.0.1:${leafPort}`, '--json', '--out', outDir, '--ca', ca, '--proxy-ssl-name', CROSS_HOST, '--nginx-version', version];
   if (c.pool.length) {
     const pool = join(dir, `pool-${n}.pem`);
     writeFileSync(pool, pemsOf(pki, c.pool));
@@ -249,63 +252,76 @@ describe.skipIf(!!unavailable)('cross-signed chains, AIA pointing at either copy
     expect(trustOf(byId('aia-new/old/pool-interOld'))).toEqual(shasOf(['oldRoot', 'interOld']));
   });
 
-  it('verdicts match nginx; every fix as written by --out and every alternative turns 502 into 200', async () => {
-    const files: Record<string, string> = {};
-    const locations: { path: string; port: number; lines: string[]; kind: 'before' | 'fix' | 'alt'; p: Probed; what: string }[] = [];
-    for (const p of probed) {
-      const n = p.n;
-      files[`before-${n}.pem`] = pemsOf(pki, p.combo.bundle);
-      locations.push({ path: `/b${n}`, port: p.port, kind: 'before', p, what: 'before', lines: ['proxy_ssl_verify on', `proxy_ssl_trusted_certificate before-${n}.pem`, `proxy_ssl_name ${CROSS_HOST}`] });
-      // What --out wrote is what the JSON says, and never a key.
-      for (const f of p.plan.files) {
-        const written = readFileSync(join(p.outDir, f.name), 'utf8');
-        expect(written, `${p.combo.id} ${f.name}`).toBe(f.content);
-        expect(written, `${p.combo.id} ${f.name}`).not.toMatch(/PRIVATE KEY/);
+  /** Every combination through one nginx (Debian's by default): verdicts, the fixes as written, the alternatives. */
+  async function proveThroughNginx(probed: Probed[], build?: NginxBuild): Promise<void> {
+    const version = build?.version ?? nginxBuildInfo().version;
+      const files: Record<string, string> = {};
+      const locations: { path: string; port: number; lines: string[]; kind: 'before' | 'fix' | 'alt'; p: Probed; what: string }[] = [];
+      for (const p of probed) {
+        const n = p.n;
+        files[`before-${n}.pem`] = pemsOf(pki, p.combo.bundle);
+        locations.push({ path: `/b${n}`, port: p.port, kind: 'before', p, what: 'before', lines: ['proxy_ssl_verify on', `proxy_ssl_trusted_certificate before-${n}.pem`, `proxy_ssl_name ${CROSS_HOST}`] });
+        // What --out wrote is what the JSON says, and never a key.
+        for (const f of p.plan.files) {
+          const written = readFileSync(join(p.outDir, f.name), 'utf8');
+          expect(written, `${p.combo.id} ${f.name}`).toBe(f.content);
+          expect(written, `${p.combo.id} ${f.name}`).not.toMatch(/PRIVATE KEY/);
+        }
+        if (fileNames(p).includes('upstream-ssl.conf')) {
+          // The snippet as written, naming the trusted-ca.pem written next to it (absolute path).
+          locations.push({ path: `/f${n}`, port: p.port, kind: 'fix', p, what: 'fix', lines: [`include ${join(p.outDir, 'upstream-ssl.conf')}`] });
+        }
+        for (const [j, a] of (p.plan.alternatives ?? []).entries()) {
+          files[`alt-${n}-${j}.pem`] = pemOfShas(a.bundle);
+          const port = a.side === 'upstream' ? await serverFor(pemOfShas(a.sent)) : p.port;
+          locations.push({ path: `/a${n}-${j}`, port, kind: 'alt', p, what: a.summary, lines: ['proxy_ssl_verify on', `proxy_ssl_trusted_certificate alt-${n}-${j}.pem`, `proxy_ssl_name ${CROSS_HOST}`, `proxy_ssl_verify_depth ${a.depth}`] });
+        }
       }
-      if (fileNames(p).includes('upstream-ssl.conf')) {
-        // The snippet as written, naming the trusted-ca.pem written next to it (absolute path).
-        locations.push({ path: `/f${n}`, port: p.port, kind: 'fix', p, what: 'fix', lines: [`include ${join(p.outDir, 'upstream-ssl.conf')}`] });
+      const body = `    server {\n        listen 127.0.0.1:__PORT__;\n${locations
+        .map((l) => `        location = ${l.path} {\n            proxy_pass https://127.0.0.1:${l.port}/;\n${l.lines.map((x) => `            ${x};\n`).join('')}        }\n`)
+        .join('')}    }`;
+      const nginx = await startNginx({ config: body, files, ...(build ? { bin: build.bin } : {}) });
+      const failures: string[] = [];
+      const tally = { match: 0, fixes: 0, alts: 0 };
+      try {
+        for (const l of locations) {
+          const { status } = await nginx.request(l.path);
+          const line = parseErrorLog(nginx.takeErrorLog().join('\n'), 'error')[0]?.message ?? null;
+          if (l.kind === 'before') {
+            if (status === l.p.status && (status === 200 || (line !== null && l.p.error !== null && comparableLine(version, line) === comparableLine(version, l.p.error)))) tally.match++;
+            else failures.push(`${l.p.combo.id}: nginx ${status} ${line}; tlsdoctor ${l.p.status} ${l.p.error}`);
+          } else if (l.kind === 'fix' && l.p.plan.verified !== true) {
+            // A plan that does not claim to work must indeed not work.
+            if (status !== 502) failures.push(`${l.p.combo.id}: unverified fix answered ${status}`);
+          } else if (status === 200) tally[l.kind === 'fix' ? 'fixes' : 'alts']++;
+          else failures.push(`${l.p.combo.id} ${l.kind} "${l.what}": nginx ${status} ${line}`);
+        }
+      } finally {
+        await nginx.stop();
       }
-      for (const [j, a] of (p.plan.alternatives ?? []).entries()) {
-        files[`alt-${n}-${j}.pem`] = pemOfShas(a.bundle);
-        const port = a.side === 'upstream' ? await serverFor(pemOfShas(a.sent)) : p.port;
-        locations.push({ path: `/a${n}-${j}`, port, kind: 'alt', p, what: a.summary, lines: ['proxy_ssl_verify on', `proxy_ssl_trusted_certificate alt-${n}-${j}.pem`, `proxy_ssl_name ${CROSS_HOST}`, `proxy_ssl_verify_depth ${a.depth}`] });
-      }
-    }
-    const body = `    server {\n        listen 127.0.0.1:__PORT__;\n${locations
-      .map((l) => `        location = ${l.path} {\n            proxy_pass https://127.0.0.1:${l.port}/;\n${l.lines.map((x) => `            ${x};\n`).join('')}        }\n`)
-      .join('')}    }`;
-    const nginx = await startNginx({ config: body, files });
-    const failures: string[] = [];
-    const tally = { match: 0, fixes: 0, alts: 0 };
-    try {
-      for (const l of locations) {
-        const { status } = await nginx.request(l.path);
-        const line = parseErrorLog(nginx.takeErrorLog().join('\n'), 'error')[0]?.message ?? null;
-        if (l.kind === 'before') {
-          if (status === l.p.status && (status === 200 || line === l.p.error)) tally.match++;
-          else failures.push(`${l.p.combo.id}: nginx ${status} ${line}; tlsdoctor ${l.p.status} ${l.p.error}`);
-        } else if (l.kind === 'fix' && l.p.plan.verified !== true) {
-          // A plan that does not claim to work must indeed not work.
-          if (status !== 502) failures.push(`${l.p.combo.id}: unverified fix answered ${status}`);
-        } else if (status === 200) tally[l.kind === 'fix' ? 'fixes' : 'alts']++;
-        else failures.push(`${l.p.combo.id} ${l.kind} "${l.what}": nginx ${status} ${line}`);
-      }
-    } finally {
-      await nginx.stop();
-    }
-    const proven = probed.filter((p) => p.plan.verified === true);
-    console.log(
-      `cross-signed AIA: ${probed.length} combinations, verdict+line match ${tally.match}/${probed.length}; ` +
-        `${tally.fixes}/${proven.length} proven fixes 502→200; ${tally.alts}/${locations.filter((l) => l.kind === 'alt').length} alternatives 200`,
-    );
-    expect(failures).toEqual([]);
-    expect(tally.fixes).toBe(proven.length);
+      const proven = probed.filter((p) => p.plan.verified === true);
+      console.log(
+        `cross-signed AIA, nginx ${version}: ${probed.length} combinations, verdict+line match ${tally.match}/${probed.length}; ` +
+          `${tally.fixes}/${proven.length} proven fixes 502→200; ${tally.alts}/${locations.filter((l) => l.kind === 'alt').length} alternatives 200`,
+      );
+      expect(failures).toEqual([]);
+      expect(tally.fixes).toBe(proven.length);
 
-    // Conservative: without --allow-root-change, no proposed bundle holds the old root when the user trusts only the new one.
-    for (const p of probed.filter((x) => !x.combo.bundle.includes('oldRoot') && !x.combo.allowRootChange)) {
-      expect(p.plan.trust.map((t) => t.sha256), p.combo.id).not.toContain(sha('oldRoot'));
-      for (const a of p.plan.alternatives ?? []) expect(a.bundle, `${p.combo.id}: ${a.summary}`).not.toContain(sha('oldRoot'));
-    }
+      // Conservative: without --allow-root-change, no proposed bundle holds the old root when the user trusts only the new one.
+      for (const p of probed.filter((x) => !x.combo.bundle.includes('oldRoot') && !x.combo.allowRootChange)) {
+        expect(p.plan.trust.map((t) => t.sha256), p.combo.id).not.toContain(sha('oldRoot'));
+        for (const a of p.plan.alternatives ?? []) expect(a.bundle, `${p.combo.id}: ${a.summary}`).not.toContain(sha('oldRoot'));
+      }
+  }
+
+  it('verdicts match nginx; every fix as written by --out and every alternative turns 502 into 200', async () => {
+    await proveThroughNginx(probed);
+  }, 120_000);
+
+  it.each(otherBuilds.map((b) => [b.label, b] as [string, NginxBuild]))('nginx %s: the same, probed as that version', async (_label, build) => {
+    const leafPort = await serverFor(pemsOf(pki, ['leaf']));
+    const asBuild: Probed[] = [];
+    for (const [n, c] of COMBOS.entries()) asBuild.push(await probeCombo(c, n, leafPort, build.version));
+    await proveThroughNginx(asBuild, build);
   }, 120_000);
 });
