@@ -15,6 +15,7 @@ import { checkTextChunks } from '../../report/check-text.js';
 import { checkPrometheusChunks } from '../../report/prometheus.js';
 import { cachedCheckDeps, collectTargetSpecs, resolveTargets } from '../check-targets.js';
 import { parseDuration } from '../duration.js';
+import { sizeHeapForFleet } from '../fleet-heap.js';
 import { parseThresholdOptions } from '../threshold-options.js';
 import type { CliIO } from '../io.js';
 import type { NginxOptionValues } from '../nginx-options.js';
@@ -103,6 +104,8 @@ async function configTargets(args: string[], o: CheckCommandOptions, timeoutMs: 
 
 export async function checkCommand(args: string[], o: CheckCommandOptions, io: CliIO): Promise<number> {
   let format: Format = 'text';
+  // Before the targets are read: V8 grows its young generation while they are parsed (src/cli/fleet-heap.ts).
+  sizeHeapForFleet();
   try {
     format = formatOf(o);
     const thresholds = parseThresholdOptions(o.warn, o.crit);
