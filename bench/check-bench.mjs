@@ -10,7 +10,8 @@
 // not on the measuring process; targets cycle over them (1,000 targets = 50 servers x 20). Each client run is a
 // fresh child process that reports its own wall time (from the first connection to the last result, rendering
 // included for check), CPU time and peak RSS (getrusage maxrss). Env: BENCH_RUNS (3), BENCH_TARGETS (1000),
-// BENCH_BIG (10000), BENCH_CONCURRENCY (32), UPSTREAMS (50).
+// BENCH_BIG (10000), BENCH_CONCURRENCY (32), UPSTREAMS (50), BARE_NODE_FLAGS (node options for the connect loop only,
+// e.g. "--max-semi-space-size=4 --heap-growing-percent=50": the heap sizing check sets for itself, src/cli/fleet-heap.ts).
 import { fork, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
@@ -121,7 +122,8 @@ function expand([ports, n]) {
 }
 
 function runChild(args) {
-  const r = spawnSync(process.execPath, ['--max-old-space-size=4096', SELF, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const flags = args[0] === '--baseline' ? (process.env.BARE_NODE_FLAGS ?? '').split(' ').filter(Boolean) : [];
+  const r = spawnSync(process.execPath, ['--max-old-space-size=4096', ...flags, SELF, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0 && !r.stdout.trim()) throw new Error(`child ${args[0]} failed: ${r.stderr}`);
   const last = r.stdout.trim().split('\n').pop();
   return JSON.parse(last);

@@ -6,7 +6,8 @@
 // reads the exporter's /proc/PID/status: VmRSS after the scrapes (what a long-running exporter keeps) and VmHWM
 // (its peak). Wall time is the median of BENCH_RUNS alternated runs (the machine may be loaded: see the load
 // average printed); memory figures are the largest over the runs. Env: BENCH_RUNS (3), SCRAPES (5000),
-// SCRAPE_CONCURRENCY (16), UPSTREAMS (50).
+// SCRAPE_CONCURRENCY (16), UPSTREAMS (50), BARE_NODE_FLAGS (node options for the bare exporter only, e.g.
+// "--max-semi-space-size=4 --heap-growing-percent=50": the heap sizing tlsdoctor sets for itself, src/cli/fleet-heap.ts).
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { forkUpstreams, loadText, median, PKI, processMemory, ROOT } from './lib.mjs';
@@ -23,7 +24,8 @@ function startExporter(kind) {
       ? // --nginx-version 1.28.0: offer TLS 1.3 like the bare exporter, whatever nginx this machine has.
         [`${ROOT}bin/tlsdoctor`, 'serve', '--listen', '127.0.0.1:0', '--ca', `${PKI}root.pem`, '--proxy-ssl-name', 'localhost', '--nginx-version', '1.28.0']
       : [`${ROOT}bench/bare-exporter.mjs`];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const flags = kind === 'bare' ? (process.env.BARE_NODE_FLAGS ?? '').split(' ').filter(Boolean) : [];
+  const child = spawn(process.execPath, [...flags, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let text = '';
     const onData = (d) => {
@@ -94,7 +96,7 @@ try {
   const line = (name, f) =>
     `  ${name} ${f.ms.toFixed(0)} ms  ${((SCRAPES / f.ms) * 1000).toFixed(0)} scrapes/s  RSS at start ${f.startMiB.toFixed(1)} MiB, after ${f.rssMiB.toFixed(1)} MiB, peak ${f.hwmMiB.toFixed(1)} MiB${f.failed ? `  WARNING: ${f.failed} failed scrapes` : ''}`;
   console.log(`serve: ${SCRAPES} scrapes, concurrency ${C}, ${UP} loopback upstreams (median wall of ${RUNS}, largest RSS; load average ${loadText()}):`);
-  console.log(line('bare node:tls exporter', b));
+  console.log(line(`bare node:tls exporter${process.env.BARE_NODE_FLAGS ? ` (node ${process.env.BARE_NODE_FLAGS})` : ''}`, b));
   console.log(line('tlsdoctor serve       ', t));
   console.log(`  ratios tlsdoctor / bare: wall ${(t.ms / b.ms).toFixed(2)}, RSS after ${(t.rssMiB / b.rssMiB).toFixed(2)}, peak RSS ${(t.hwmMiB / b.hwmMiB).toFixed(2)}`);
 } finally {

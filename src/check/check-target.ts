@@ -199,6 +199,7 @@ export async function checkTarget(t: CheckTarget, at: Date, thresholds: CheckThr
   const all = clientCerts.length ? [...path, ...clientCerts] : path;
   const earliest = all.reduce<CheckedCert | null>((min, c) => (!min || c.secondsLeft < min.secondsLeft ? c : min), null);
   const reason = reasonCodes(diagnosis.findings, all, thresholds);
+  const forecast = forecastFailure({ nginxOk: diagnosis.nginx.ok, reason, path, clientCerts, crls: t.crls }, at);
   // One plain literal, not `{ ...identity, ... }`: V8 gives an object built by spreading and then extending a
   // backing store of its own, 737 bytes a result against 191 (measured on 10,000 results after gc).
   return {
@@ -221,12 +222,13 @@ export async function checkTarget(t: CheckTarget, at: Date, thresholds: CheckThr
     durationMs: Math.round(performance.now() - started),
     error: null,
     notes: notes.length ? [...trustNotes, ...notes] : trustNotes.length ? trustNotes : NONE,
-    forecast: forecastFailure({ nginxOk: diagnosis.nginx.ok, reason, path, clientCerts, crls: t.crls }, at),
+    forecast: forecast && memo ? memo.forecast(forecast) : forecast,
   };
 }
 
-/** The fields that name a target in every result, checked or not. */
-function targetIdentity(t: CheckTarget) {
+/** The result of a target that could not be checked (status UNKNOWN): it still appears, once, with the reason. */
+export function unknownResult(t: CheckTarget, error: { code: string; message: string }, durationMs: number): CheckResult {
+  // A plain literal, as in checkTarget (a spread gives each result a property store of its own).
   return {
     id: t.id,
     input: t.spec.input,
@@ -235,13 +237,6 @@ function targetIdentity(t: CheckTarget) {
     origin: t.spec.origin,
     proxySslName: t.settings.proxySslName,
     labels: t.spec.labels,
-  };
-}
-
-/** The result of a target that could not be checked (status UNKNOWN): it still appears, once, with the reason. */
-export function unknownResult(t: CheckTarget, error: { code: string; message: string }, durationMs: number): CheckResult {
-  return {
-    ...targetIdentity(t),
     status: 'UNKNOWN',
     reason: [error.code],
     notAfter: null,

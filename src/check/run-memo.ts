@@ -9,18 +9,26 @@
  * shared between scrapes and a process-wide memo would only retain (it did: 1,024 diagnoses kept for nothing).
  */
 import type { Diagnosis } from '../diagnosis/types.js';
-import type { CheckedCert } from './types.js';
+import type { CheckedCert, CheckResult, Forecast } from './types.js';
+
+type AddressVerdicts = NonNullable<CheckResult['addresses']>;
 
 /** Distinct handshake outcomes remembered; beyond that the oldest is dropped (a fleet of distinct leaves). */
 const MAX_DIAGNOSES = 1024;
 /** Distinct reason lists remembered (combinations of finding codes: few in practice). */
 const MAX_REASONS = 256;
+/** Distinct forecasts remembered (a date and a certificate: about one per distinct path). */
+const MAX_FORECASTS = 1024;
+/** Distinct per-address verdict lists remembered (an address and its verdict: one per upstream at most). */
+const MAX_ADDRESSES = 4096;
 
 export class RunMemo {
   private readonly diagnoses = new Map<string, Diagnosis>();
   private readonly paths = new WeakMap<Diagnosis, CheckedCert[]>();
   private readonly clients = new WeakMap<object, CheckedCert[]>();
   private readonly reasons = new Map<string, string[]>();
+  private readonly addressLists = new Map<string, AddressVerdicts>();
+  private readonly forecasts = new Map<string, Forecast>();
   diagnosisHits = 0;
 
   /** The run's clock: rows derived from dates are shared only for this instant. */
@@ -56,6 +64,27 @@ export class RunMemo {
     if (hit) return hit;
     if (this.reasons.size < MAX_REASONS) this.reasons.set(key, codes);
     return codes;
+  }
+
+  /**
+   * One object per distinct forecast: targets alike fail at the same instant for the same certificate. Interned
+   * by value once made (forecastFailure is cheap; keeping 10,000 equal copies is not: ~150 bytes each).
+   */
+  forecast(f: Forecast): Forecast {
+    const key = JSON.stringify(f);
+    const hit = this.forecasts.get(key);
+    if (hit) return hit;
+    if (this.forecasts.size < MAX_FORECASTS) this.forecasts.set(key, f);
+    return f;
+  }
+
+  /** One array per distinct list of address verdicts (targets repeating an upstream, several ports of one host). */
+  addresses(list: AddressVerdicts): AddressVerdicts {
+    const key = JSON.stringify(list);
+    const hit = this.addressLists.get(key);
+    if (hit) return hit;
+    if (this.addressLists.size < MAX_ADDRESSES) this.addressLists.set(key, list);
+    return list;
   }
 }
 

@@ -4,7 +4,6 @@
  * `UNKNOWN: <message>` on stdout for the text format (what Nagios/Icinga display), `tlsdoctor: <message>` on stderr
  * for json/prometheus (stdout stays machine-readable).
  */
-import { tightenHeapGrowth } from '../fleet-heap.js';
 import { resolve } from 'node:path';
 import { checkAddresses } from '../../check/check-addresses.js';
 import { DEFAULT_CONCURRENCY, runCheck } from '../../check/run-check.js';
@@ -16,6 +15,7 @@ import { checkTextChunks } from '../../report/check-text.js';
 import { checkPrometheusChunks } from '../../report/prometheus.js';
 import { cachedCheckDeps, collectTargetSpecs, resolveTargets } from '../check-targets.js';
 import { parseDuration } from '../duration.js';
+import { sizeHeapForFleet } from '../fleet-heap.js';
 import { parseThresholdOptions } from '../threshold-options.js';
 import type { CliIO } from '../io.js';
 import type { NginxOptionValues } from '../nginx-options.js';
@@ -103,8 +103,9 @@ async function configTargets(args: string[], o: CheckCommandOptions, timeoutMs: 
 }
 
 export async function checkCommand(args: string[], o: CheckCommandOptions, io: CliIO): Promise<number> {
-  tightenHeapGrowth();
   let format: Format = 'text';
+  // Before the targets are read: V8 grows its young generation while they are parsed (src/cli/fleet-heap.ts).
+  sizeHeapForFleet();
   try {
     format = formatOf(o);
     const thresholds = parseThresholdOptions(o.warn, o.crit);

@@ -3,7 +3,6 @@
  * until SIGTERM or SIGINT, then stop accepting, let running scrapes answer, and exit 0.
  */
 import { requestPathOption } from '../request-option.js';
-import { tightenHeapGrowth } from '../fleet-heap.js';
 import { resolve } from 'node:path';
 import { checkAddresses } from '../../check/check-addresses.js';
 import { startExporter, type RunningExporter } from '../../check/exporter.js';
@@ -14,6 +13,7 @@ import { parseResolverOption } from '../probe-addresses-output.js';
 import { AddressListError, allowListPolicy, parseIp, parseRules, type AddressPolicy } from '../../fetch/address-policy.js';
 import { cachedCheckDeps, collectTargetSpecs, resolveTarget, resolveTargets } from '../check-targets.js';
 import { parseDuration } from '../duration.js';
+import { sizeHeapForFleet } from '../fleet-heap.js';
 import { parseThresholdOptions } from '../threshold-options.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
@@ -125,7 +125,8 @@ function watchConfig(first: NginxConfigTargets, read: () => Promise<NginxConfigT
 }
 
 export async function serveCommand(o: ServeCommandOptions, io: CliIO): Promise<number> {
-  tightenHeapGrowth();
+  // Before the targets are read: V8 grows its young generation while they are parsed (src/cli/fleet-heap.ts).
+  sizeHeapForFleet();
   const { host, port } = parseListen(o.listen);
   const thresholds = parseThresholdOptions(o.warn, o.crit);
   const defaultTimeoutMs = parseDuration(o.timeout, '--timeout');
