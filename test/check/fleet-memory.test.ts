@@ -4,7 +4,7 @@
  * `npm run bench` (bench/check-bench.mjs, bench/serve-bench.mjs), not for tests.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CertCache } from '../../src/check/cert-cache.js';
 import { checkTarget, type CheckDeps } from '../../src/check/check-target.js';
 import { runCheck } from '../../src/check/run-check.js';
@@ -15,38 +15,17 @@ import { readCertificateBlobs } from '../../src/certs/load.js';
 import { cachedCheckDeps } from '../../src/cli/check-targets.js';
 import { loadTrust } from '../../src/cli/commands/probe.js';
 import type { Diagnosis } from '../../src/diagnosis/types.js';
-import { defaultSettings } from '../../src/nginx/defaults.js';
 import { checkJsonChunks } from '../../src/report/check-json.js';
 import { checkText } from '../../src/report/check-text.js';
 import { checkPrometheus } from '../../src/report/prometheus.js';
-import { loadScenario, PKI_DIR } from '../helpers/fixtures.js';
-import { startScenarioServer, type ScenarioServer } from '../helpers/tls-server.js';
+import { PKI_DIR } from '../helpers/fixtures.js';
 import { recordingIO } from './fake-io.js';
+import { FLEET_THRESHOLDS, useFleet } from './fleet-fixture.js';
 
-const thresholds = { warnMs: 30 * 86_400_000, critMs: 7 * 86_400_000 };
-const SCENARIOS = ['healthy', 'expired-intermediate'];
-const servers = new Map<string, ScenarioServer>();
-
-beforeAll(async () => {
-  for (const id of SCENARIOS) servers.set(id, await startScenarioServer(id));
-});
-afterAll(async () => {
-  await Promise.all([...servers.values()].map((s) => s.close()));
-});
-
+const thresholds = FLEET_THRESHOLDS;
+const fleet = useFleet();
 /** The n-th target of a fleet that alternates the two scenarios: same chain, same bundle, own identity. */
-function fleetTarget(i: number): CheckTarget {
-  const s = loadScenario(SCENARIOS[i % 2]);
-  const port = servers.get(s.id)!.port;
-  const settings = { ...defaultSettings('127.0.0.1', '1.22.1'), proxySslName: s.proxySslName, proxySslServerName: s.sni, proxySslVerifyDepth: s.depth };
-  return {
-    id: `127.0.0.1:${port}#${i + 1}`,
-    spec: { input: `127.0.0.1:${port}`, host: '127.0.0.1', port, origin: `fleet.txt:${i + 1}`, labels: { n: String(i) } },
-    settings,
-    caFiles: s.paths.trusted,
-    timeoutMs: 5000,
-  };
-}
+const fleetTarget = (i: number): CheckTarget => fleet(i, { n: String(i) });
 
 /** durationMs is the only field that differs between two checks of one upstream. */
 function timeless(run: CheckRun): CheckRun {

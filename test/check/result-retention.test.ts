@@ -3,39 +3,17 @@
  * numbers and plain objects only (no wire capture, no certificate object, no PEM), and targets alike point at one
  * forecast and one list of address verdicts. Memory figures themselves are for bench/check-bench.mjs, not tests.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkAddresses } from '../../src/check/check-addresses.js';
 import { runCheck } from '../../src/check/run-check.js';
 import type { CheckResult, CheckTarget } from '../../src/check/types.js';
 import { cachedCheckDeps } from '../../src/cli/check-targets.js';
-import { defaultSettings } from '../../src/nginx/defaults.js';
-import { loadScenario, PKI_DIR } from '../helpers/fixtures.js';
-import { startScenarioServer, type ScenarioServer } from '../helpers/tls-server.js';
+import { PKI_DIR } from '../helpers/fixtures.js';
 import { recordingIO } from './fake-io.js';
+import { FLEET_THRESHOLDS, useFleet } from './fleet-fixture.js';
 
-const thresholds = { warnMs: 30 * 86_400_000, critMs: 7 * 86_400_000 };
-const SCENARIOS = ['healthy', 'expired-intermediate'];
-const servers = new Map<string, ScenarioServer>();
-
-beforeAll(async () => {
-  for (const id of SCENARIOS) servers.set(id, await startScenarioServer(id));
-});
-afterAll(async () => {
-  await Promise.all([...servers.values()].map((s) => s.close()));
-});
-
-function target(i: number): CheckTarget {
-  const s = loadScenario(SCENARIOS[i % 2]);
-  const port = servers.get(s.id)!.port;
-  const settings = { ...defaultSettings('127.0.0.1', '1.22.1'), proxySslName: s.proxySslName, proxySslServerName: s.sni, proxySslVerifyDepth: s.depth };
-  return {
-    id: `127.0.0.1:${port}#${i + 1}`,
-    spec: { input: `127.0.0.1:${port}`, host: '127.0.0.1', port, origin: `fleet.txt:${i + 1}`, labels: {} },
-    settings,
-    caFiles: s.paths.trusted,
-    timeoutMs: 5000,
-  };
-}
+const thresholds = FLEET_THRESHOLDS;
+const target = useFleet();
 
 /** Every value reachable from `root` that is not a string, number, boolean, null, plain object or array. */
 function foreignValues(root: unknown): string[] {
