@@ -59,11 +59,7 @@ export class RunMemo {
 
   /** One array per distinct reason list. */
   reason(codes: string[]): string[] {
-    const key = codes.join(',');
-    const hit = this.reasons.get(key);
-    if (hit) return hit;
-    if (this.reasons.size < MAX_REASONS) this.reasons.set(key, codes);
-    return codes;
+    return interned(this.reasons, MAX_REASONS, codes.join(','), codes);
   }
 
   /**
@@ -71,21 +67,21 @@ export class RunMemo {
    * by value once made (forecastFailure is cheap; keeping 10,000 equal copies is not: ~150 bytes each).
    */
   forecast(f: Forecast): Forecast {
-    const key = JSON.stringify(f);
-    const hit = this.forecasts.get(key);
-    if (hit) return hit;
-    if (this.forecasts.size < MAX_FORECASTS) this.forecasts.set(key, f);
-    return f;
+    return interned(this.forecasts, MAX_FORECASTS, JSON.stringify(f), f);
   }
 
   /** One array per distinct list of address verdicts (targets repeating an upstream, several ports of one host). */
   addresses(list: AddressVerdicts): AddressVerdicts {
-    const key = JSON.stringify(list);
-    const hit = this.addressLists.get(key);
-    if (hit) return hit;
-    if (this.addressLists.size < MAX_ADDRESSES) this.addressLists.set(key, list);
-    return list;
+    return interned(this.addressLists, MAX_ADDRESSES, JSON.stringify(list), list);
   }
+}
+
+/** The value remembered under `key`, else `value` (remembered while the map holds fewer than `max`). */
+function interned<V>(map: Map<string, V>, max: number, key: string, value: V): V {
+  const hit = map.get(key);
+  if (hit !== undefined) return hit;
+  if (map.size < max) map.set(key, value);
+  return value;
 }
 
 function remembered<K extends object, V>(map: WeakMap<K, V>, key: K, make: () => V): V {
