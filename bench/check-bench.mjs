@@ -12,11 +12,14 @@
 // included for check), CPU time and peak RSS (getrusage maxrss). Env: BENCH_RUNS (3), BENCH_TARGETS (1000),
 // BENCH_BIG (10000), BENCH_CONCURRENCY (32), UPSTREAMS (50), BARE_NODE_FLAGS (node options for the connect loop only,
 // e.g. "--max-semi-space-size=4 --heap-growing-percent=50": the heap sizing check sets for itself, src/cli/fleet-heap.ts).
+// Where Prometheus' blackbox_exporter is installed (bench/lib.mjs startBlackbox), the same 1,000 targets go through
+// its /probe at the same concurrency: its wall time, CPU per target and peak RSS are printed next to check's.
 import { fork, spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { loadText, median, PKI, ROOT } from './lib.mjs';
+import { loadText, median, PKI, processCpuMs, processMemory, ROOT, startBlackbox } from './lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const mode = process.argv[2];
@@ -121,6 +124,39 @@ function expand([ports, n]) {
   return Array.from({ length: n }, (_, i) => ports[i % ports.length]);
 }
 
+/** The targets through blackbox_exporter's /probe, `concurrency` at a time; null when none is installed. */
+async function blackboxRun(targets, concurrency) {
+  const bb = await startBlackbox();
+  if (!bb) return null;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const get = (url) =>
+    new Promise((resolve, reject) => {
+      http.get(url, { agent }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve(body));
+      }).on('error', reject);
+    });
+  try {
+    const list = expand(targets);
+    let next = 0;
+    let ok = 0;
+    const cpu0 = processCpuMs(bb.pid);
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < list.length) if (/^probe_success 1$/m.test(await get(bb.probeUrl(list[next++])))) ok++;
+      }),
+    );
+    const ms = performance.now() - t0;
+    return { name: bb.name, ms, ok, total: list.length, cpuMs: processCpuMs(bb.pid) - cpu0, maxRssMB: processMemory(bb.pid).hwmMiB };
+  } finally {
+    agent.destroy();
+    await bb.stop();
+  }
+}
+
 function runChild(args) {
   const flags = args[0] === '--baseline' ? (process.env.BARE_NODE_FLAGS ?? '').split(' ').filter(Boolean) : [];
   const r = spawnSync(process.execPath, ['--max-old-space-size=4096', ...flags, SELF, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -146,10 +182,13 @@ async function parent() {
     const base = [];
     const probes = [];
     const check = [];
+    const blackbox = [];
     for (let i = 0; i < RUNS; i++) {
       base.push(runChild(['--baseline', JSON.stringify([ports, N]), String(C)]));
       probes.push(runChild(['--probe-loop', JSON.stringify([ports, N]), String(C)]));
       check.push(runChild(['--check', JSON.stringify([ports, N]), String(C)]));
+      const bb = await blackboxRun([ports, N], C);
+      if (bb) blackbox.push(bb);
     }
     const failed = check.filter((r) => r.code !== 0).length + [...base, ...probes].filter((r) => r.ok !== r.total).length;
     const pMs = median(probes.map((r) => r.ms));
@@ -164,7 +203,12 @@ async function parent() {
     console.log(row('node:tls connect loop      ', bMs, N, base));
     console.log(row('probe() loop (no diagnosis)', pMs, N, probes));
     console.log(row('tlsdoctor check            ', cMs, N, check));
+    if (blackbox.length > 0) console.log(`${row('blackbox_exporter /probe  ', median(blackbox.map((r) => r.ms)), N, blackbox)}${blackbox.some((r) => r.ok !== r.total) ? '  WARNING: failed probes' : ''}`);
     console.log(`  ratios check / loop: wall ${(cMs / bMs).toFixed(2)} (target <= 1.2), peak RSS ${(cRss / bRss).toFixed(2)}${failed ? `  WARNING: ${failed} runs with failures` : ''}`);
+    if (blackbox.length > 0) {
+      const bbMs = median(blackbox.map((r) => r.ms));
+      console.log(`  ratios check / ${blackbox[0].name}: wall ${(cMs / bbMs).toFixed(2)}, cpu ${(median(check.map((r) => r.cpuMs)) / median(blackbox.map((r) => r.cpuMs))).toFixed(2)}, peak RSS ${(cRss / Math.max(...blackbox.map((r) => r.maxRssMB))).toFixed(2)}`);
+    } else console.log('  (no blackbox_exporter installed: apt-get install prometheus-blackbox-exporter adds it to this comparison)');
 
     // One run each at fleet size: the peak RSS is what matters here (not load-sensitive), wall time is indicative.
     const bigBase = runChild(['--baseline', JSON.stringify([ports, BIG]), String(C)]);

@@ -1,7 +1,9 @@
 // Helpers shared by the bench scripts: timing child processes, medians, loopback upstreams from the fixtures.
-import { fork, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 
@@ -82,4 +84,56 @@ export function processMemory(pid) {
 /** The load averages (1, 5, 15 min), as `uptime` prints them: wall times are only comparable at similar load. */
 export function loadText() {
   return loadavg().map((x) => x.toFixed(2)).join(', ');
+}
+
+/**
+ * Prometheus' blackbox_exporter, where one is installed (Debian: `apt-get install prometheus-blackbox-exporter`;
+ * BLACKBOX_EXPORTER names another binary), started on loopback with one module, `tls`: the tcp prober with
+ * `tls: true`, verifying against the fixture root with the leaf's name, as `check`/`serve` do. Resolves with its
+ * pid, the URL of a probe (`probeUrl(port)`) and a stop function, or null when no binary is found.
+ */
+export async function startBlackbox() {
+  const candidates = [process.env.BLACKBOX_EXPORTER, 'prometheus-blackbox-exporter', 'blackbox_exporter'].filter(Boolean);
+  const bin = candidates.find((c) => spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0);
+  if (!bin) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'tlsdoctor-bench-blackbox-'));
+  const config = join(dir, 'blackbox.yml');
+  writeFileSync(config, ['modules:', '  tls:', '    prober: tcp', '    timeout: 10s', '    tcp:', '      tls: true', '      preferred_ip_protocol: ip4', '      tls_config:', `        ca_file: ${PKI}root.pem`, '        server_name: localhost', ''].join('\n'));
+  const port = await freePort();
+  const child = spawn(bin, [`--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (d) => (log += d));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null || i > 100) throw new Error(`${bin} did not start: ${log.slice(-500)}`);
+    if (await fetch(`${base}/-/healthy`).then((r) => r.ok, () => false)) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const v = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+  const version = /version (\S+)/.exec(`${v.stdout}${v.stderr}`)?.[1] ?? '';
+  return {
+    name: `blackbox_exporter ${version}`.trim(),
+    pid: child.pid,
+    probeUrl: (target) => `${base}/probe?module=tls&target=127.0.0.1:${target}`,
+    stop: () =>
+      new Promise((done) => {
+        child.once('exit', () => (rmSync(dir, { recursive: true, force: true }), done()));
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** CPU time (user + system) a live process has used so far, in ms (Linux /proc/PID/stat, clock ticks of 10 ms). */
+export function processCpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
 }

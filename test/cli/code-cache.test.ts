@@ -4,7 +4,7 @@
  * These run the real binary (dist/ is built by `npm install`).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import vm from 'node:vm';
@@ -92,5 +92,23 @@ describe.skipIf(!built)('the code cache of bin/tlsdoctor', () => {
     const home = mkdtempSync(join(tmpdir(), 'cc-'));
     expect(run(home, { TLSDOCTOR_CODE_CACHE: 'off' })).toEqual(reference);
     expect(cacheFiles(home)).toEqual([]);
+  });
+
+  it('a bundle that is missing, or not built by this version of scripts/bundle-cli.mjs, is refused in one line (exit 3)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'cc-bin-'));
+    mkdirSync(join(root, 'bin'));
+    copyFileSync(BIN, join(root, 'bin', 'tlsdoctor'));
+    copyFileSync(new URL('../../bin/package.json', import.meta.url), join(root, 'bin', 'package.json'));
+    const runCopy = () => spawnSync(process.execPath, [join(root, 'bin', 'tlsdoctor'), '--version'], { encoding: 'utf8', env: { PATH: process.env.PATH, XDG_CACHE_HOME: root } });
+    const missing = runCopy();
+    expect(missing.status).toBe(3);
+    expect(missing.stderr).toMatch(/^tlsdoctor: not built yet: run `npm install`.*\n$/);
+    mkdirSync(join(root, 'dist', 'bundle'), { recursive: true });
+    // The module body without the wrapper, as the bundle script wrote it before the wrapper moved into the file.
+    writeFileSync(join(root, 'dist', 'bundle', 'tlsdoctor.cjs'), 'module.exports = { main: async () => 0 };\n');
+    const old = runCopy();
+    expect(old.status).toBe(3);
+    expect(old.stderr).toMatch(/^tlsdoctor: \S+tlsdoctor\.cjs was built by another version: run `npm run build` in \S+\n$/);
+    expect(old.stdout).toBe('');
   });
 });
