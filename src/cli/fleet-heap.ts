@@ -25,6 +25,7 @@
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
+import { setV8Flag } from './v8-flags.js';
 
 /** The old generation's growth after a full GC, in percent of what survived. */
 export const OLD_GROWING_PERCENT = 50;
@@ -42,17 +43,17 @@ function newSpaceBytes(): number {
 export function sizeHeapForFleet(): void {
   if (applied) return;
   applied = true;
-  v8.setFlagsFromString(`--heap-growing-percent=${OLD_GROWING_PERCENT}`);
+  setV8Flag(`--heap-growing-percent=${OLD_GROWING_PERCENT}`);
   // One growth step from the current size to the target (SemiSpaceNewSpace::Grow multiplies by the factor), then
   // none: GC notifications reach JavaScript only after the event loop turns, too late to stop a doubling that
   // goes on step by step (1, 2, 4, 8, 16 MiB) while a large targets file is parsed.
   const target = 2 * YOUNG_SEMI_SPACE_MIB * 1024 * 1024;
   const step = Math.max(1, Math.floor(target / Math.max(1, newSpaceBytes())));
-  v8.setFlagsFromString(`--semi-space-growth-factor=${step}`);
+  setV8Flag(`--semi-space-growth-factor=${step}`);
   if (step === 1) return;
   const observer = new PerformanceObserver(() => {
     if (newSpaceBytes() < target) return;
-    v8.setFlagsFromString('--semi-space-growth-factor=1');
+    setV8Flag('--semi-space-growth-factor=1');
     observer.disconnect();
   });
   observer.observe({ entryTypes: ['gc'] });

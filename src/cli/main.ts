@@ -7,6 +7,8 @@ import { EXIT, MONITORING_EXIT } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { COMMANDS } from './command-definitions.js';
 import { TOOL_VERSION } from '../report/version.js';
+import { setUndiciLoadHook } from '../fetch/undici-pieces.js';
+import { quickWasmForShortRuns } from './v8-flags.js';
 
 /** Errors the user can fix: one line, exit 2, no stack trace. */
 function isUserError(e: unknown): e is Error & { code?: string } {
@@ -17,6 +19,7 @@ function isUserError(e: unknown): e is Error & { code?: string } {
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   let exitCode: number = EXIT.OK;
+  setUndiciLoadHook(quickWasmForShortRuns);
   const program = new Command();
   program
     .name('tlsdoctor')

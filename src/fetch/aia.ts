@@ -23,7 +23,7 @@
  * pinned to the addresses decided (destination.ts): by default link-local and cloud metadata addresses are
  * refused (address-policy.ts BUILTIN_FETCH_DENY), so a certificate cannot make tlsdoctor read credentials.
  *
- * undici is imported lazily: it must stay off the probe's start-up path.
+ * undici is imported lazily (undici-pieces.ts): it must stay off the probe's start-up path.
  */
 import { X509Certificate, createHash } from 'node:crypto';
 import { InputError, oneLine } from '../certs/input-error.js';
@@ -32,6 +32,7 @@ import type { LookupFunction } from 'node:net';
 import type { buildConnector } from 'undici';
 import { fetchPolicy, normalizeHostName, type AddressPolicy } from './address-policy.js';
 import { checkDestination, pinnedLookup, systemResolveHost, type PinnedAnswer, type ResolveHost } from './destination.js';
+import { loadUndici } from './undici-pieces.js';
 
 export interface FetchCaIssuersOptions {
   /** One deadline for the whole fetch: every redirect hop's connect, headers and body. */
@@ -108,7 +109,7 @@ export async function fetchCaIssuers(url: string, opts: FetchCaIssuersOptions): 
   const notAdmitted = await admit(current);
   if (notAdmitted) return fail(notAdmitted.reason, notAdmitted.detail);
 
-  const undici = await import('undici');
+  const undici = await loadUndici();
   // A private agent: nothing shared with other requests, and destroyed at the end so no keep-alive socket
   // outlives the fetch (and keeps the CLI's event loop busy). Its lookup answers from `pins` only.
   const lookup = pinnedLookup((host) => pins.get(host));
@@ -124,8 +125,7 @@ export async function fetchCaIssuers(url: string, opts: FetchCaIssuersOptions): 
   let redirects = 0;
   try {
     for (;;) {
-      const res = await undici.request(current, {
-        dispatcher: agent,
+      const res = await undici.request(agent, current, {
         method: 'GET',
         signal: controller.signal,
         headers: {

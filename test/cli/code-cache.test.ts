@@ -111,4 +111,21 @@ describe.skipIf(!built)('the code cache of bin/tlsdoctor', () => {
     expect(old.stderr).toMatch(/^tlsdoctor: \S+tlsdoctor\.cjs was built by another version: run `npm run build` in \S+\n$/);
     expect(old.stdout).toBe('');
   });
+
+  it('a run that changed V8 flags (check sizes its heap) leaves the cache to the next run, which writes one the one after uses', () => {
+    const home = mkdtempSync(join(tmpdir(), 'cc-'));
+    // 127.0.0.1:1 is refused at once: the run is about its V8 flags, not the target.
+    const check = spawnSync(process.execPath, [BIN, 'check', '127.0.0.1:1', '--timeout', '2s'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: home, XDG_CACHE_HOME: home, TLSDOCTOR_CODE_CACHE: 'debug' },
+      timeout: 20_000,
+    });
+    expect(check.status).toBe(2); // CRITICAL: refused
+    expect(check.stderr).toMatch(/code cache: not written: this run changed V8 flags/);
+    expect(cacheFiles(home).filter((f) => f.startsWith('v8-'))).toEqual([]);
+    expect(run(home, { TLSDOCTOR_CODE_CACHE: 'debug' }).stderr).toMatch(/wrote /);
+    const third = run(home, { TLSDOCTOR_CODE_CACHE: 'debug' });
+    expect(third.stderr).toMatch(/^tlsdoctor: code cache: used /);
+    expect(third.stdout).toBe(reference?.stdout);
+  });
 });
