@@ -35,7 +35,7 @@ describe.skipIf(!built)('the code cache of bin/tlsdoctor', () => {
     expect(first).toEqual(reference);
     const files = cacheFiles(home);
     expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(new RegExp(`^v8-${process.version}-${process.arch}-\\d+-\\d+\\.bin$`));
+    expect(files[0]).toMatch(new RegExp(`^v8-${process.version}-${process.arch}-\\d+-\\d+-inspect\\.bin$`));
     const second = run(home, { TLSDOCTOR_CODE_CACHE: 'debug' });
     expect(second.stdout).toBe(reference?.stdout);
     expect(second.stderr).toMatch(/^tlsdoctor: code cache: used /);
@@ -127,5 +127,32 @@ describe.skipIf(!built)('the code cache of bin/tlsdoctor', () => {
     const third = run(home, { TLSDOCTOR_CODE_CACHE: 'debug' });
     expect(third.stderr).toMatch(/^tlsdoctor: code cache: used /);
     expect(third.stdout).toBe(reference?.stdout);
+  });
+
+  it('each command has a cache of its own, written by its first run; check and serve use the probe\'s and write none', () => {
+    const home = mkdtempSync(join(tmpdir(), 'cc-'));
+    const cli = (args: string[]) =>
+      spawnSync(process.execPath, [BIN, ...args], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, HOME: home, XDG_CACHE_HOME: home, TLSDOCTOR_CODE_CACHE: 'debug' },
+        timeout: 20_000,
+      });
+    run(home);
+    const verify = cli(['verify', '--chain', fixturePath('leaf.pem'), '--ca', fixturePath('root.pem')]);
+    expect(verify.stderr).toMatch(/none at \S+-verify\.bin .*\n.*wrote \S+-verify\.bin/);
+    expect(cacheFiles(home).filter((f) => f.startsWith('v8-')).map((f) => f.replace(/^.*-/, '')).sort()).toEqual(['inspect.bin', 'verify.bin']);
+    // Refused at once (127.0.0.1:1): these runs are about their caches, not their targets.
+    expect(cli(['check', '127.0.0.1:1', '--timeout', '2s']).stderr).toMatch(/none at \S+-probe\.bin .*\n.*not written/);
+    expect(cli(['probe', '127.0.0.1:1', '--timeout', '2s']).stderr).toMatch(/wrote \S+-probe\.bin/);
+    const check = cli(['check', '127.0.0.1:1', '--timeout', '2s']);
+    expect(check.stderr).toMatch(/^tlsdoctor: code cache: used \S+-probe\.bin\n/);
+    expect(check.stderr).not.toMatch(/wrote/);
+    expect(cli(['inspect', fixturePath('root.pem')]).stderr).toMatch(/^tlsdoctor: code cache: used \S+-inspect\.bin\n$/);
+  });
+
+  it("knows the CLI's commands (bin/tlsdoctor keeps its own list: it runs before the bundle is loaded)", async () => {
+    const { COMMANDS } = await import('../../src/cli/command-definitions.js');
+    const listed = /const COMMANDS = \[([^\]]*)\]/.exec(readFileSync(BIN, 'utf8'))?.[1];
+    expect(listed?.split(',').map((c) => c.trim().replace(/'/g, '')).sort()).toEqual(Object.keys(COMMANDS).sort());
   });
 });
