@@ -4,4 +4,4 @@
  */
 export { main } from './main.js';
 export { processIO } from './process-io.js';
-export { v8FlagsChanged } from './v8-flags.js';
+export { beforeV8FlagsChange } from './v8-flags.js';

@@ -2,15 +2,24 @@
  * V8 flags the CLI changes at run time (v8.setFlagsFromString), in its own process only: the fleet heap sizing
  * (fleet-heap.ts) and Liftoff-only WebAssembly for undici's HTTP parser (quickWasmForShortRuns).
  *
- * A changed flag also changes V8's flag hash, which a code cache records: a cache that bin/tlsdoctor wrote after a
- * change would be rejected by every later run (they start with the default flags). bin/tlsdoctor asks
- * v8FlagsChanged() and then leaves the cache for a run that changes nothing to write (seen with TLSDOCTOR_CODE_CACHE=debug:
- * "rejected" after a first run of `check`, before this).
+ * A changed flag also changes V8's flag hash, which a code cache records: a cache written after the change is
+ * rejected by every later run, which starts with the default flags (seen with TLSDOCTOR_CODE_CACHE=debug: "rejected"
+ * after a first run of `check`). bin/tlsdoctor therefore writes a run's cache before its first change
+ * (beforeV8FlagsChange), or not at all when the run is not one its cache is for (check and serve).
  */
 let changed = false;
+let beforeFirstChange: (() => void) | undefined;
+
+/** Runs `hook` just before this process first changes a V8 flag (bin/tlsdoctor writes its code cache there). */
+export function beforeV8FlagsChange(hook: () => void): void {
+  beforeFirstChange = hook;
+}
 
 export function setV8Flag(flag: string): void {
-  changed = true;
+  if (!changed) {
+    changed = true;
+    beforeFirstChange?.();
+  }
   // node:v8 is loaded here, not at start-up: a probe never needs it (it loads heap_utils, serdes and more: ~1 ms).
   (process.getBuiltinModule('node:v8') as typeof import('node:v8')).setFlagsFromString(flag);
 }
