@@ -15,11 +15,10 @@
 // Where Prometheus' blackbox_exporter is installed (bench/lib.mjs startBlackbox), the same 1,000 targets go through
 // its /probe at the same concurrency: its wall time, CPU per target and peak RSS are printed next to check's.
 import { fork, spawnSync } from 'node:child_process';
-import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { loadText, median, PKI, processCpuMs, processMemory, ROOT, startBlackbox } from './lib.mjs';
+import { keepAliveGetter, loadText, median, PKI, processCpuMs, processMemory, ROOT, startBlackbox } from './lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const mode = process.argv[2];
@@ -128,16 +127,7 @@ function expand([ports, n]) {
 async function blackboxRun(targets, concurrency) {
   const bb = await startBlackbox();
   if (!bb) return null;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const get = (url) =>
-    new Promise((resolve, reject) => {
-      http.get(url, { agent }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve(body));
-      }).on('error', reject);
-    });
+  const { get, close } = keepAliveGetter(concurrency);
   try {
     const list = expand(targets);
     let next = 0;
@@ -146,13 +136,13 @@ async function blackboxRun(targets, concurrency) {
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        while (next < list.length) if (/^probe_success 1$/m.test(await get(bb.probeUrl(list[next++])))) ok++;
+        while (next < list.length) if (/^probe_success 1$/m.test((await get(bb.probeUrl(list[next++]))).body)) ok++;
       }),
     );
     const ms = performance.now() - t0;
     return { name: bb.name, ms, ok, total: list.length, cpuMs: processCpuMs(bb.pid) - cpu0, maxRssMB: processMemory(bb.pid).hwmMiB };
   } finally {
-    agent.destroy();
+    close();
     await bb.stop();
   }
 }

@@ -1,6 +1,7 @@
 // Helpers shared by the bench scripts: timing child processes, medians, loopback upstreams from the fixtures.
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,8 +94,7 @@ export function loadText() {
  * pid, the URL of a probe (`probeUrl(port)`) and a stop function, or null when no binary is found.
  */
 export async function startBlackbox() {
-  const candidates = [process.env.BLACKBOX_EXPORTER, 'prometheus-blackbox-exporter', 'blackbox_exporter'].filter(Boolean);
-  const bin = candidates.find((c) => spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0);
+  const bin = blackboxBinary();
   if (!bin) return null;
   const dir = mkdtempSync(join(tmpdir(), 'tlsdoctor-bench-blackbox-'));
   const config = join(dir, 'blackbox.yml');
@@ -121,6 +121,29 @@ export async function startBlackbox() {
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** The blackbox_exporter binary startBlackbox() would run, or undefined when none is installed. */
+export function blackboxBinary() {
+  const candidates = [process.env.BLACKBOX_EXPORTER, 'prometheus-blackbox-exporter', 'blackbox_exporter'].filter(Boolean);
+  return candidates.find((c) => spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0);
+}
+
+/** GET over keep-alive connections, at most `maxSockets` at a time: `get(url)` resolves with { status, body }. */
+export function keepAliveGetter(maxSockets) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets });
+  const get = (url) =>
+    new Promise((resolve, reject) => {
+      http
+        .get(url, { agent }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode, body }));
+        })
+        .on('error', reject);
+    });
+  return { get, close: () => agent.destroy() };
 }
 
 /** CPU time (user + system) a live process has used so far, in ms (Linux /proc/PID/stat, clock ticks of 10 ms). */

@@ -11,8 +11,7 @@
 // Where Prometheus' blackbox_exporter is installed (bench/lib.mjs startBlackbox), it is measured the same way, with
 // its CPU time too: the exporter Prometheus users run for this, a Go program.
 import { spawn } from 'node:child_process';
-import http from 'node:http';
-import { forkUpstreams, loadText, median, PKI, processCpuMs, processMemory, ROOT, startBlackbox } from './lib.mjs';
+import { blackboxBinary, forkUpstreams, keepAliveGetter, loadText, median, PKI, processCpuMs, processMemory, ROOT, startBlackbox } from './lib.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SCRAPES = Number(process.env.SCRAPES ?? 5000);
@@ -54,18 +53,7 @@ async function startExporter(kind) {
 
 async function scrapeRun(kind, ports) {
   const exporter = await startExporter(kind);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: C });
-  const get = (url) =>
-    new Promise((resolve, reject) => {
-      http
-        .get(url, { agent }, (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (d) => (body += d));
-          res.on('end', () => resolve({ status: res.statusCode, body }));
-        })
-        .on('error', reject);
-    });
+  const { get, close } = keepAliveGetter(C);
   try {
     const before = processMemory(exporter.pid);
     const cpuBefore = processCpuMs(exporter.pid);
@@ -82,17 +70,16 @@ async function scrapeRun(kind, ports) {
       }),
     );
     const ms = performance.now() - t0;
-    return { ms, failed, startMiB: before.rssMiB, cpuMs: processCpuMs(exporter.pid) - cpuBefore, ...processMemory(exporter.pid) };
+    return { name: exporter.name, ms, failed, startMiB: before.rssMiB, cpuMs: processCpuMs(exporter.pid) - cpuBefore, ...processMemory(exporter.pid) };
   } finally {
-    agent.destroy();
+    close();
     await exporter.stop();
   }
 }
 
 const { ports, stop } = await forkUpstreams(UP);
 try {
-  const blackbox = await startBlackbox();
-  await blackbox?.stop();
+  const blackbox = blackboxBinary() !== undefined;
   const kinds = ['bare', 'tlsdoctor', ...(blackbox ? ['blackbox'] : [])];
   await scrapeRun('bare', ports.slice(0, 5)); // warm-up: page cache, the upstream process' JIT
   const runs = Object.fromEntries(kinds.map((k) => [k, []]));
@@ -119,7 +106,7 @@ try {
   if (blackbox) console.log(line('blackbox_exporter', fig('blackbox')));
   console.log(line('tlsdoctor serve', t));
   console.log(`${ratios('bare', b)} (target: RSS after 5,000 scrapes < 60 MiB)`);
-  if (blackbox) console.log(ratios(blackbox.name, fig('blackbox')));
+  if (blackbox) console.log(ratios(runs.blackbox[0].name, fig('blackbox')));
   else console.log('  (no blackbox_exporter installed: apt-get install prometheus-blackbox-exporter adds it to this comparison)');
 } finally {
   stop();
