@@ -107,6 +107,10 @@ export function parseNodeOpensslMessage(message: string): OpensslError | undefin
   const m = /error:([0-9A-Fa-f]{8}):[^:]*:[^:]*:([^:\n]+)/.exec(message);
   if (m) {
     const alertMatch = /SSL alert number (\d+)/.exec(message);
+    // A received alert in OpenSSL 3.0's words (3.2 and later print "ssl/tls alert ..." for the same code).
+    if (alertMatch && ALERT_REASONS[Number(alertMatch[1])] !== undefined && (parseInt(m[1], 16) & 0x7fffff) === 1000 + Number(alertMatch[1])) {
+      return alertError(Number(alertMatch[1]));
+    }
     return {
       hex: m[1].toUpperCase(),
       reason: m[2].trim(),

@@ -45,8 +45,18 @@ function toError(err: SocketError | undefined): ProbeObservation['error'] {
     code: err.code ?? 'UNKNOWN',
     message: err.message.replace(/\s*\n\s*/g, ' ').trim(),
   };
-  if (err.reason && (err.library !== undefined || err.code?.startsWith('ERR_SSL_'))) out.opensslReason = err.reason;
+  if (err.reason && (err.library !== undefined || err.code?.startsWith('ERR_SSL_'))) out.opensslReason = openssl30Reason(err.reason);
   return out;
+}
+
+/**
+ * A reason as OpenSSL 3.0 (nginx's here, and the model's) names it. OpenSSL 3.5, bundled by the Node 22 and 24
+ * releases measured (22.23.5, 24.22.3), names the alerts TLS inherited from SSLv3 differently, same code: "ssl/tls
+ * alert handshake failure" for "sslv3 alert handshake failure". The observation keeps one vocabulary whatever Node
+ * runs the probe; `message` stays the runtime's own.
+ */
+export function openssl30Reason(reason: string): string {
+  return reason.replace(/^ssl\/tls alert /i, 'sslv3 alert ');
 }
 
 /** OpenSSL appends "SSL alert number N" to the error of an alert it *received* (ssl3_read_bytes). */

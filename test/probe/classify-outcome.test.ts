@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseNodeOpensslMessage } from '../../src/diagnosis/openssl-error.js';
 import { classifyOutcome, type ProbeFacts } from '../../src/probe/classify-outcome.js';
 
 const base: ProbeFacts = {
@@ -54,6 +55,16 @@ describe('classifyOutcome', () => {
     expect(decoded.alert).toEqual({ description: 70, name: 'protocol_version', during: 'handshake' });
     const fromMessage = classifyOutcome({ ...base, tlsError: sslError('sslv3 alert handshake failure', ':SSL alert number 40') });
     expect(fromMessage).toMatchObject({ outcome: 'alert', alert: { description: 40, name: 'handshake_failure' } });
+  });
+
+  it('names a received alert as OpenSSL 3.0 does, whatever OpenSSL the runtime bundles', () => {
+    // OpenSSL 3.5 (Node 22.23.5, 24.22.3) says "ssl/tls alert handshake failure" where 3.0 says "sslv3 alert ...".
+    const newer = sslError('ssl/tls alert handshake failure', ':SSL alert number 40');
+    const c = classifyOutcome({ ...base, tlsError: { ...newer, message: newer.message.replace('0A000000', '0A000410') } });
+    expect(c.error?.opensslReason).toBe('sslv3 alert handshake failure');
+    expect(c.error?.message).toContain('ssl/tls alert handshake failure');
+    expect(parseNodeOpensslMessage(c.error!.message)).toEqual({ hex: '0A000410', reason: 'sslv3 alert handshake failure', alert: 40 });
+    expect(classifyOutcome({ ...base, tlsError: sslError('tlsv1 alert unknown ca') }).error?.opensslReason).toBe('tlsv1 alert unknown ca');
   });
 
   it('TLS 1.2 warning alerts and close_notify are not failures', () => {
