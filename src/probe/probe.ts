@@ -16,6 +16,7 @@ import { cipherSuiteName } from './cipher-suites.js';
 import { classifyOutcome, type SocketError } from './classify-outcome.js';
 import { formatDistinguishedName } from './dn-string.js';
 import { ProtocolVersion } from './handshake-messages.js';
+import { asOpenSsl30, atLevelZero, legacyVersionsDropped } from './legacy-versions.js';
 import type { ProbeObservation, ProbeParams, ProbeResponse, TlsProtocol } from './types.js';
 import { WireTranscript } from './wire-transcript.js';
 import { monotonicMs } from './monotonic-ms.js';
@@ -212,12 +213,24 @@ function buildClientContext(params: ProbeParams): tls.SecureContext {
 }
 
 /**
- * Connects once and reports what happened. Every network or TLS failure is an outcome in the observation;
+ * Connects and reports what happened: once, or twice when this Node's OpenSSL would not offer the TLS 1.0/1.1 that
+ * nginx's OpenSSL 3.0 offers (legacy-versions.ts). Every network or TLS failure is an outcome in the observation;
  * the promise rejects only with ProbeSetupError (unusable `clientCert`).
  */
-export function probe(params: ProbeParams): Promise<ProbeObservation> {
-  return probeWithTranscript(params).then((r) => r.observation);
+export async function probe(params: ProbeParams): Promise<ProbeObservation> {
+  const { observation, transcript } = await probeWithTranscript(params);
+  if (!legacyVersionsDropped(params, observation, { client: transcript.clientHello, server: transcript.serverHello })) return observation;
+  // This Node's OpenSSL left out TLS 1.0/1.1 that nginx's OpenSSL 3.0 offers: see the server at level 0 and end the
+  // handshake where 3.0 would (legacy-versions.ts). Within what is left of the same deadline.
+  const left = params.timeoutMs - observation.timings.totalMs;
+  if (left < LEGACY_RETRY_MIN_MS) return observation;
+  const seen = (await probeWithTranscript(atLevelZero(params, Math.round(left)))).observation;
+  const as30 = asOpenSsl30(seen, process.versions.openssl);
+  return as30 ? { ...as30, timings: { ...as30.timings, totalMs: observation.timings.totalMs + as30.timings.totalMs } } : observation;
 }
+
+/** Below this much time left, a first handshake's result is reported as it is. */
+const LEGACY_RETRY_MIN_MS = 100;
 
 /**
  * `probe` plus the decoded wire transcript (the ClientHello we sent, every alert, decode problems): for
