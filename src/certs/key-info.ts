@@ -202,19 +202,45 @@ export function keyLabel(k: PublicKeyInfo): string {
 
 /** RSASSA-PSS-params hashAlgorithm ([0] EXPLICIT, default SHA-1), RFC 4055 §3.1. */
 function pssHash(params: Uint8Array | undefined): string | undefined {
+  return pssParams(params)?.hash;
+}
+
+/**
+ * RSASSA-PSS-params (RFC 4055 §3.1): the message digest ([0], default SHA-1), MGF1's digest ([1], default SHA-1;
+ * undefined when not MGF1 over a known digest) and the salt length ([2], default 20); undefined when unreadable.
+ */
+export function pssParams(params: Uint8Array | undefined): { hash: string; mgfHash?: string; saltLength: number } | undefined {
   if (!params) return undefined;
   try {
     const r = new DerReader(params);
     const seq = r.root();
     if (seq.tag !== TAG.SEQUENCE) return undefined;
+    let hash: string | undefined = 'SHA-1';
+    let mgfHash: string | undefined = 'SHA-1';
+    let saltLength = 20;
     for (const c of r.children(seq, 8)) {
       if (c.tag === 0xa0) {
         const alg = r.children(c, 2)[0];
-        const oid = decodeOid(r.content(r.children(alg, 3)[0]));
-        return DIGEST_OIDS[oid];
+        hash = DIGEST_OIDS[decodeOid(r.content(r.children(alg, 3)[0]))];
+      } else if (c.tag === 0xa1) {
+        mgfHash = undefined; // read on its own: a digest the rest of the parameters name stays readable
+        try {
+          const mgf = r.children(r.children(c, 2)[0], 3); // MGF1's AlgorithmIdentifier: its parameter names the digest
+          if (mgf[1]) mgfHash = DIGEST_OIDS[decodeOid(r.content(r.children(mgf[1], 3)[0]))];
+        } catch {
+          // not MGF1 over a digest we know
+        }
+      } else if (c.tag === 0xa2) {
+        try {
+          const n = r.content(r.expect(r.children(c, 2)[0], TAG.INTEGER, 'saltLength'));
+          saltLength = n.length <= 4 ? n.reduce((v, b) => v * 256 + b, 0) : -1;
+        } catch {
+          saltLength = -1;
+        }
       }
     }
-    return 'SHA-1';
+    if (hash === undefined) return undefined;
+    return { hash, ...(mgfHash !== undefined ? { mgfHash } : {}), saltLength };
   } catch {
     return undefined;
   }

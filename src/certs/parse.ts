@@ -19,6 +19,7 @@ import { describePublicKey, describeSignature } from './key-info.js';
 import { nameToString, stringValue } from './name.js';
 import { OID } from './oids.js';
 import { opensslParseProblem } from './openssl-d2i.js';
+import { verifyOriginalSignature, withWellFormedTimes } from './openssl30-stand-in.js';
 import { lazyCertificate } from './lazy-cert.js';
 import { plainCertificateLayout } from './plain-der.js';
 import { KU, looksSelfSigned, readX509Facts, rememberFacts, shareFacts, type X509Facts } from './x509-facts.js';
@@ -73,6 +74,24 @@ export interface ParseOptions {
   lazy?: boolean;
 }
 
+/**
+ * What node:crypto answers for a certificate OpenSSL 3.0 reads and this Node's OpenSSL refuses for its malformed
+ * times alone (openssl30-stand-in.ts), or undefined. On OpenSSL 3.0 itself it is never reached for that reason.
+ */
+function openssl30StandIn(der: Uint8Array): X509Certificate | undefined {
+  const standIn = withWellFormedTimes(der);
+  if (standIn === undefined) return undefined;
+  let native: X509Certificate;
+  try {
+    native = new X509Certificate(standIn);
+  } catch {
+    return undefined;
+  }
+  // Its own TBS is not the one signed: verify the original bytes, as X509_verify does with the encoding it kept.
+  Object.defineProperty(native, 'verify', { value: (key: KeyObject) => verifyOriginalSignature(der, key) });
+  return native;
+}
+
 export function parseCertificate(der: Uint8Array, options: ParseOptions = {}): Cert {
   if (!(der instanceof Uint8Array) || der.length === 0) throw new CertParseError('empty input: expected DER bytes');
   // DER certificates start with SEQUENCE; anything else (PEM text included) is refused here so `der` stays exact.
@@ -95,8 +114,11 @@ export function parseCertificate(der: Uint8Array, options: ParseOptions = {}): C
       try {
         native = new X509Certificate(der);
       } catch (e) {
-        nativeError = new CertParseError(`OpenSSL cannot parse this certificate: ${firstLine(e)}`, { cause: e });
-        throw nativeError;
+        native = openssl30StandIn(der);
+        if (native === undefined) {
+          nativeError = new CertParseError(`OpenSSL cannot parse this certificate: ${firstLine(e)}`, { cause: e });
+          throw nativeError;
+        }
       }
     }
     return native;

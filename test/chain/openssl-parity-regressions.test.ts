@@ -79,6 +79,8 @@ function contentOf(t: Uint8Array): Uint8Array {
   const head = t[1] & 0x80 ? 2 + (t[1] & 0x7f) : 2;
   return t.subarray(head);
 }
+/** The runtime's libcrypto is OpenSSL 3.0 or 3.1, nginx's here: its d2i is the reference for what "reads" means. */
+const RUNTIME_OPENSSL_30 = /^3\.[01]\./.test(process.versions.openssl);
 const opensslReads = (der: Uint8Array): boolean => {
   try {
     new X509Certificate(der);
@@ -196,7 +198,10 @@ describe('f. a malformed UTCTime/GeneralizedTime is read; verification reports 1
     ['an empty GeneralizedTime', t(0x18, '')],
   ])('%s: 13 in notBefore, 14 in notAfter', (_what, bad) => {
     const nb = leaf([SAN], { notBefore: bad });
-    expect(opensslReads(nb)).toBe(true);
+    // OpenSSL 3.0's d2i reads it (on this runtime when it is 3.0; OpenSSL 3.5 refuses it, and the parse reads it
+    // as 3.0 does through a stand-in: src/certs/openssl30-stand-in.ts).
+    if (RUNTIME_OPENSSL_30) expect(opensslReads(nb)).toBe(true);
+    expect(parseCertificate(nb).native.subject).toContain('CN=');
     expect(judge([nb], [root()])).toBe('13@0');
     expect(judge([leaf([SAN], { notAfter: bad })], [root()])).toBe('14@0');
   });
