@@ -48,7 +48,9 @@ export function sizeHeapForFleet(): void {
   // none: GC notifications reach JavaScript only after the event loop turns, too late to stop a doubling that
   // goes on step by step (1, 2, 4, 8, 16 MiB) while a large targets file is parsed.
   const target = 2 * YOUNG_SEMI_SPACE_MIB * 1024 * 1024;
-  const step = Math.max(1, Math.floor(target / Math.max(1, newSpaceBytes())));
+  // The semi-space is half the young generation, except before its first growth, when V8 (11 to 13) has committed
+  // only one 1 MiB semi-space and reports 1 MiB: read as 2 MiB, else the step overshoots to 8 MiB semi-spaces.
+  const step = Math.max(1, Math.floor(target / Math.max(2 * 1024 * 1024, newSpaceBytes())));
   setV8Flag(`--semi-space-growth-factor=${step}`);
   if (step === 1) return;
   const observer = new PerformanceObserver(() => {
