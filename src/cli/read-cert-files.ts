@@ -65,7 +65,9 @@ export async function readCertFile(file: string, option: string, parse: ParseOpt
 /**
  * Files of a --intermediates argument: a file, or the regular files of a directory (not recursive; symlinks to
  * regular files count). Entries that are not regular files (FIFOs, sockets, devices, subdirectories) are skipped:
- * they are never opened.
+ * they are never opened. Names of one file are read once: in /etc/ssl/certs every certificate has its own name and
+ * a hash link (`5ad8a5d6.0`, c_rehash) to the same file, which made the directory cost twice its reads and parses.
+ * The file keeps the name that is not a hash link.
  */
 export function expandPoolPath(path: string, option: string): string[] {
   let st;
@@ -81,17 +83,25 @@ export function expandPoolPath(path: string, option: string): string[] {
   } catch (e) {
     throw new UsageError('FILE_UNREADABLE', `${option} ${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  return names
-    .sort()
-    .map((n) => join(path, n))
-    .filter((p) => {
-      try {
-        return statSync(p).isFile();
-      } catch {
-        return false; // a dangling symlink
-      }
-    });
+  const byFile = new Map<string, string>();
+  for (const name of names.sort()) {
+    const file = join(path, name);
+    let target;
+    try {
+      target = statSync(file);
+    } catch {
+      continue; // a dangling symlink
+    }
+    if (!target.isFile()) continue;
+    const key = `${target.dev}:${target.ino}`;
+    const kept = byFile.get(key);
+    if (kept === undefined || (HASH_LINK.test(basename(kept)) && !HASH_LINK.test(name))) byFile.set(key, file);
+  }
+  return [...byFile.values()].sort();
 }
+
+/** The names c_rehash / openssl rehash give: the subject hash and a sequence number (`5ad8a5d6.0`, CRLs `.r0`). */
+const HASH_LINK = /^[0-9a-f]{8}\.r?\d+$/;
 
 /** How many skipped files a summary names before "and N more". */
 const SKIPPED_NAMED = 3;

@@ -1,8 +1,9 @@
 /** --intermediates DIR: files that hold no certificate are summed up in one note (issue 14: 60 notes before). */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expandPoolPath } from '../../src/cli/read-cert-files.js';
 import { runCli } from '../helpers/cli.js';
 import { FIXTURE_CLOCK, fixturePath, readFixture } from '../helpers/fixtures.js';
 
@@ -21,4 +22,19 @@ it('one note names how many files were skipped, the first three and why; the cer
   expect(notes[0]).toContain(`--intermediates ${dir}: skipped 12 files that hold no certificate: readme-00.txt (`);
   expect(notes[0]).toContain('and 9 more');
   expect(run.stdout).toContain('[from --intermediates]');
+});
+
+it('a file under several names (a c_rehash link, a hard link) is read once, under the name that is not a hash link', () => {
+  const d = mkdtempSync(join(tmpdir(), 'tlsdoctor-pool-links-'));
+  try {
+    writeFileSync(join(d, 'b-int.pem'), readFixture('int1.pem'));
+    symlinkSync('b-int.pem', join(d, '0a1b2c3d.0'));
+    linkSync(join(d, 'b-int.pem'), join(d, 'c-int-hardlink.pem'));
+    writeFileSync(join(d, 'e-other.pem'), readFixture('int2.pem'));
+    writeFileSync(join(d, 'ffffffff.0'), readFixture('root.pem')); // a hash name with no other name: kept
+    symlinkSync('missing.pem', join(d, '11111111.0'));
+    expect(expandPoolPath(d, '--intermediates').map((f) => basename(f))).toEqual(['b-int.pem', 'e-other.pem', 'ffffffff.0']);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
 });
