@@ -12,6 +12,7 @@
 import type { ClientHello, ServerHello } from './handshake-messages.js';
 import { ProtocolVersion } from './handshake-messages.js';
 import type { ProbeObservation, ProbeParams, TlsProtocol } from './types.js';
+import { ephemeralSecurityBits, LEVEL_MIN_BITS } from '../nginx/client-model.js';
 
 const LEGACY: [TlsProtocol, number][] = [
   ['TLSv1', ProtocolVersion.tls10],
@@ -51,14 +52,17 @@ function signedKeyExchange(cipher: string | undefined): boolean {
  * What OpenSSL 3.0 at nginx's security level makes of the server, given what the level-0 handshake saw (`seen`).
  * The server chose TLS 1.2 or later: the first handshake's result stands (undefined). It chose TLS 1.0 or 1.1 with a
  * signed key exchange: 3.0 fails after the Certificate message, at the ServerKeyExchange signature. With plain RSA key
- * exchange no legacy signature is checked in the handshake: 3.0 completes it as the level-0 handshake did.
+ * exchange no legacy signature is checked in the handshake: 3.0 completes it as the level-0 handshake did. `seclevel`:
+ * nginx's security level (a DHE group below it fails first, `dh key too small`).
  */
-export function asOpenSsl30(seen: ProbeObservation, runtimeOpenSsl: string): ProbeObservation | undefined {
+export function asOpenSsl30(seen: ProbeObservation, runtimeOpenSsl: string, seclevel: number): ProbeObservation | undefined {
   if (seen.protocol !== 'TLSv1' && seen.protocol !== 'TLSv1.1') return undefined;
   // The ServerKeyExchange was read when the handshake completed or a CertificateRequest (sent after it) came.
   const keyExchangeRead = seen.outcome === 'handshake' || seen.clientCertRequested;
   if (!signedKeyExchange(seen.cipher) || !keyExchangeRead) return seen;
-  const reason = 'legacy sigalg disallowed or unsupported';
+  // tls_process_ske_dhe() checks the DH group against the level (SSL_SECOP_TMP_DH) before the signature.
+  const weakDh = seen.ephemeralKey?.type === 'DH' && ephemeralSecurityBits(seen.ephemeralKey) < (LEVEL_MIN_BITS[seclevel] ?? 0);
+  const [hex, reason] = weakDh ? ['0A00018A', 'dh key too small'] : ['0A00014D', 'legacy sigalg disallowed or unsupported'];
   const { alert: _alert, response: _response, ephemeralKey: _key, ...rest } = seen;
   return {
     ...rest,
@@ -68,9 +72,9 @@ export function asOpenSsl30(seen: ProbeObservation, runtimeOpenSsl: string): Pro
     acceptableCaNames: [],
     clientCertSent: false,
     error: {
-      code: 'ERR_SSL_LEGACY_SIGALG_DISALLOWED_OR_UNSUPPORTED',
+      code: `ERR_SSL_${reason.toUpperCase().replaceAll(' ', '_')}`,
       message:
-        `error:0A00014D:SSL routines::${reason}: as OpenSSL 3.0 ends this ${seen.protocol} handshake (this Node's OpenSSL ` +
+        `error:${hex}:SSL routines::${reason}: as OpenSSL 3.0 ends this ${seen.protocol} handshake (this Node's OpenSSL ` +
         `${runtimeOpenSsl} offers no TLS 1.0 or 1.1 above security level 0; the server was seen at level 0)`,
       opensslReason: reason,
     },

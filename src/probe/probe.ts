@@ -17,6 +17,8 @@ import { classifyOutcome, type SocketError } from './classify-outcome.js';
 import { formatDistinguishedName } from './dn-string.js';
 import { ProtocolVersion } from './handshake-messages.js';
 import { asOpenSsl30, atLevelZero, legacyVersionsDropped } from './legacy-versions.js';
+import { seclevelOf } from '../nginx/client-model.js';
+import { DEFAULT_OPENSSL_SECLEVEL } from '../nginx/defaults.js';
 import type { ProbeObservation, ProbeParams, ProbeResponse, TlsProtocol } from './types.js';
 import { WireTranscript } from './wire-transcript.js';
 import { monotonicMs } from './monotonic-ms.js';
@@ -225,7 +227,7 @@ export async function probe(params: ProbeParams): Promise<ProbeObservation> {
   const left = params.timeoutMs - observation.timings.totalMs;
   if (left < LEGACY_RETRY_MIN_MS) return observation;
   const seen = (await probeWithTranscript(atLevelZero(params, Math.round(left)))).observation;
-  const as30 = asOpenSsl30(seen, process.versions.openssl);
+  const as30 = asOpenSsl30(seen, process.versions.openssl, seclevelOf(params.client!.cipherString, DEFAULT_OPENSSL_SECLEVEL));
   return as30 ? { ...as30, timings: { ...as30.timings, totalMs: observation.timings.totalMs + as30.timings.totalMs } } : observation;
 }
 

@@ -75,20 +75,28 @@ describe('asOpenSsl30', () => {
   const seen: ProbeObservation = { ...failed, outcome: 'handshake', alert: undefined, protocol: 'TLSv1', cipher: 'ECDHE-ECDSA-AES256-SHA', sentChain: chain, ephemeralKey: { type: 'ECDH', name: 'prime256v1', bits: 256 } };
 
   it('TLS 1.0/1.1 with a signed key exchange: legacy sigalg, after the Certificate message', () => {
-    const o = asOpenSsl30(seen, '3.5.9')!;
+    const o = asOpenSsl30(seen, '3.5.9', 2)!;
     expect(o).toMatchObject({ outcome: 'tls-error', protocol: 'TLSv1', sentChain: chain, clientCertRequested: false, error: { opensslReason: 'legacy sigalg disallowed or unsupported' } });
     expect(o.error?.message).toMatch(/^error:0A00014D:SSL routines::legacy sigalg disallowed or unsupported: as OpenSSL 3\.0 .*3\.5\.9/);
     expect(o.ephemeralKey).toBeUndefined();
-    expect(asOpenSsl30({ ...seen, protocol: 'TLSv1.1', cipher: 'DHE-RSA-AES128-SHA', outcome: 'alert', clientCertRequested: true }, '3.5.9')?.outcome).toBe('tls-error');
+    expect(asOpenSsl30({ ...seen, protocol: 'TLSv1.1', cipher: 'DHE-RSA-AES128-SHA', outcome: 'alert', clientCertRequested: true }, '3.5.9', 2)?.outcome).toBe('tls-error');
+  });
+
+  it('a DHE group below nginx\'s level fails first, as tls_process_ske_dhe() checks it before the signature', () => {
+    const dhe = { ...seen, cipher: 'DHE-RSA-AES128-SHA', ephemeralKey: { type: 'DH' as const, bits: 1024 } };
+    expect(asOpenSsl30(dhe, '3.5.9', 2)?.error).toMatchObject({ code: 'ERR_SSL_DH_KEY_TOO_SMALL', opensslReason: 'dh key too small' });
+    expect(asOpenSsl30(dhe, '3.5.9', 2)?.error?.message).toMatch(/^error:0A00018A:SSL routines::dh key too small: /);
+    expect(asOpenSsl30(dhe, '3.5.9', 1)?.error?.opensslReason).toBe('legacy sigalg disallowed or unsupported');
+    expect(asOpenSsl30({ ...dhe, ephemeralKey: { type: 'DH', bits: 2048 } }, '3.5.9', 2)?.error?.opensslReason).toBe('legacy sigalg disallowed or unsupported');
   });
 
   it('plain RSA key exchange, or a failure before the key exchange: the level-0 handshake as it is', () => {
-    expect(asOpenSsl30({ ...seen, cipher: 'AES128-SHA' }, '3.5.9')).toEqual({ ...seen, cipher: 'AES128-SHA' });
+    expect(asOpenSsl30({ ...seen, cipher: 'AES128-SHA' }, '3.5.9', 2)).toEqual({ ...seen, cipher: 'AES128-SHA' });
     const early = { ...seen, outcome: 'alert' as const, alert: { description: 40, name: 'handshake_failure', during: 'handshake' as const } };
-    expect(asOpenSsl30(early, '3.5.9')).toBe(early);
+    expect(asOpenSsl30(early, '3.5.9', 2)).toBe(early);
   });
 
   it('TLS 1.2 or later chosen at level 0: the first handshake stands', () => {
-    expect(asOpenSsl30({ ...seen, protocol: 'TLSv1.2' }, '3.5.9')).toBeUndefined();
+    expect(asOpenSsl30({ ...seen, protocol: 'TLSv1.2' }, '3.5.9', 2)).toBeUndefined();
   });
 });
