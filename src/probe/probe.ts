@@ -178,6 +178,12 @@ function clientContext(params: ProbeParams): tls.SecureContext {
   return context;
 }
 
+/**
+ * OpenSSL 3.0's default supported_groups (ssl/t1_lib.c supported_groups_default, without the GOST curves of an engine
+ * nginx does not load), in its order: with it, Node 20's and Node 24's ClientHellos offer the same groups and key share.
+ */
+export const OPENSSL30_DEFAULT_GROUPS = 'X25519:P-256:X448:P-521:P-384:ffdhe2048:ffdhe3072:ffdhe4096:ffdhe6144:ffdhe8192';
+
 /** The permissive observer's cipher list: every DEFAULT suite at security level 0. */
 export const OBSERVER_CIPHERS = 'DEFAULT:@SECLEVEL=0';
 
@@ -202,7 +208,9 @@ function buildClientContext(params: ProbeParams): tls.SecureContext {
       // its conf commands), the handshake fails where nginx's does: `dh key too small`, `legacy sigalg ...`.
       // node:tls takes the TLS 1.3 suites in the same string and splits on the TLS_ prefix (processCiphers).
       ciphers: [params.client?.cipherString ?? OBSERVER_CIPHERS, ...(params.client?.ciphersuites ? [params.client.ciphersuites] : [])].join(':'),
-      ...(params.client?.groups !== undefined ? { ecdhCurve: params.client.groups } : {}),
+      // nginx's Groups, else OpenSSL 3.0's default list: OpenSSL 3.5 (Node 22.23.5, 24.22.3) offers another by default,
+      // led by the hybrid X25519MLKEM768 with a second key share, which nginx with OpenSSL 3.0 never offers.
+      ...(params.client ? { ecdhCurve: params.client.groups ?? OPENSSL30_DEFAULT_GROUPS } : {}),
       ...(params.client?.sigalgs !== undefined ? { sigalgs: params.client.sigalgs } : {}),
       // No trust store: nothing is verified here, and loading the bundled roots costs start-up time.
       ca: [],
