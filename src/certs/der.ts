@@ -191,6 +191,14 @@ export class DerReader {
   }
 }
 
+/** A DER length field for `n` content octets (X.690 §8.1.3: short form below 128, else long form). */
+export function lengthOctets(n: number): number[] {
+  if (n < 0x80) return [n];
+  const out: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) out.unshift(v & 0xff);
+  return [0x80 | out.length, ...out];
+}
+
 /** ASN1_MAX_STRING_NEST (crypto/asn1/tasn_dec.c): constructed strings nest at most this deep. */
 export const MAX_STRING_NEST = 5;
 

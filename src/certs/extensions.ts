@@ -4,7 +4,7 @@
  * failure is what sets EXFLAG_INVALID (crypto/x509/v3_purp.c). Like the template decoder they read BER:
  * indefinite lengths and constructed strings (a SAN dNSName or an AKID keyIdentifier in constructed form).
  */
-import { DerError, DerReader, TAG, decodeOid, decodeSmallInteger, toHex, type Tlv } from './der.js';
+import { DerError, DerReader, TAG, decodeOid, decodeSmallInteger, lengthOctets, toHex, type Tlv } from './der.js';
 import { decodeGeneralName, decodeGeneralNames, type GeneralName } from './general-name.js';
 import { decodeName } from './name.js';
 
@@ -256,15 +256,6 @@ function decodeDistributionPointName(r: DerReader, f: Tlv): GeneralName[] {
   return [];
 }
 
-function lengthOctets(n: number): number[] {
-  if (n < 0x80) return [n];
-  const out: number[] = [];
-  while (n > 0) {
-    out.unshift(n & 0xff);
-    n = Math.floor(n / 256);
-  }
-  return [0x80 | out.length, ...out];
-}
 
 /** ProxyCertInfo (RFC 3820 §3.8): only its path length matters to us. */
 export function decodeProxyCertInfo(value: Uint8Array): { pathLen?: number } {

@@ -11,7 +11,7 @@
  * real times, so verification still reports 13/14. On Node 20 (OpenSSL 3.0) the stand-in is never needed.
  */
 import { constants, verify, type KeyObject } from 'node:crypto';
-import { decodeOid, DerError, DerReader, TAG, type Tlv } from './der.js';
+import { decodeOid, DerError, DerReader, lengthOctets, TAG, type Tlv } from './der.js';
 import { pssParams } from './key-info.js';
 import { SIGNATURE_ALGORITHMS } from './oids.js';
 
@@ -21,13 +21,6 @@ const PLACEHOLDER: Record<number, Uint8Array> = {
   [UTC_TIME]: Buffer.from('250101000000Z', 'latin1'),
   [GENERALIZED_TIME]: Buffer.from('20250101000000Z', 'latin1'),
 };
-
-function lengthOctets(n: number): number[] {
-  if (n < 0x80) return [n];
-  const out: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) out.unshift(v & 0xff);
-  return [0x80 | out.length, ...out];
-}
 
 /** The identifier octets of `t` (one, or more in the high-tag-number form). */
 function identifier(r: DerReader, t: Tlv): Uint8Array {

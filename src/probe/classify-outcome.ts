@@ -55,7 +55,7 @@ function toError(err: SocketError | undefined): ProbeObservation['error'] {
  * alert handshake failure" for "sslv3 alert handshake failure". The observation keeps one vocabulary whatever Node
  * runs the probe; `message` stays the runtime's own.
  */
-export function openssl30Reason(reason: string): string {
+function openssl30Reason(reason: string): string {
   return reason.replace(/^ssl\/tls alert /i, 'sslv3 alert ');
 }
 
