@@ -32,7 +32,12 @@ export const DEFERRED: ParseOptions = { deferOpenSsl: true, lazy: true };
  * Parse the certificates of one file. `option` names the argument in error messages (`--ca`). `parse`:
  * DEFERRED for trust stores and pools; the default parses with OpenSSL at once (certificates that will be read).
  */
-export async function readCertFile(file: string, option: string, parse: ParseOptions = {}): Promise<LoadedCerts> {
+export async function readCertFile(
+  file: string,
+  option: string,
+  parse: ParseOptions = {},
+  seenBefore?: (der: Uint8Array) => boolean,
+): Promise<LoadedCerts> {
   const bytes = readBytes(file, option);
   const notes: string[] = [];
   try {
@@ -43,6 +48,7 @@ export async function readCertFile(file: string, option: string, parse: ParseOpt
     notes.push(...blobs.warnings);
     const certs: Cert[] = [];
     blobs.ders.forEach((der, i) => {
+      if (seenBefore?.(der)) return;
       try {
         certs.push(parseCertificate(der, parse));
       } catch (e) {
@@ -120,12 +126,21 @@ function skippedNote(option: string, dir: string, skipped: { file: string; why: 
 export async function readPool(paths: string[], option: string): Promise<{ certs: { cert: Cert; origin: string }[]; notes: string[] }> {
   const certs: { cert: Cert; origin: string }[] = [];
   const notes: string[] = [];
+  // A certificate met again (in /etc/ssl/certs, each one is in its own file and in ca-certificates.crt) is not
+  // parsed twice: the first file that holds it is its origin.
+  const seen = new Set<string>();
+  const seenBefore = (der: Uint8Array): boolean => {
+    const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1');
+    if (seen.has(key)) return true;
+    seen.add(key);
+    return false;
+  };
   for (const p of paths) {
     const files = expandPoolPath(p, option);
     const skipped: { file: string; why: string }[] = [];
     for (const f of files) {
       try {
-        const r = await readCertFile(f, option, DEFERRED);
+        const r = await readCertFile(f, option, DEFERRED, seenBefore);
         certs.push(...r.certs.map((cert) => ({ cert, origin: f })));
         notes.push(...r.notes);
       } catch (e) {

@@ -3,7 +3,7 @@ import { linkSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { expandPoolPath } from '../../src/cli/read-cert-files.js';
+import { expandPoolPath, readPool } from '../../src/cli/read-cert-files.js';
 import { runCli } from '../helpers/cli.js';
 import { FIXTURE_CLOCK, fixturePath, readFixture } from '../helpers/fixtures.js';
 
@@ -34,6 +34,22 @@ it('a file under several names (a c_rehash link, a hard link) is read once, unde
     writeFileSync(join(d, 'ffffffff.0'), readFixture('root.pem')); // a hash name with no other name: kept
     symlinkSync('missing.pem', join(d, '11111111.0'));
     expect(expandPoolPath(d, '--intermediates').map((f) => basename(f))).toEqual(['b-int.pem', 'e-other.pem', 'ffffffff.0']);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+it('a certificate met again in another file of the pool is kept once, from the first file that holds it', async () => {
+  const d = mkdtempSync(join(tmpdir(), 'tlsdoctor-pool-dup-'));
+  try {
+    writeFileSync(join(d, 'a-int1.pem'), readFixture('int1.pem'));
+    writeFileSync(join(d, 'b-bundle.crt'), readFixture('int2.pem') + readFixture('int1.pem') + readFixture('int2.pem'));
+    const { certs } = await readPool([d, fixturePath('int1.pem')], '--intermediates');
+    expect(certs.map((c) => [basename(c.origin), c.cert.subject])).toEqual([
+      ['a-int1.pem', expect.stringContaining('Intermediate')],
+      ['b-bundle.crt', expect.stringContaining('CN=')],
+    ]);
+    expect(certs[0].cert.sha256).not.toBe(certs[1].cert.sha256);
   } finally {
     rmSync(d, { recursive: true, force: true });
   }
